@@ -1,0 +1,27 @@
+# The project's commands. Logic lives in Maven; this file only names the entry points.
+MVN  ?= mvn -B
+JAVA ?= java
+JAR  := server/target/atomkv-server-0.1.0-SNAPSHOT-all.jar
+# Extra server flags for `make run`, e.g. make run ARGS="--port 6000".
+ARGS ?=
+
+.PHONY: run test build clean help
+
+## run: build the server and serve on localhost:50051 with data in ./data
+run: build
+	$(JAVA) -jar $(JAR) --data-dir ./data $(ARGS)
+
+## test: unit tests, then integration tests against the real Netty server
+test:
+	$(MVN) verify
+
+## build: the runnable server jar, without tests
+build:
+	$(MVN) -q -DskipTests -pl server -am package
+
+## clean: remove build output (never ./data)
+clean:
+	$(MVN) -q clean
+
+help:
+	@grep -E '^## ' Makefile | sed 's/^## //'

@@ -1,0 +1,186 @@
+package dev.atomkv.server;
+
+import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.SyncMode;
+import dev.atomkv.server.model.Limits;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * Every server setting, in one place: each has a flag, an environment variable (read through
+ * picocli's {@code ${VAR:-default}} lookup) and a default.
+ */
+public final class ServerConfig {
+
+  @Option(names = "--bind", defaultValue = "${ATOMKV_BIND:-127.0.0.1}",
+      description = "Address to listen on (0.0.0.0 for every interface). Env: ATOMKV_BIND.")
+  String bind;
+
+  @Option(names = "--port", defaultValue = "${ATOMKV_PORT:-50051}",
+      description = "TCP port to listen on; 0 picks a free one. Env: ATOMKV_PORT.")
+  int port;
+
+  @Option(names = "--data-dir", defaultValue = "${ATOMKV_DATA_DIR:-./data}",
+      description = "Directory holding the LMDB files; created if missing. Env: ATOMKV_DATA_DIR.")
+  Path dataDir;
+
+  @Option(names = "--map-size", defaultValue = "${ATOMKV_MAP_SIZE:-64g}",
+      converter = ByteSizeConverter.class,
+      description = "Largest size the database may grow to (bytes, or with k/m/g/t). The file "
+          + "grows only as data is written. Env: ATOMKV_MAP_SIZE.")
+  long mapSize;
+
+  @Option(names = "--sync", defaultValue = "${ATOMKV_SYNC:-full}",
+      converter = SyncModeConverter.class,
+      description = "full: an acknowledged commit survives kill -9 and a power cut. "
+          + "no-metasync: a power cut may lose the last commits (never corrupts). "
+          + "none: a power cut may lose or corrupt data; only a process crash is survived. "
+          + "Env: ATOMKV_SYNC.")
+  SyncMode sync;
+
+  @Option(names = "--threads", defaultValue = "${ATOMKV_THREADS:-0}",
+      description = "gRPC worker threads (a fixed pool); 0 means one per core. Env: ATOMKV_THREADS.")
+  int threads;
+
+  @Option(names = "--write-queue", defaultValue = "${ATOMKV_WRITE_QUEUE:-10000}",
+      description = "Atomic requests waiting for the writer before new ones are refused with "
+          + "UNAVAILABLE/NOT_APPLIED. Env: ATOMKV_WRITE_QUEUE.")
+  int writeQueue;
+
+  @Option(names = "--max-batch", defaultValue = "${ATOMKV_MAX_BATCH:-1024}",
+      description = "Atomic requests committed together in one synced LMDB transaction "
+          + "(1..65536). Env: ATOMKV_MAX_BATCH.")
+  int maxBatch;
+
+  @Option(names = "--max-batch-bytes", defaultValue = "${ATOMKV_MAX_BATCH_BYTES:-16m}",
+      converter = ByteSizeConverter.class,
+      description = "Approximate mutation bytes per batch. Env: ATOMKV_MAX_BATCH_BYTES.")
+  long maxBatchBytes;
+
+  @Option(names = "--sweep-interval-ms", defaultValue = "${ATOMKV_SWEEP_INTERVAL_MS:-250}",
+      description = "How often expired keys are deleted. Env: ATOMKV_SWEEP_INTERVAL_MS.")
+  long sweepIntervalMs;
+
+  @Option(names = "--max-write-key-bytes", defaultValue = "${ATOMKV_MAX_WRITE_KEY_BYTES:-2048}",
+      description = "Encoded key of a check or mutation. Env: ATOMKV_MAX_WRITE_KEY_BYTES.")
+  int maxWriteKeyBytes;
+
+  @Option(names = "--max-read-key-bytes", defaultValue = "${ATOMKV_MAX_READ_KEY_BYTES:-2049}",
+      description = "Encoded read key or List bound. Env: ATOMKV_MAX_READ_KEY_BYTES.")
+  int maxReadKeyBytes;
+
+  @Option(names = "--max-value-bytes", defaultValue = "${ATOMKV_MAX_VALUE_BYTES:-65536}",
+      description = "Counted size of one value. Env: ATOMKV_MAX_VALUE_BYTES.")
+  int maxValueBytes;
+
+  @Option(names = "--max-get-keys", defaultValue = "${ATOMKV_MAX_GET_KEYS:-1000}",
+      description = "Keys in one Get. Env: ATOMKV_MAX_GET_KEYS.")
+  int maxGetKeys;
+
+  @Option(names = "--max-list-limit", defaultValue = "${ATOMKV_MAX_LIST_LIMIT:-1000}",
+      description = "Entries in one List page. Env: ATOMKV_MAX_LIST_LIMIT.")
+  int maxListLimit;
+
+  @Option(names = "--max-checks", defaultValue = "${ATOMKV_MAX_CHECKS:-100}",
+      description = "Checks in one Atomic. Env: ATOMKV_MAX_CHECKS.")
+  int maxChecks;
+
+  @Option(names = "--max-mutations", defaultValue = "${ATOMKV_MAX_MUTATIONS:-1000}",
+      description = "Mutations in one Atomic. Env: ATOMKV_MAX_MUTATIONS.")
+  int maxMutations;
+
+  @Option(names = "--max-total-mutation-bytes",
+      defaultValue = "${ATOMKV_MAX_TOTAL_MUTATION_BYTES:-819200}",
+      description = "Deno's total mutation size of one Atomic. Env: ATOMKV_MAX_TOTAL_MUTATION_BYTES.")
+  int maxTotalMutationBytes;
+
+  @Option(names = "--max-total-key-bytes", defaultValue = "${ATOMKV_MAX_TOTAL_KEY_BYTES:-81920}",
+      description = "Deno's total key size of one Atomic. Env: ATOMKV_MAX_TOTAL_KEY_BYTES.")
+  int maxTotalKeyBytes;
+
+  @Option(names = "--max-response-bytes", defaultValue = "${ATOMKV_MAX_RESPONSE_BYTES:-4194304}",
+      description = "Serialised size of one Get or List response (gRPC clients accept 4 MiB by "
+          + "default). Env: ATOMKV_MAX_RESPONSE_BYTES.")
+  int maxResponseBytes;
+
+  @Option(names = "--max-inbound-message-bytes",
+      defaultValue = "${ATOMKV_MAX_INBOUND_MESSAGE_BYTES:-8m}", converter = ByteSizeConverter.class,
+      description = "Largest request message gRPC accepts. Env: ATOMKV_MAX_INBOUND_MESSAGE_BYTES.")
+  long maxInboundMessageBytes;
+
+  @Option(names = "--shutdown-grace-ms", defaultValue = "${ATOMKV_SHUTDOWN_GRACE_MS:-10000}",
+      description = "On SIGTERM, how long in-flight calls may take before they are cancelled. "
+          + "Env: ATOMKV_SHUTDOWN_GRACE_MS.")
+  long shutdownGraceMs;
+
+  /** Settings from flags, then environment variables, then defaults. */
+  public static ServerConfig parse(String... args) {
+    ServerConfig config = new ServerConfig();
+    new CommandLine(config).parseArgs(args);
+    return config;
+  }
+
+  public Limits limits() {
+    return new Limits(maxWriteKeyBytes, maxReadKeyBytes, maxValueBytes, maxGetKeys, maxListLimit,
+        maxChecks, maxMutations, maxTotalMutationBytes, maxTotalKeyBytes, maxResponseBytes);
+  }
+
+  public EngineOptions engineOptions() {
+    return new EngineOptions(dataDir, mapSize, sync, writeQueue, maxBatch, maxBatchBytes,
+        sweepIntervalMs, Clock.systemUTC());
+  }
+
+  public int workerThreads() {
+    return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+  }
+
+  public String bind() {
+    return bind;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int maxInboundMessageBytes() {
+    return (int) Math.min(Integer.MAX_VALUE, maxInboundMessageBytes);
+  }
+
+  public long shutdownGraceMs() {
+    return shutdownGraceMs;
+  }
+
+  /** Sizes like 4194304, 512k, 64m, 64g. */
+  static final class ByteSizeConverter implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT).replaceAll("i?b$", "");
+      long unit = 1;
+      char last = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
+      switch (last) {
+        case 'k' -> unit = 1L << 10;
+        case 'm' -> unit = 1L << 20;
+        case 'g' -> unit = 1L << 30;
+        case 't' -> unit = 1L << 40;
+        default -> unit = 1;
+      }
+      String digits = unit == 1 ? v : v.substring(0, v.length() - 1);
+      long n = Long.parseLong(digits.trim());
+      if (n < 0) {
+        throw new IllegalArgumentException("size must not be negative: " + value);
+      }
+      return Math.multiplyExact(n, unit);
+    }
+  }
+
+  static final class SyncModeConverter implements ITypeConverter<SyncMode> {
+    @Override
+    public SyncMode convert(String value) {
+      return SyncMode.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+  }
+}

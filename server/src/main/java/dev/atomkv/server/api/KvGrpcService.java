@@ -1,0 +1,166 @@
+package dev.atomkv.server.api;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import dev.atomkv.proto.v1.AtomicRequest;
+import dev.atomkv.proto.v1.AtomicResponse;
+import dev.atomkv.proto.v1.Entry;
+import dev.atomkv.proto.v1.GetRequest;
+import dev.atomkv.proto.v1.GetResponse;
+import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.proto.v1.ListRequest;
+import dev.atomkv.proto.v1.ListResponse;
+import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.model.AtomicValidator;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.model.ListQuery;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC edge: validates every request and applies limits before anything reaches the engine,
+ * so a bad request never occupies the single writer.
+ */
+public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
+  /** Room left in a List response for its cursor and framing. */
+  private static final int LIST_RESPONSE_RESERVE = 8192;
+
+  private final KvEngine engine;
+  private final Limits limits;
+  private final AtomicValidator validator;
+  private final Clock clock;
+  private final Executor responseExecutor;
+
+  /**
+   * @param responseExecutor where commit results are sent from, so the writer thread only writes
+   */
+  public KvGrpcService(KvEngine engine, Limits limits, Clock clock, Executor responseExecutor) {
+    this.engine = engine;
+    this.limits = limits;
+    this.validator = new AtomicValidator(limits);
+    this.clock = clock;
+    this.responseExecutor = responseExecutor;
+  }
+
+  @Override
+  public void get(GetRequest req, StreamObserver<GetResponse> out) {
+    try {
+      if (req.getKeysCount() > limits.maxGetKeys()) {
+        throw KvException.invalid("Too many keys (max " + limits.maxGetKeys() + ")");
+      }
+      List<byte[]> keys = new ArrayList<>(req.getKeysCount());
+      for (int i = 0; i < req.getKeysCount(); i++) {
+        byte[] key = ProtoMapper.encodeNonEmptyKey(req.getKeys(i), "keys[" + i + "]");
+        // Deno's rule: the read range [K, K+0x00) must fit the read limit.
+        if (key.length + 1 > limits.maxReadKeyBytes()) {
+          throw KvException.invalid(limits.readKeyTooLarge());
+        }
+        keys.add(key);
+      }
+      List<StoredEntry> found = engine.get(keys);
+      GetResponse.Builder resp = GetResponse.newBuilder();
+      for (int i = 0; i < found.size(); i++) {
+        resp.addEntries(ProtoMapper.toProtoEntry(req.getKeys(i), found.get(i)));
+      }
+      GetResponse built = resp.build();
+      if (built.getSerializedSize() > limits.maxResponseBytes()) {
+        throw KvException.invalid("Response too large (max " + limits.maxResponseBytes()
+            + " bytes): request fewer keys");
+      }
+      out.onNext(built);
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  @Override
+  public void list(ListRequest req, StreamObserver<ListResponse> out) {
+    try {
+      int limit = req.getLimit();
+      if (limit < 0) {
+        throw KvException.invalid("limit must not be negative");
+      }
+      if (limit > limits.maxListLimit()) {
+        throw KvException.invalid("Too many entries (max " + limits.maxListLimit() + ")");
+      }
+      if (limit == 0) {
+        limit = Math.min(Limits.DEFAULT_LIST_LIMIT, limits.maxListLimit());
+      }
+      ListQuery query = ListQuery.resolve(
+          req.hasPrefix() ? ProtoMapper.encodeKey(req.getPrefix(), "prefix") : null,
+          req.hasStart() ? ProtoMapper.encodeNonEmptyKey(req.getStart(), "start") : null,
+          req.hasEnd() ? ProtoMapper.encodeNonEmptyKey(req.getEnd(), "end") : null,
+          req.getCursor(), req.getReverse(), limits);
+      // Entries are converted while sizing, and the conversions kept, so each is built once.
+      List<Entry> converted = new ArrayList<>();
+      ListPage page = engine.list(query.start(), query.end(), req.getReverse(), limit,
+          Math.max(1, limits.maxResponseBytes() - LIST_RESPONSE_RESERVE),
+          e -> {
+            Entry entry = ProtoMapper.toProtoEntry(e);
+            converted.add(entry);
+            return CodedOutputStream.computeMessageSize(1, entry);
+          });
+      ListResponse.Builder resp = ListResponse.newBuilder();
+      for (int i = 0; i < page.entries().size(); i++) {
+        resp.addEntries(converted.get(i));
+      }
+      if (page.more() && !page.entries().isEmpty()) {
+        resp.setCursor(query.cursorAfter(page.entries().get(page.entries().size() - 1).key()));
+      }
+      out.onNext(resp.build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  @Override
+  public void atomic(AtomicRequest req, StreamObserver<AtomicResponse> out) {
+    AtomicWrite write;
+    try {
+      write = AtomicRequestMapper.toWrite(req, clock.millis(), deadlineNanos());
+      validator.validate(write);
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+      return;
+    }
+    engine.commit(write).whenCompleteAsync((result, failure) -> {
+      if (failure != null) {
+        out.onError(StatusMapper.toStatus(failure));
+      } else {
+        out.onNext(toResponse(result));
+        out.onCompleted();
+      }
+    }, responseExecutor);
+  }
+
+  private static AtomicResponse toResponse(CommitResult r) {
+    AtomicResponse.Builder b = AtomicResponse.newBuilder().setOk(r.ok());
+    if (r.ok()) {
+      b.setVersionstamp(ByteString.copyFrom(r.versionstamp().toBytes()));
+    } else {
+      r.failedChecks().forEach(b::addFailedChecks);
+    }
+    return b.build();
+  }
+
+  private static long deadlineNanos() {
+    Deadline d = Context.current().getDeadline();
+    if (d == null) {
+      return Long.MAX_VALUE;
+    }
+    return System.nanoTime() + d.timeRemaining(TimeUnit.NANOSECONDS);
+  }
+}

@@ -1,0 +1,44 @@
+package dev.atomkv.server.engine;
+
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.CommitResult;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.ToLongFunction;
+
+/**
+ * The storage engine behind every edge. Keys are encoded bytes (model.KeyCodec); entries whose
+ * expiry time has passed are invisible to every method. Reads never wait for writes.
+ */
+public interface KvEngine extends AutoCloseable {
+
+  /**
+   * Reads the keys from one snapshot.
+   *
+   * @return one element per key, in order; null where the key is missing or expired
+   */
+  List<StoredEntry> get(List<byte[]> keys);
+
+  /**
+   * Reads live entries with start &lt;= key &lt; end from one snapshot, ascending or (reverse)
+   * descending, stopping after {@code limit} entries or before the sizes reported by
+   * {@code sizer} would add up past {@code maxBytes} (at least one entry is returned when any
+   * exists). Looks one entry ahead so that {@link ListPage#more()} is exact.
+   */
+  ListPage list(byte[] start, byte[] end, boolean reverse, int limit, long maxBytes,
+      ToLongFunction<StoredEntry> sizer);
+
+  /**
+   * Queues a validated request for the single writer. The future completes after the batch holding
+   * the request is durably committed (or with ok=false when a check failed), and fails with a
+   * {@link dev.atomkv.server.model.KvException}: FAILED_PRECONDITION when a mutation met a value of
+   * another kind (nothing of the request written), NOT_APPLIED when refused before evaluation
+   * (queue full, deadline passed), RESOURCE_EXHAUSTED when storage is full, UNAVAILABLE when the
+   * engine is closing.
+   */
+  CompletableFuture<CommitResult> commit(AtomicWrite write);
+
+  /** Stops accepting commits, finishes those queued, and releases the storage. */
+  @Override
+  void close();
+}

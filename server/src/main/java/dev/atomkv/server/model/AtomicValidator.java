@@ -1,0 +1,67 @@
+package dev.atomkv.server.model;
+
+/**
+ * Enforces the limits of an atomic request before it reaches the writer, with Deno's accounting:
+ * total mutation size = check keys + mutation keys + (value + key) of every value-carrying
+ * mutation; total key size = keys of value-carrying mutations. A versionstamp suffix counts the
+ * 22 bytes it will add.
+ */
+public final class AtomicValidator {
+  /** Encoded size of the string part a versionstamp suffix adds: type byte, 20 hex, terminator. */
+  public static final int VERSIONSTAMP_SUFFIX_BYTES = 22;
+
+  private final Limits limits;
+
+  public AtomicValidator(Limits limits) {
+    this.limits = limits;
+  }
+
+  public void validate(AtomicWrite write) {
+    if (write.checks().size() > limits.maxChecks()) {
+      throw KvException.invalid("Too many checks (max " + limits.maxChecks() + ")");
+    }
+    if (write.mutations().size() > limits.maxMutations()) {
+      throw KvException.invalid("Too many mutations (max " + limits.maxMutations() + ")");
+    }
+    long totalMutationBytes = 0;
+    long totalKeyBytes = 0;
+    for (Check check : write.checks()) {
+      int keyBytes = checkWriteKey(check.key());
+      totalMutationBytes += keyBytes;
+    }
+    for (Mutation m : write.mutations()) {
+      int keyBytes = checkWriteKey(m.key())
+          + (m.versionstampSuffix() ? VERSIONSTAMP_SUFFIX_BYTES : 0);
+      if (keyBytes > limits.maxWriteKeyBytes()) {
+        throw KvException.invalid(limits.writeKeyTooLarge());
+      }
+      totalMutationBytes += keyBytes;
+      if (m.kind().carriesValue()) {
+        int valueBytes = m.value().countedSize();
+        if (valueBytes > limits.maxValueBytes()) {
+          throw KvException.invalid("Value too large (max " + limits.maxValueBytes() + " bytes)");
+        }
+        totalMutationBytes += valueBytes + keyBytes;
+        totalKeyBytes += keyBytes;
+      }
+    }
+    if (totalMutationBytes > limits.maxTotalMutationBytes()) {
+      throw KvException.invalid(
+          "Total mutation size too large (max " + limits.maxTotalMutationBytes() + " bytes)");
+    }
+    if (totalKeyBytes > limits.maxTotalKeyBytes()) {
+      throw KvException.invalid(
+          "Total key size too large (max " + limits.maxTotalKeyBytes() + " bytes)");
+    }
+  }
+
+  private int checkWriteKey(byte[] key) {
+    if (key.length == 0) {
+      throw KvException.invalid("key cannot be empty");
+    }
+    if (key.length > limits.maxWriteKeyBytes()) {
+      throw KvException.invalid(limits.writeKeyTooLarge());
+    }
+    return key.length;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.atomkv.server.model;
+
+/**
+ * Request limits (SPEC §5). Defaults are Deno KV's; each is a server setting.
+ *
+ * @param maxWriteKeyBytes encoded key of a check or mutation (a versionstamp suffix included)
+ * @param maxReadKeyBytes encoded key of a Get, or a bound derived for a List
+ * @param maxValueBytes counted size of one value
+ * @param maxGetKeys keys in one Get
+ * @param maxListLimit entries in one List page
+ * @param maxChecks checks in one Atomic
+ * @param maxMutations mutations in one Atomic
+ * @param maxTotalMutationBytes Deno's total mutation size of one Atomic
+ * @param maxTotalKeyBytes Deno's total key size of one Atomic
+ * @param maxResponseBytes serialised size of one Get or List response
+ */
+public record Limits(
+    int maxWriteKeyBytes,
+    int maxReadKeyBytes,
+    int maxValueBytes,
+    int maxGetKeys,
+    int maxListLimit,
+    int maxChecks,
+    int maxMutations,
+    int maxTotalMutationBytes,
+    int maxTotalKeyBytes,
+    int maxResponseBytes) {
+
+  public static final int DEFAULT_LIST_LIMIT = 100;
+
+  public static Limits defaults() {
+    return new Limits(2048, 2049, 65536, 1000, 1000, 100, 1000, 819200, 81920, 4 * 1024 * 1024);
+  }
+
+  public String writeKeyTooLarge() {
+    return "Key too large for write (max " + maxWriteKeyBytes + " bytes)";
+  }
+
+  public String readKeyTooLarge() {
+    return "Key too large for read (max " + maxReadKeyBytes + " bytes)";
+  }
+}
