@@ -5,15 +5,21 @@ JAR  := server/target/atomkv-server-0.1.0-SNAPSHOT-all.jar
 # Extra server flags for `make run`, e.g. make run ARGS="--port 6000".
 ARGS ?=
 
-.PHONY: run test build clean help
+BUF  ?= npx --yes @bufbuild/buf@1.75.0
+
+.PHONY: run test lint build clean help
 
 ## run: build the server and serve on localhost:50051 with data in ./data
 run: build
 	$(JAVA) -jar $(JAR) --data-dir ./data $(ARGS)
 
-## test: unit tests, then integration tests against the real Netty server
-test:
+## test: buf lint of the .proto, unit tests, then integration tests against the real Netty server
+test: lint
 	$(MVN) verify
+
+## lint: buf lint (default rules, no exceptions) of the gRPC contract
+lint:
+	cd proto && $(BUF) lint
 
 ## build: the runnable server jar, without tests
 build:

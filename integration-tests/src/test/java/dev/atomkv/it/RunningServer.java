@@ -1,0 +1,89 @@
+package dev.atomkv.it;
+
+import dev.atomkv.client.KvClient;
+import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.server.AtomkvServer;
+import dev.atomkv.server.ServerConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real server (Netty on a loopback port the OS picks, LMDB in a temp dir) and a channel to it,
+ * with the Java client and the raw blocking stub for tests that assert on exact wire fields.
+ */
+public final class RunningServer implements AutoCloseable {
+  private final Path dataDir;
+  private final String[] flags;
+  private AtomkvServer server;
+  private ManagedChannel channel;
+  private KvClient client;
+
+  private RunningServer(Path dataDir, String[] flags) {
+    this.dataDir = dataDir;
+    this.flags = flags;
+  }
+
+  /** Starts a server on {@code dataDir}; {@code flags} are extra server flags. */
+  public static RunningServer start(Path dataDir, String... flags) throws IOException {
+    RunningServer s = new RunningServer(dataDir, flags);
+    s.open();
+    return s;
+  }
+
+  private void open() throws IOException {
+    List<String> args = new ArrayList<>(List.of("--bind=127.0.0.1", "--port=0",
+        "--data-dir=" + dataDir, "--map-size=1g", "--sweep-interval-ms=50",
+        "--shutdown-grace-ms=2000"));
+    args.addAll(List.of(flags));
+    server = AtomkvServer.start(ServerConfig.parse(args.toArray(String[]::new)));
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
+    client = KvClient.create(channel);
+  }
+
+  /** Stops the server gracefully and starts it again on the same data dir and flags. */
+  public void restart() throws IOException {
+    close();
+    open();
+  }
+
+  public KvClient client() {
+    return client;
+  }
+
+  public KvServiceGrpc.KvServiceBlockingStub stub() {
+    return KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    if (channel != null) {
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      channel = null;
+    }
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+}
