@@ -1,0 +1,152 @@
+package dev.atomkv.client;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import dev.atomkv.proto.v1.AtomicRequest;
+import dev.atomkv.proto.v1.Check;
+import dev.atomkv.proto.v1.Mutation;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * An all-or-nothing conditional write, built up and then {@link #commit() committed} as one Atomic
+ * request: every check is evaluated against the state before the request; if all hold, the
+ * mutations apply in the order they were added.
+ *
+ * <pre>{@code
+ * KvEntry alice = kv.get(Key.of("users", "alice"));
+ * CommitResult r = kv.atomic()
+ *     .check(alice)                                // unchanged since read (or still missing)
+ *     .set(Key.of("users", "alice"), KvValue.of("new"))
+ *     .sum(Key.of("stats", "writes"), 1)
+ *     .commit();
+ * if (!r.ok()) { ... someone else wrote first: re-read and try again ... }
+ * }</pre>
+ *
+ * <p>Not thread-safe. Each {@link #commit()} sends the request built so far.
+ */
+public final class AtomicOperation {
+  private final KvClient client;
+  private final AtomicRequest.Builder request = AtomicRequest.newBuilder();
+
+  AtomicOperation(KvClient client) {
+    this.client = client;
+  }
+
+  /**
+   * Checks that each entry's key is still as read: written last by the same commit (its
+   * versionstamp), or still missing when the entry does not exist.
+   */
+  public AtomicOperation check(KvEntry... entries) {
+    for (KvEntry entry : entries) {
+      check(entry.key(), entry.versionstamp());
+    }
+    return this;
+  }
+
+  /** Checks that the key was written last by the commit with this versionstamp; null checks that the key is absent. */
+  public AtomicOperation check(Key key, Versionstamp versionstamp) {
+    if (versionstamp == null) {
+      return checkAbsent(key);
+    }
+    request.addChecks(Check.newBuilder()
+        .setKey(ProtoMapping.toProto(key))
+        .setVersionstamp(ByteString.copyFrom(versionstamp.toBytes())));
+    return this;
+  }
+
+  /** Checks that the key does not exist (an expired key does not exist). */
+  public AtomicOperation checkAbsent(Key key) {
+    request.addChecks(Check.newBuilder()
+        .setKey(ProtoMapping.toProto(key))
+        .setAbsent(Empty.getDefaultInstance()));
+    return this;
+  }
+
+  /** Stores the value, clearing any earlier expiry. */
+  public AtomicOperation set(Key key, KvValue value) {
+    request.addMutations(mutation(key).setSet(ProtoMapping.toProto(value)));
+    return this;
+  }
+
+  /**
+   * Stores the value, to expire {@code expireIn} after the server accepts the request (rounded up
+   * to whole milliseconds).
+   *
+   * @throws IllegalArgumentException unless {@code expireIn} is positive
+   */
+  public AtomicOperation set(Key key, KvValue value, Duration expireIn) {
+    request.addMutations(mutation(key)
+        .setSet(ProtoMapping.toProto(value))
+        .setExpireInMs(expireInMillis(expireIn)));
+    return this;
+  }
+
+  /**
+   * Stores the value under {@code prefix} plus one more string part: this commit's versionstamp as
+   * 20 lowercase hex characters (Deno's {@code commitVersionstamp()}), for append-only logs.
+   * The key found by a later List is {@code prefix.append(result.versionstamp().toString())}.
+   */
+  public AtomicOperation setWithVersionstampSuffix(Key prefix, KvValue value) {
+    request.addMutations(mutation(prefix)
+        .setSet(ProtoMapping.toProto(value))
+        .setVersionstampSuffix(true));
+    return this;
+  }
+
+  /** Removes the key; removing a missing key is fine. */
+  public AtomicOperation delete(Key key) {
+    request.addMutations(mutation(key).setDelete(Empty.getDefaultInstance()));
+    return this;
+  }
+
+  /**
+   * Adds to a u64 counter, wrapping modulo 2^64; a missing key starts from the operand. The
+   * operand is unsigned (pass -1 for 2^64-1). Any other value kind fails the whole commit with
+   * FAILED_PRECONDITION.
+   */
+  public AtomicOperation sum(Key key, long u64) {
+    request.addMutations(mutation(key).setSum(u64));
+    return this;
+  }
+
+  /** Keeps the smaller of a u64 value and the unsigned operand; a missing key stores the operand. */
+  public AtomicOperation min(Key key, long u64) {
+    request.addMutations(mutation(key).setMin(u64));
+    return this;
+  }
+
+  /** Keeps the larger of a u64 value and the unsigned operand; a missing key stores the operand. */
+  public AtomicOperation max(Key key, long u64) {
+    request.addMutations(mutation(key).setMax(u64));
+    return this;
+  }
+
+  /**
+   * Sends the request once; the client never retries it.
+   *
+   * @return {@code ok=true} with the versionstamp once the write is durable, or {@code ok=false}
+   *     with the indexes of the failed checks (nothing written)
+   * @throws CommitOutcomeUnknownException on DEADLINE_EXCEEDED, UNAVAILABLE or CANCELLED without
+   *     a NOT_APPLIED reason: the commit may have landed; re-read before deciding
+   * @throws KvException when the server refused the request (nothing written); {@link
+   *     KvException#isNotApplied()} marks one that is safe to send again
+   */
+  public CommitResult commit() {
+    return client.commit(request.build());
+  }
+
+  private static Mutation.Builder mutation(Key key) {
+    return Mutation.newBuilder().setKey(ProtoMapping.toProto(key));
+  }
+
+  static long expireInMillis(Duration expireIn) {
+    Objects.requireNonNull(expireIn, "expireIn");
+    if (expireIn.isNegative() || expireIn.isZero()) {
+      throw new IllegalArgumentException("expireIn must be positive, got " + expireIn);
+    }
+    // Rounding up keeps a sub-millisecond expiry from turning into 0, which means "never".
+    long millis = expireIn.toMillis();
+    return expireIn.minusMillis(millis).isZero() ? millis : millis + 1;
+  }
+}

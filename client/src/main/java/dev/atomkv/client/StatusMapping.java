@@ -1,0 +1,49 @@
+package dev.atomkv.client;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+
+/** The one place that turns gRPC failures into {@link KvException}s. */
+final class StatusMapping {
+  private StatusMapping() {}
+
+  static KvException forRead(StatusRuntimeException e) {
+    return new KvException(e.getStatus().getCode(), e.getStatus().getDescription(), reason(e), e);
+  }
+
+  /** Atomic failures: transport-level endings mean the outcome is unknown unless the server said NOT_APPLIED. */
+  static KvException forCommit(StatusRuntimeException e) {
+    Status.Code code = e.getStatus().getCode();
+    String reason = reason(e);
+    boolean maybeApplied = code == Status.Code.DEADLINE_EXCEEDED
+        || code == Status.Code.UNAVAILABLE
+        || code == Status.Code.CANCELLED;
+    if (maybeApplied && !KvException.REASON_NOT_APPLIED.equals(reason)) {
+      return new CommitOutcomeUnknownException(code, e.getStatus().getDescription(), e);
+    }
+    return new KvException(code, e.getStatus().getDescription(), reason, e);
+  }
+
+  /** The reason of the first {@code google.rpc.ErrorInfo} in the status details, or null. */
+  static String reason(StatusRuntimeException e) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    if (details == null) {
+      return null;
+    }
+    for (Any any : details.getDetailsList()) {
+      if (any.is(ErrorInfo.class)) {
+        try {
+          return any.unpack(ErrorInfo.class).getReason();
+        } catch (InvalidProtocolBufferException ignored) {
+          // A garbled detail carries no reason we could trust; treat it as absent.
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,56 @@
+package dev.atomkv.client;
+
+import java.math.BigDecimal;
+import java.util.HexFormat;
+
+/** Renders parts of keys and values for {@code toString()}: JSON-like, stable, readable. */
+final class Text {
+  private static final HexFormat HEX = HexFormat.of();
+
+  private Text() {}
+
+  static String hex(byte[] bytes) {
+    return HEX.formatHex(bytes);
+  }
+
+  /** A JSON string literal. */
+  static String quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+
+  /** A double as JavaScript prints it: {@code 1}, {@code 1.5}, {@code -0}, {@code NaN}, {@code Infinity}. */
+  static String number(double d) {
+    if (Double.isNaN(d)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "Infinity" : "-Infinity";
+    }
+    if (d == 0) {
+      return (1 / d < 0) ? "-0" : "0";
+    }
+    double abs = Math.abs(d);
+    if (abs >= 1e-6 && abs < 1e21) {
+      return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+    }
+    return Double.toString(d);
+  }
+}
