@@ -1,0 +1,32 @@
+package dev.atomkv.server;
+
+import java.util.concurrent.Callable;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+
+/** The command line entry point: {@code java -jar atomkv-server-all.jar --help}. */
+@CommandLine.Command(name = "atomkv", mixinStandardHelpOptions = true, version = "atomkv 0.1.0",
+    sortOptions = false, showDefaultValues = true,
+    description = {"A transactional key-value service over gRPC, with its data in LMDB.",
+        "Every option can also be set with the environment variable named in its description."})
+public final class Main implements Callable<Integer> {
+  private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+  @CommandLine.Mixin
+  private final ServerConfig config = new ServerConfig();
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    AtomkvServer server = AtomkvServer.start(config);
+    // SIGTERM and Ctrl-C: stop accepting, finish what is in flight, close the environment.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atomkv-shutdown"));
+    LOG.info(() -> "atomkv serving on " + config.bind() + ":" + server.port()
+        + " with data in " + config.engineOptions().dataDir().toAbsolutePath().normalize());
+    server.awaitTermination();
+    return 0;
+  }
+}

@@ -1,0 +1,346 @@
+package dev.atomkv.server.lmdb;
+
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.Check;
+import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KeyCodec;
+import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.Mutation;
+import dev.atomkv.server.model.Value;
+import dev.atomkv.server.model.ValueKind;
+import dev.atomkv.server.model.Versionstamp;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.lmdbjava.Env;
+import org.lmdbjava.Txn;
+
+/**
+ * The only code that opens LMDB write transactions. One thread drains the queue into batches; each
+ * batch is one parent transaction, each request one child transaction, so a request that fails
+ * rolls back alone while the batch pays for a single synced commit.
+ */
+final class GroupCommitWriter {
+  private static final Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
+  /** Expired keys one sweep job deletes at most, so that a sweep never makes a batch huge. */
+  static final int SWEEP_MAX_KEYS = 10_000;
+  /** Rough per-mutation cost (record header, expiry entry, page overhead) for batch sizing. */
+  private static final long MUTATION_OVERHEAD = 64;
+
+  private sealed interface Job permits Request, Sweep, Stop {}
+
+  private record Request(AtomicWrite write, CompletableFuture<CommitResult> future, long bytes)
+      implements Job {}
+
+  private record Sweep() implements Job {}
+
+  private record Stop() implements Job {}
+
+  private static final Sweep SWEEP = new Sweep();
+
+  private final Env<byte[]> env;
+  private final Store store;
+  private final Clock clock;
+  private final int capacity;
+  private final int maxBatchRequests;
+  private final long maxBatchBytes;
+
+  /**
+   * Unbounded so that sweep and stop jobs always fit; {@link #submit} enforces the capacity for
+   * client requests under {@link #lock}, which also orders submissions against {@link #stop}.
+   */
+  private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  private final Object lock = new Object();
+  private boolean stopping;
+  private final AtomicBoolean sweepQueued = new AtomicBoolean();
+  /** Requests that overflowed the map or txn in a batch; each is retried as a batch of its own. */
+  private final Deque<Request> retryAlone = new ArrayDeque<>();
+  private final Thread thread;
+
+  /** Only the writer thread touches it after construction. */
+  private long lastCommitVersion;
+
+  GroupCommitWriter(Env<byte[]> env, Store store, Clock clock, long lastCommitVersion,
+      int capacity, int maxBatchRequests, long maxBatchBytes) {
+    this.env = env;
+    this.store = store;
+    this.clock = clock;
+    this.lastCommitVersion = lastCommitVersion;
+    this.capacity = Math.max(1, capacity);
+    this.maxBatchRequests = Math.min(Math.max(1, maxBatchRequests), Versionstamp.MAX_POSITIONS);
+    this.maxBatchBytes = Math.max(1, maxBatchBytes);
+    this.thread = new Thread(this::run, "atomkv-writer");
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  CompletableFuture<CommitResult> submit(AtomicWrite write) {
+    CompletableFuture<CommitResult> future = new CompletableFuture<>();
+    KvException refused = null;
+    synchronized (lock) {
+      if (stopping) {
+        refused = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+      } else if (queue.size() >= capacity) {
+        refused = new KvException(ErrorKind.NOT_APPLIED, "writer queue full");
+      } else {
+        queue.add(new Request(write, future, approximateBytes(write)));
+      }
+    }
+    if (refused != null) {
+      future.completeExceptionally(refused);
+    }
+    return future;
+  }
+
+  /** Queues a sweep unless one is already waiting. */
+  void requestSweep() {
+    if (!sweepQueued.compareAndSet(false, true)) {
+      return;
+    }
+    synchronized (lock) {
+      if (stopping) {
+        sweepQueued.set(false);
+        return;
+      }
+      queue.add(SWEEP);
+    }
+  }
+
+  /** Refuses new requests, lets the writer finish every queued one, and waits for it to exit. */
+  void stop() {
+    synchronized (lock) {
+      if (!stopping) {
+        stopping = true;
+        queue.add(new Stop());
+      }
+    }
+    boolean interrupted = false;
+    while (thread.isAlive()) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    boolean stop = false;
+    while (!stop || !retryAlone.isEmpty()) {
+      List<Job> batch = new ArrayList<>();
+      boolean alone = false;
+      try {
+        if (!retryAlone.isEmpty()) {
+          batch.add(retryAlone.poll());
+          alone = true;
+        } else {
+          stop = drainBatch(batch);
+        }
+        if (!batch.isEmpty()) {
+          runBatch(batch, alone);
+        }
+      } catch (InterruptedException e) {
+        // Nobody interrupts the writer on purpose; keep serving until the Stop job arrives.
+        LOG.log(Level.WARNING, "writer interrupted; ignoring");
+      } catch (Throwable t) {
+        LOG.log(Level.ERROR, "writer batch failed; failing its requests", t);
+        failAll(batch, new KvException(ErrorKind.INTERNAL, "internal storage error"));
+      }
+    }
+  }
+
+  /** Fills {@code batch} with what is waiting; returns whether the Stop job was reached. */
+  private boolean drainBatch(List<Job> batch) throws InterruptedException {
+    long bytes = 0;
+    Job job = queue.take();
+    while (true) {
+      if (job instanceof Stop) {
+        return true;
+      }
+      if (job instanceof Request r && r.write().deadlineNanos() != Long.MAX_VALUE
+          && System.nanoTime() - r.write().deadlineNanos() > 0) {
+        r.future().completeExceptionally(new KvException(ErrorKind.NOT_APPLIED,
+            "deadline exceeded before the request was applied"));
+      } else {
+        batch.add(job);
+        bytes += job instanceof Request r ? r.bytes() : 0;
+      }
+      if (batch.size() >= maxBatchRequests || bytes >= maxBatchBytes) {
+        return false;
+      }
+      job = queue.poll();
+      if (job == null) {
+        return false;
+      }
+    }
+  }
+
+  private void runBatch(List<Job> batch, boolean alone) {
+    long nowMs = clock.millis();
+    long version = Math.max(lastCommitVersion + 1, micros(clock.instant()));
+    int position = 0;
+    boolean changed = false;
+    boolean sweepAgain = false;
+    // Answers are given after the parent commit, in order; retries are queued only then, so that a
+    // batch that fails as a whole cannot leave an already-answered request behind to be applied.
+    List<Runnable> answers = new ArrayList<>();
+    List<Request> retries = new ArrayList<>();
+    try (Txn<byte[]> parent = env.txnWrite()) {
+      for (Job job : batch) {
+        Versionstamp vs = new Versionstamp(version, position);
+        try (Txn<byte[]> child = env.txn(parent)) {
+          if (job instanceof Sweep) {
+            sweepQueued.set(false);
+            Store.Swept swept = store.sweep(child, nowMs, SWEEP_MAX_KEYS);
+            if (swept.due() > 0) {
+              child.commit();
+              changed = true;
+              position += swept.deleted() > 0 ? 1 : 0;
+              sweepAgain = swept.due() >= SWEEP_MAX_KEYS;
+            }
+            continue;
+          }
+          Request r = (Request) job;
+          CommitResult result;
+          try {
+            result = apply(child, r.write(), vs, nowMs);
+          } catch (KvException e) {
+            answers.add(() -> r.future().completeExceptionally(e));
+            continue; // closing the child rolls the whole request back
+          }
+          if (result.ok()) {
+            child.commit();
+            changed = true;
+            position++;
+          }
+          answers.add(() -> r.future().complete(result));
+        } catch (Env.MapFullException | Txn.TxFullException e) {
+          // The child is already aborted; the parent carries on without it.
+          if (!(job instanceof Request r)) {
+            LOG.log(Level.WARNING, "expiry sweep did not fit in the map; will retry");
+          } else if (alone) {
+            answers.add(() -> r.future().completeExceptionally(
+                new KvException(ErrorKind.RESOURCE_EXHAUSTED, "database is full")));
+          } else {
+            retries.add(r);
+          }
+        }
+      }
+      if (changed) {
+        try {
+          if (position > 0) {
+            store.setLastCommitVersion(parent, version);
+          }
+          FailurePoints.reach(FailurePoints.Point.BEFORE_COMMIT);
+          parent.commit();
+        } catch (RuntimeException e) {
+          // Nothing of the batch was written, and answers computed against the batch's own writes
+          // may no longer hold: every request of the batch fails.
+          LOG.log(Level.ERROR, "batch commit failed; " + batch.size() + " requests not applied", e);
+          failAll(batch, new KvException(ErrorKind.RESOURCE_EXHAUSTED,
+              "storage is full or failing: the write was not applied"));
+          return;
+        }
+      }
+      // Without changes the parent is simply aborted on close: no sync for a batch of refusals.
+    }
+    if (position > 0) {
+      lastCommitVersion = version;
+    }
+    retryAlone.addAll(retries);
+    if (changed) {
+      FailurePoints.reach(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK);
+    }
+    answers.forEach(Runnable::run);
+    if (sweepAgain) {
+      requestSweep();
+    }
+  }
+
+  /** Evaluates one request inside its child transaction. */
+  private CommitResult apply(Txn<byte[]> txn, AtomicWrite write, Versionstamp vs, long nowMs) {
+    List<Integer> failed = new ArrayList<>();
+    List<Check> checks = write.checks();
+    for (int i = 0; i < checks.size(); i++) {
+      StoredEntry current = store.live(txn, checks.get(i).key(), nowMs);
+      if (!checks.get(i).holds(current == null ? null : current.versionstamp())) {
+        failed.add(i);
+      }
+    }
+    if (!failed.isEmpty()) {
+      return CommitResult.checksFailed(failed);
+    }
+    for (Mutation m : write.mutations()) {
+      switch (m.kind()) {
+        case SET -> {
+          byte[] key = m.versionstampSuffix()
+              ? KeyCodec.appendString(m.key(), vs.toString()) : m.key();
+          store.put(txn, key, m.value(), vs, m.expiresAtMs());
+        }
+        case DELETE -> store.delete(txn, m.key());
+        case SUM, MIN, MAX -> {
+          StoredEntry current = store.live(txn, m.key(), nowMs);
+          long operand = m.value().asU64();
+          long result;
+          if (current == null) {
+            result = operand;
+          } else if (current.value().kind() != ValueKind.U64) {
+            throw new KvException(ErrorKind.FAILED_PRECONDITION, "Failed to perform '"
+                + m.kind().wireName() + "' mutation on a non-U64 value in the database");
+          } else {
+            long stored = current.value().asU64();
+            result = switch (m.kind()) {
+              case SUM -> stored + operand; // wraps mod 2^64, as Deno.KvU64 does
+              case MIN -> Long.compareUnsigned(stored, operand) <= 0 ? stored : operand;
+              default -> Long.compareUnsigned(stored, operand) >= 0 ? stored : operand;
+            };
+          }
+          store.put(txn, m.key(), Value.u64(result), vs, 0);
+        }
+        default -> throw new IllegalStateException("unknown mutation kind " + m.kind());
+      }
+    }
+    return CommitResult.committed(vs);
+  }
+
+  private static void failAll(List<Job> batch, KvException e) {
+    for (Job job : batch) {
+      if (job instanceof Request r) {
+        r.future().completeExceptionally(e);
+      }
+    }
+  }
+
+  private static long approximateBytes(AtomicWrite write) {
+    long bytes = 0;
+    for (Check c : write.checks()) {
+      bytes += c.key().length;
+    }
+    for (Mutation m : write.mutations()) {
+      bytes += 2L * m.key().length + MUTATION_OVERHEAD
+          + (m.value() == null ? 0 : m.value().countedSize());
+    }
+    return bytes;
+  }
+
+  private static long micros(Instant t) {
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+  }
+}

@@ -1,0 +1,230 @@
+package dev.atomkv.server.lmdb;
+
+import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.Txn;
+
+/**
+ * {@link KvEngine} on LMDB. Reads run on the caller's thread in their own read transaction; every
+ * write goes through one {@link GroupCommitWriter} thread; a daemon thread queues an expiry sweep
+ * every {@link EngineOptions#sweepIntervalMs()}.
+ */
+public final class LmdbEngine implements KvEngine {
+  private static final Logger LOG = System.getLogger(LmdbEngine.class.getName());
+  private static final int MAX_DBS = 8;
+  private static final int MAX_READERS = 512;
+
+  private final Env<byte[]> env;
+  private final Store store;
+  private final Clock clock;
+  private final UUID databaseId;
+  private final GroupCommitWriter writer;
+  private final ScheduledExecutorService sweeper;
+  /** Readers hold it shared so that close() never frees the env under a read transaction. */
+  private final ReentrantReadWriteLock envLock = new ReentrantReadWriteLock();
+  private boolean closed;
+
+  private LmdbEngine(Env<byte[]> env, EngineOptions options) {
+    this.env = env;
+    this.clock = options.clock();
+    this.store = new Store(env);
+    long lastCommitVersion;
+    byte[] newId = new byte[16];
+    new SecureRandom().nextBytes(newId);
+    byte[] id;
+    // The only write transaction outside the writer: it runs before the writer exists.
+    try (Txn<byte[]> txn = env.txnWrite()) {
+      id = store.initMeta(txn, newId);
+      lastCommitVersion = store.lastCommitVersion(txn);
+      txn.commit();
+    }
+    ByteBuffer idBytes = ByteBuffer.wrap(id);
+    this.databaseId = new UUID(idBytes.getLong(), idBytes.getLong());
+    this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
+        options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes());
+    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "atomkv-sweeper");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Opens (creating if needed) the store in {@link EngineOptions#dataDir()} and starts writing. */
+  public static LmdbEngine open(EngineOptions options) {
+    try {
+      Files.createDirectories(options.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data directory " + options.dataDir(), e);
+    }
+    Env<byte[]> env = Env.create(ByteArrayProxy.PROXY_BA)
+        .setMapSize(options.mapSizeBytes())
+        .setMaxDbs(MAX_DBS)
+        .setMaxReaders(MAX_READERS)
+        .open(options.dataDir().toFile(), envFlags(options));
+    LmdbEngine engine;
+    try {
+      engine = new LmdbEngine(env, options);
+    } catch (RuntimeException e) {
+      env.close();
+      throw e;
+    }
+    engine.writer.start();
+    long interval = Math.max(1, options.sweepIntervalMs());
+    engine.sweeper.scheduleWithFixedDelay(
+        engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
+    LOG.log(Level.INFO, "opened LMDB store " + options.dataDir() + " (database id "
+        + engine.databaseId + ", sync " + options.syncMode() + ")");
+    return engine;
+  }
+
+  private static EnvFlags[] envFlags(EngineOptions options) {
+    // NOTLS: read transactions are not tied to threads (reads hop between executor threads).
+    // Never MDB_WRITEMAP: a full disk would then kill the JVM with SIGBUS instead of failing a
+    // commit.
+    return switch (options.syncMode()) {
+      case FULL -> new EnvFlags[] {EnvFlags.MDB_NOTLS};
+      case NO_METASYNC -> new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC};
+      case NONE -> new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC};
+    };
+  }
+
+  /** The random id given to this store when it was created; survives restarts. */
+  public UUID databaseId() {
+    return databaseId;
+  }
+
+  @Override
+  public List<StoredEntry> get(List<byte[]> keys) {
+    long nowMs = clock.millis();
+    return read(txn -> {
+      List<StoredEntry> entries = new ArrayList<>(keys.size());
+      for (byte[] key : keys) {
+        entries.add(store.live(txn, key, nowMs));
+      }
+      return entries;
+    });
+  }
+
+  @Override
+  public ListPage list(byte[] start, byte[] end, boolean reverse, int limit, long maxBytes,
+      ToLongFunction<StoredEntry> sizer) {
+    if (Arrays.compareUnsigned(start, end) >= 0) {
+      return new ListPage(List.of(), false);
+    }
+    long nowMs = clock.millis();
+    return read(txn -> {
+      List<StoredEntry> entries = new ArrayList<>();
+      long bytes = 0;
+      try (TableCursor c = store.data.cursor(txn)) {
+        for (boolean on = reverse ? c.seekLT(end) : c.seekGE(start); on;
+            on = reverse ? c.prev() : c.next()) {
+          byte[] key = c.key();
+          if (reverse ? Arrays.compareUnsigned(key, start) < 0
+              : Arrays.compareUnsigned(key, end) >= 0) {
+            break;
+          }
+          byte[] record = c.value();
+          if (!Store.isLive(Store.expiresAt(record), nowMs)) {
+            continue;
+          }
+          // Reaching a live entry that does not fit is the look-ahead: there is more.
+          if (entries.size() >= limit) {
+            return new ListPage(entries, true);
+          }
+          StoredEntry entry = Store.decode(key, record);
+          long size = sizer.applyAsLong(entry);
+          if (!entries.isEmpty() && bytes + size > maxBytes) {
+            return new ListPage(entries, true);
+          }
+          entries.add(entry);
+          bytes += size;
+        }
+      }
+      return new ListPage(entries, false);
+    });
+  }
+
+  @Override
+  public CompletableFuture<CommitResult> commit(AtomicWrite write) {
+    return writer.submit(write);
+  }
+
+  /**
+   * Refuses new commits (UNAVAILABLE), commits everything already queued, then releases the
+   * store. Reads that arrive afterwards fail with UNAVAILABLE. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (envLock) {
+      if (closed) {
+        return;
+      }
+      writer.stop();
+      sweeper.shutdownNow();
+      Lock exclusive = envLock.writeLock();
+      exclusive.lock();
+      try {
+        closed = true;
+        env.close();
+      } finally {
+        exclusive.unlock();
+      }
+    }
+    LOG.log(Level.INFO, "closed LMDB store");
+  }
+
+  /** Runs {@code body} in a fresh read transaction; everything it returns must be copied out. */
+  private <T> T read(Function<Txn<byte[]>, T> body) {
+    Lock shared = envLock.readLock();
+    shared.lock();
+    try {
+      if (closed) {
+        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+      }
+      try (Txn<byte[]> txn = env.txnRead()) {
+        return body.apply(txn);
+      }
+    } finally {
+      shared.unlock();
+    }
+  }
+
+  // ---- for tests -------------------------------------------------------------------------------
+
+  long dataEntries() {
+    return read(txn -> Store.count(txn, store.data));
+  }
+
+  long expiryEntries() {
+    return read(txn -> Store.count(txn, store.expiry));
+  }
+}
