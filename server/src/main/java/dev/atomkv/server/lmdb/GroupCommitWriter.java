@@ -78,7 +78,8 @@ final class GroupCommitWriter {
     this.clock = clock;
     this.lastCommitVersion = lastCommitVersion;
     this.capacity = Math.max(1, capacity);
-    this.maxBatchRequests = Math.min(Math.max(1, maxBatchRequests), Versionstamp.MAX_POSITIONS);
+    // One position stays free for the expiry sweep that may share the batch.
+    this.maxBatchRequests = Math.min(Math.max(1, maxBatchRequests), Versionstamp.MAX_POSITIONS - 1);
     this.maxBatchBytes = Math.max(1, maxBatchBytes);
     this.thread = new Thread(this::run, "atomkv-writer");
     thread.setDaemon(true);
