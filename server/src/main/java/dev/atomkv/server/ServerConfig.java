@@ -107,6 +107,22 @@ public final class ServerConfig {
           + "default). Env: ATOMKV_MAX_RESPONSE_BYTES.")
   int maxResponseBytes;
 
+  @Option(names = "--max-operations", defaultValue = "${ATOMKV_MAX_OPERATIONS:-0}",
+      description = "Checks plus mutations in one Atomic; 0 for no limit beyond --max-checks and "
+          + "--max-mutations (Forge: 25). Env: ATOMKV_MAX_OPERATIONS.")
+  int maxOperations;
+
+  @Option(names = "--max-request-bytes", defaultValue = "${ATOMKV_MAX_REQUEST_BYTES:-0}",
+      converter = ByteSizeConverter.class,
+      description = "Serialised size of one Atomic request; 0 for no limit beyond the inbound "
+          + "message limit (Forge: 4000000). Env: ATOMKV_MAX_REQUEST_BYTES.")
+  long maxRequestBytes;
+
+  @Option(names = "--unique-keys", defaultValue = "${ATOMKV_UNIQUE_KEYS:-false}", arity = "0..1",
+      description = "Reject an Atomic that names a key more than once across its checks and "
+          + "mutations (Forge's rule). Env: ATOMKV_UNIQUE_KEYS.")
+  boolean uniqueKeys;
+
   @Option(names = "--max-inbound-message-bytes",
       defaultValue = "${ATOMKV_MAX_INBOUND_MESSAGE_BYTES:-8m}", converter = ByteSizeConverter.class,
       description = "Largest request message gRPC accepts. Env: ATOMKV_MAX_INBOUND_MESSAGE_BYTES.")
@@ -126,7 +142,8 @@ public final class ServerConfig {
 
   public Limits limits() {
     return new Limits(maxWriteKeyBytes, maxReadKeyBytes, maxValueBytes, maxGetKeys, maxListLimit,
-        maxChecks, maxMutations, maxTotalMutationBytes, maxTotalKeyBytes, maxResponseBytes);
+        maxChecks, maxMutations, maxTotalMutationBytes, maxTotalKeyBytes, maxResponseBytes,
+        maxOperations, (int) Math.min(Integer.MAX_VALUE, maxRequestBytes), uniqueKeys);
   }
 
   public EngineOptions engineOptions() {
@@ -146,8 +163,10 @@ public final class ServerConfig {
     return port;
   }
 
+  /** Never below the request-size limit, so that limit answers with its own message. */
   public int maxInboundMessageBytes() {
-    return (int) Math.min(Integer.MAX_VALUE, maxInboundMessageBytes);
+    long floor = maxRequestBytes > 0 ? maxRequestBytes + (64 << 10) : 0;
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(maxInboundMessageBytes, floor));
   }
 
   public long shutdownGraceMs() {

@@ -3,11 +3,15 @@ package dev.atomkv.server.api;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
+import dev.atomkv.server.model.Condition;
+import dev.atomkv.server.model.Filter;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.MutationKind;
+import dev.atomkv.server.model.Operator;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.Where;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,8 +48,10 @@ final class AtomicRequestMapper {
         return Check.versionstamp(key, Versionstamp.fromBytes(c.getVersionstamp().toByteArray()));
       case ABSENT:
         return Check.absent(key);
+      case WHERE:
+        return Check.where(key, where(c.getWhere(), field + ".where"));
       default:
-        throw KvException.invalid(field + ".expect is not set (versionstamp or absent)");
+        throw KvException.invalid(field + ".expect is not set (versionstamp, absent or where)");
     }
   }
 
@@ -59,13 +65,21 @@ final class AtomicRequestMapper {
         throw KvException.invalid(field + ".versionstamp_suffix applies to set only");
       }
     }
+    Where where = null;
+    if (m.hasWhere()) {
+      if (m.getOpCase() != dev.atomkv.proto.v1.Mutation.OpCase.SET
+          && m.getOpCase() != dev.atomkv.proto.v1.Mutation.OpCase.DELETE) {
+        throw KvException.invalid(field + ".where applies to set and delete only");
+      }
+      where = where(m.getWhere(), field + ".where");
+    }
     switch (m.getOpCase()) {
       case SET:
         Value value = ProtoMapper.value(m.getSet(), field + ".set");
         return new Mutation(key, MutationKind.SET, value, expiresAt(m.getExpireInMs(), nowMs),
-            m.getVersionstampSuffix());
+            m.getVersionstampSuffix(), where);
       case DELETE:
-        return Mutation.delete(key);
+        return new Mutation(key, MutationKind.DELETE, null, 0, false, where);
       case SUM:
         return Mutation.arithmetic(key, MutationKind.SUM, m.getSum());
       case MIN:
@@ -75,6 +89,40 @@ final class AtomicRequestMapper {
       default:
         throw KvException.invalid(field + ".op is not set (set, delete, sum, min or max)");
     }
+  }
+
+  private static Where where(dev.atomkv.proto.v1.Filter f, String field) {
+    boolean any = switch (f.getMatch()) {
+      case MATCH_UNSPECIFIED, MATCH_ALL -> false;
+      case MATCH_ANY -> true;
+      default -> throw KvException.invalid(field + ".match is not a known Match value");
+    };
+    List<Condition> conditions = new ArrayList<>(f.getConditionsCount());
+    for (int i = 0; i < f.getConditionsCount(); i++) {
+      dev.atomkv.proto.v1.Condition c = f.getConditions(i);
+      String at = field + ".conditions[" + i + "]";
+      conditions.add(Condition.of(c.getAttribute(), operator(c.getOp(), at),
+          ProtoDocuments.toJson(c.getValuesList()), at));
+    }
+    return new Where(Filter.of(any, conditions, field), ProtoDocuments.INSTANCE);
+  }
+
+  private static Operator operator(dev.atomkv.proto.v1.Operator op, String field) {
+    return switch (op) {
+      case OPERATOR_EQUAL_TO -> Operator.EQUAL_TO;
+      case OPERATOR_NOT_EQUAL_TO -> Operator.NOT_EQUAL_TO;
+      case OPERATOR_GREATER_THAN -> Operator.GREATER_THAN;
+      case OPERATOR_GREATER_THAN_EQUAL_TO -> Operator.GREATER_THAN_EQUAL_TO;
+      case OPERATOR_LESS_THAN -> Operator.LESS_THAN;
+      case OPERATOR_LESS_THAN_EQUAL_TO -> Operator.LESS_THAN_EQUAL_TO;
+      case OPERATOR_BETWEEN -> Operator.BETWEEN;
+      case OPERATOR_BEGINS_WITH -> Operator.BEGINS_WITH;
+      case OPERATOR_CONTAINS -> Operator.CONTAINS;
+      case OPERATOR_NOT_CONTAINS -> Operator.NOT_CONTAINS;
+      case OPERATOR_EXISTS -> Operator.EXISTS;
+      case OPERATOR_NOT_EXISTS -> Operator.NOT_EXISTS;
+      default -> throw KvException.invalid(field + ".op is not a known operator");
+    };
   }
 
   private static long expiresAt(long expireInMs, long nowMs) {

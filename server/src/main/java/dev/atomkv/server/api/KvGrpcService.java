@@ -130,6 +130,10 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   public void atomic(AtomicRequest req, StreamObserver<AtomicResponse> out) {
     AtomicWrite write;
     try {
+      if (limits.maxRequestBytes() > 0 && req.getSerializedSize() > limits.maxRequestBytes()) {
+        throw KvException.invalid("Request too large (max " + limits.maxRequestBytes()
+            + " bytes)");
+      }
       write = AtomicRequestMapper.toWrite(req, clock.millis(), deadlineNanos());
       validator.validate(write);
     } catch (RuntimeException e) {
@@ -152,6 +156,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
       b.setVersionstamp(ByteString.copyFrom(r.versionstamp().toBytes()));
     } else {
       r.failedChecks().forEach(b::addFailedChecks);
+      r.failedConditions().forEach(b::addFailedConditions);
     }
     return b.build();
   }

@@ -277,16 +277,30 @@ final class GroupCommitWriter {
 
   /** Evaluates one request inside its child transaction. */
   private CommitResult apply(Txn<byte[]> txn, AtomicWrite write, Versionstamp vs, long nowMs) {
-    List<Integer> failed = new ArrayList<>();
+    // Every check and every condition sees the state before the request, and all are evaluated so
+    // that the caller learns every reason at once.
+    List<Integer> failedChecks = new ArrayList<>();
     List<Check> checks = write.checks();
     for (int i = 0; i < checks.size(); i++) {
       StoredEntry current = store.live(txn, checks.get(i).key(), nowMs);
-      if (!checks.get(i).holds(current == null ? null : current.versionstamp())) {
-        failed.add(i);
+      if (!checks.get(i).holds(current == null ? null : current.versionstamp(),
+          current == null ? null : current.value())) {
+        failedChecks.add(i);
       }
     }
-    if (!failed.isEmpty()) {
-      return CommitResult.checksFailed(failed);
+    List<Integer> failedConditions = new ArrayList<>();
+    List<Mutation> mutations = write.mutations();
+    for (int i = 0; i < mutations.size(); i++) {
+      Mutation m = mutations.get(i);
+      if (m.where() != null) {
+        StoredEntry current = store.live(txn, m.key(), nowMs);
+        if (!m.conditionHolds(current == null ? null : current.value())) {
+          failedConditions.add(i);
+        }
+      }
+    }
+    if (!failedChecks.isEmpty() || !failedConditions.isEmpty()) {
+      return CommitResult.failed(failedChecks, failedConditions);
     }
     for (Mutation m : write.mutations()) {
       switch (m.kind()) {

@@ -1,5 +1,9 @@
 package dev.atomkv.server.model;
 
+import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * Enforces the limits of an atomic request before it reaches the writer, with Deno's accounting:
  * total mutation size = check keys + mutation keys + (value + key) of every value-carrying
@@ -22,6 +26,14 @@ public final class AtomicValidator {
     }
     if (write.mutations().size() > limits.maxMutations()) {
       throw KvException.invalid("Too many mutations (max " + limits.maxMutations() + ")");
+    }
+    int operations = write.checks().size() + write.mutations().size();
+    if (limits.maxOperations() > 0 && operations > limits.maxOperations()) {
+      throw KvException.invalid("Too many operations (max " + limits.maxOperations()
+          + " checks and mutations)");
+    }
+    if (limits.uniqueKeys()) {
+      requireUniqueKeys(write);
     }
     long totalMutationBytes = 0;
     long totalKeyBytes = 0;
@@ -52,6 +64,30 @@ public final class AtomicValidator {
     if (totalKeyBytes > limits.maxTotalKeyBytes()) {
       throw KvException.invalid(
           "Total key size too large (max " + limits.maxTotalKeyBytes() + " bytes)");
+    }
+  }
+
+  private static void requireUniqueKeys(AtomicWrite write) {
+    Set<ByteBuffer> seen = new HashSet<>();
+    for (Check c : write.checks()) {
+      requireFirstUse(seen, c.key());
+    }
+    for (Mutation m : write.mutations()) {
+      if (!m.versionstampSuffix()) { // the suffix makes the written key new by construction
+        requireFirstUse(seen, m.key());
+      }
+    }
+  }
+
+  private static void requireFirstUse(Set<ByteBuffer> seen, byte[] key) {
+    if (!seen.add(ByteBuffer.wrap(key))) {
+      String shown;
+      try {
+        shown = KeyCodec.decode(key).toString();
+      } catch (KvException e) {
+        shown = java.util.HexFormat.of().formatHex(key);
+      }
+      throw KvException.invalid("Key used more than once in one request: " + shown);
     }
   }
 

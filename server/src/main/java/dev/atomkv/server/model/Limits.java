@@ -13,6 +13,10 @@ package dev.atomkv.server.model;
  * @param maxTotalMutationBytes Deno's total mutation size of one Atomic
  * @param maxTotalKeyBytes Deno's total key size of one Atomic
  * @param maxResponseBytes serialised size of one Get or List response
+ * @param maxOperations checks plus mutations in one Atomic, 0 for no limit (Forge: 25)
+ * @param maxRequestBytes serialised size of one Atomic request, 0 for no limit beyond the inbound
+ *     message limit (Forge: 4 MB)
+ * @param uniqueKeys each key at most once across the checks and mutations of one Atomic (Forge)
  */
 public record Limits(
     int maxWriteKeyBytes,
@@ -24,12 +28,16 @@ public record Limits(
     int maxMutations,
     int maxTotalMutationBytes,
     int maxTotalKeyBytes,
-    int maxResponseBytes) {
+    int maxResponseBytes,
+    int maxOperations,
+    int maxRequestBytes,
+    boolean uniqueKeys) {
 
   public static final int DEFAULT_LIST_LIMIT = 100;
 
   public static Limits defaults() {
-    return new Limits(2048, 2049, 65536, 1000, 1000, 100, 1000, 819200, 81920, 4 * 1024 * 1024);
+    return new Limits(2048, 2049, 65536, 1000, 1000, 100, 1000, 819200, 81920, 4 * 1024 * 1024,
+        0, 0, false);
   }
 
   public String writeKeyTooLarge() {

@@ -8,19 +8,25 @@ package dev.atomkv.server.model;
  * @param value the value to set, or for sum/min/max the u64 operand; null for delete
  * @param expiresAtMs absolute expiry time in Unix milliseconds, 0 for never (set only)
  * @param versionstampSuffix append the commit's versionstamp as a string part (set only)
+ * @param where condition on the key's value before the request (set and delete only), or null
  */
 public record Mutation(byte[] key, MutationKind kind, Value value, long expiresAtMs,
-    boolean versionstampSuffix) {
+    boolean versionstampSuffix, Where where) {
 
   public static Mutation set(byte[] key, Value value) {
-    return new Mutation(key, MutationKind.SET, value, 0, false);
+    return new Mutation(key, MutationKind.SET, value, 0, false, null);
   }
 
   public static Mutation delete(byte[] key) {
-    return new Mutation(key, MutationKind.DELETE, null, 0, false);
+    return new Mutation(key, MutationKind.DELETE, null, 0, false, null);
   }
 
   public static Mutation arithmetic(byte[] key, MutationKind kind, long operand) {
-    return new Mutation(key, kind, Value.u64(operand), 0, false);
+    return new Mutation(key, kind, Value.u64(operand), 0, false, null);
+  }
+
+  /** Whether the mutation's condition (if any) holds for the value stored before the request. */
+  public boolean conditionHolds(Value before) {
+    return where == null || where.matchesOrEmpty(before);
   }
 }

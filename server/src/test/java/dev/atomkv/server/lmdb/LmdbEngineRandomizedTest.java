@@ -140,7 +140,8 @@ class LmdbEngineRandomizedTest {
   /** Applies the write to the model when it commits there; vs is null when only predicting. */
   private Outcome applyToModel(AtomicWrite w, Versionstamp vs) {
     for (Check c : w.checks()) {
-      if (!c.holds(model.containsKey(c.key()) ? model.get(c.key()).versionstamp() : null)) {
+      if (!c.holds(model.containsKey(c.key()) ? model.get(c.key()).versionstamp() : null,
+          model.containsKey(c.key()) ? model.get(c.key()).value() : null)) {
         return Outcome.CHECK_FAILED;
       }
     }

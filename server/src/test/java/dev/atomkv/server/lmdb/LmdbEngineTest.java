@@ -260,7 +260,7 @@ class LmdbEngineTest {
   @Test
   void versionstampSuffixAppendsTheCommitVersionstamp() throws Exception {
     LmdbEngine engine = open(Clock.systemUTC());
-    Mutation append = new Mutation(key("log"), MutationKind.SET, Value.string("entry"), 0, true);
+    Mutation append = new Mutation(key("log"), MutationKind.SET, Value.string("entry"), 0, true, null);
     Versionstamp vs = commitOk(engine, append);
 
     byte[] expectedKey = KeyCodec.encode(Key.of(new KeyPart.Text("log"),
@@ -605,7 +605,7 @@ class LmdbEngineTest {
   }
 
   private static Mutation setExpiring(byte[] key, String value, long expiresAtMs) {
-    return new Mutation(key, MutationKind.SET, Value.string(value), expiresAtMs, false);
+    return new Mutation(key, MutationKind.SET, Value.string(value), expiresAtMs, false, null);
   }
 
   private static AtomicWrite write(Mutation... mutations) {
