@@ -23,6 +23,22 @@ import java.util.Objects;
  * if (!r.ok()) { ... someone else wrote first: re-read and try again ... }
  * }</pre>
  *
+ * <p>Checks and writes can also test attributes of JSON documents (Atlassian Forge's transaction
+ * conditions), see {@link Filter} and {@link Where}:
+ *
+ * <pre>{@code
+ * import static dev.atomkv.client.Condition.*;
+ * import static dev.atomkv.client.Where.where;
+ *
+ * CommitResult r = kv.atomic()
+ *     .check(Key.of("employee5"), Filter.and("nationality", equalTo("Australian")))
+ *     .set(Key.of("employee2"), KvValue.json(Map.of("surname", "Smith")),
+ *         where(Filter.and("surname", beginsWith("S"))))
+ *     .delete(Key.of("employee4"), where(Filter.and("leaving", exists())))
+ *     .commit();
+ * // not ok: r.failedChecks() lists failed checks, r.failedConditions() failed set/delete conditions
+ * }</pre>
+ *
  * <p>Not thread-safe. Each {@link #commit()} sends the request built so far.
  */
 public final class AtomicOperation {
@@ -44,7 +60,12 @@ public final class AtomicOperation {
     return this;
   }
 
-  /** Checks that the key was written last by the commit with this versionstamp; null checks that the key is absent. */
+  /**
+   * Checks that the key was written last by the commit with this versionstamp; a null versionstamp
+   * (as a missing {@link KvEntry} has) checks that the key is absent. For a literal absent check
+   * write {@link #checkAbsent(Key)}: {@code check(key, null)} is ambiguous with {@link #check(Key,
+   * Filter)}.
+   */
   public AtomicOperation check(Key key, Versionstamp versionstamp) {
     if (versionstamp == null) {
       return checkAbsent(key);
@@ -60,6 +81,17 @@ public final class AtomicOperation {
     request.addChecks(Check.newBuilder()
         .setKey(ProtoMapping.toProto(key))
         .setAbsent(Empty.getDefaultInstance()));
+    return this;
+  }
+
+  /**
+   * Checks that the key exists, holds a JSON value, and the filter matches that document (Forge's
+   * {@code check}). A missing key or a value of another kind fails the check.
+   */
+  public AtomicOperation check(Key key, Filter filter) {
+    request.addChecks(Check.newBuilder()
+        .setKey(ProtoMapping.toProto(key))
+        .setWhere(ProtoMapping.toProto(Objects.requireNonNull(filter, "filter"))));
     return this;
   }
 
@@ -83,6 +115,31 @@ public final class AtomicOperation {
   }
 
   /**
+   * Stores the value, clearing any earlier expiry, if the key's current value matches the
+   * condition (see {@link Where}: a missing key or a non-JSON value counts as {@code {}}). If it
+   * does not, the whole commit fails and this mutation's index is in {@link
+   * CommitResult#failedConditions()}.
+   */
+  public AtomicOperation set(Key key, KvValue value, Where where) {
+    request.addMutations(mutation(key, where).setSet(ProtoMapping.toProto(value)));
+    return this;
+  }
+
+  /**
+   * Stores the value, to expire as for {@link #set(Key, KvValue, Duration)}, if the key's current
+   * value matches the condition, as for {@link #set(Key, KvValue, Where)}.
+   *
+   * @throws IllegalArgumentException unless {@code expireIn} is positive
+   */
+  public AtomicOperation set(Key key, KvValue value, Duration expireIn, Where where) {
+    long expireInMs = expireInMillis(expireIn);
+    request.addMutations(mutation(key, where)
+        .setSet(ProtoMapping.toProto(value))
+        .setExpireInMs(expireInMs));
+    return this;
+  }
+
+  /**
    * Stores the value under {@code prefix} plus one more string part: this commit's versionstamp as
    * 20 lowercase hex characters (Deno's {@code commitVersionstamp()}), for append-only logs.
    * The key found by a later List is {@code prefix.append(result.versionstamp().toString())}.
@@ -97,6 +154,16 @@ public final class AtomicOperation {
   /** Removes the key; removing a missing key is fine. */
   public AtomicOperation delete(Key key) {
     request.addMutations(mutation(key).setDelete(Empty.getDefaultInstance()));
+    return this;
+  }
+
+  /**
+   * Removes the key if its current value matches the condition (see {@link Where}: a missing key
+   * or a non-JSON value counts as {@code {}}). If it does not, the whole commit fails and this
+   * mutation's index is in {@link CommitResult#failedConditions()}.
+   */
+  public AtomicOperation delete(Key key, Where where) {
+    request.addMutations(mutation(key, where).setDelete(Empty.getDefaultInstance()));
     return this;
   }
 
@@ -126,7 +193,8 @@ public final class AtomicOperation {
    * Sends the request once; the client never retries it.
    *
    * @return {@code ok=true} with the versionstamp once the write is durable, or {@code ok=false}
-   *     with the indexes of the failed checks (nothing written)
+   *     with the indexes of the failed checks and of the mutations whose conditions failed
+   *     (nothing written)
    * @throws CommitOutcomeUnknownException on DEADLINE_EXCEEDED, UNAVAILABLE or CANCELLED without
    *     a NOT_APPLIED reason: the commit may have landed; re-read before deciding
    * @throws KvException when the server refused the request (nothing written); {@link
@@ -138,6 +206,11 @@ public final class AtomicOperation {
 
   private static Mutation.Builder mutation(Key key) {
     return Mutation.newBuilder().setKey(ProtoMapping.toProto(key));
+  }
+
+  private static Mutation.Builder mutation(Key key, Where where) {
+    Objects.requireNonNull(where, "where");
+    return mutation(key).setWhere(ProtoMapping.toProto(where.filter()));
   }
 
   static long expireInMillis(Duration expireIn) {

@@ -170,13 +170,11 @@ public final class KvClient {
       throw StatusMapping.forCommit(e);
     }
     if (response.getOk()) {
-      return new CommitResult(true, Versionstamp.fromBytes(response.getVersionstamp().toByteArray()), List.of());
+      return new CommitResult(
+          true, Versionstamp.fromBytes(response.getVersionstamp().toByteArray()), List.of(), List.of());
     }
-    List<Integer> failed = new ArrayList<>(response.getFailedChecksCount());
-    for (int index : response.getFailedChecksList()) {
-      failed.add(index);
-    }
-    return new CommitResult(false, null, failed);
+    // uint32 indexes arrive as ints; a request has far fewer than 2^31 checks or mutations.
+    return new CommitResult(false, null, response.getFailedChecksList(), response.getFailedConditionsList());
   }
 
   private KvServiceGrpc.KvServiceBlockingStub stubWithDeadline() {

@@ -1,13 +1,9 @@
 package dev.atomkv.client;
 
-import com.google.protobuf.ListValue;
-import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
-import java.util.StringJoiner;
-import java.util.TreeMap;
 
 /**
  * An immutable stored value. A value remembers its {@link Kind}; the server's {@code sum}, {@code
@@ -58,15 +54,42 @@ public final class KvValue {
   }
 
   /**
-   * A JSON value.
+   * A JSON value from a protobuf document, taken as is; {@code null} is JSON null.
    *
    * @throws IllegalArgumentException if the value has no kind set
    */
   public static KvValue json(Value json) {
+    if (json == null) {
+      return json((Object) null);
+    }
     if (json.getKindCase() == Value.KindCase.KIND_NOT_SET) {
       throw new IllegalArgumentException("json value has no kind set");
     }
     return new KvValue(Kind.JSON, json);
+  }
+
+  /**
+   * A JSON value from a plain Java document, converted now (later changes to {@code doc} do not
+   * affect the value):
+   *
+   * <ul>
+   *   <li>{@code Map} with {@code String} keys: an object (field order kept as the map iterates);
+   *   <li>{@code Collection} or array (object or primitive): an array, in iteration order;
+   *   <li>{@code String}: a string; {@code Boolean}: true or false; {@code null}: null;
+   *   <li>{@code Number}: a number, as {@link Number#doubleValue()} (a {@code long} beyond
+   *       2<sup>53</sup> loses precision);
+   *   <li>{@code google.protobuf.Value}: itself.
+   * </ul>
+   *
+   * <pre>{@code
+   * KvValue.json(Map.of("surname", "Smith", "age", 31, "tags", List.of("a", "b")))
+   * }</pre>
+   *
+   * @throws IllegalArgumentException for any other type, a non-string map key, a NaN or infinite
+   *     number, or a container that contains itself; the message names where, e.g. {@code $.tags[1]}
+   */
+  public static KvValue json(Object doc) {
+    return new KvValue(Kind.JSON, Json.toValue(doc));
   }
 
   /** The kind. */
@@ -89,9 +112,33 @@ public final class KvValue {
     return (Long) expect(Kind.U64);
   }
 
-  /** The document of a {@link Kind#JSON} value. */
+  /** The document of a {@link Kind#JSON} value, as a protobuf value. */
   public Value asJson() {
     return (Value) expect(Kind.JSON);
+  }
+
+  /**
+   * The document of a {@link Kind#JSON} value as plain Java, a fresh copy the caller may modify:
+   * objects as {@code LinkedHashMap<String, Object>}, arrays as {@code ArrayList<Object>}, strings
+   * as {@code String}, numbers as {@code Double}, booleans as {@code Boolean}, and null as {@code
+   * null}. {@code KvValue.json(v.asDocument())} equals {@code v}.
+   */
+  public Object asDocument() {
+    return Json.fromValue(asJson());
+  }
+
+  /**
+   * The document of a {@link Kind#JSON} value that is an object, as {@link #asDocument()} gives it.
+   *
+   * @throws IllegalStateException if the value is not JSON or the document is not an object
+   */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> asMap() {
+    Value json = asJson();
+    if (json.getKindCase() != Value.KindCase.STRUCT_VALUE) {
+      throw new IllegalStateException("json document is not an object but " + Text.jsonType(json));
+    }
+    return (Map<String, Object>) Json.fromValue(json);
   }
 
   /** A copy of the serialised bytes of a {@link Kind#V8} value. */
@@ -132,36 +179,8 @@ public final class KvValue {
       case STRING -> Text.quote((String) payload);
       case BYTES, V8 -> Text.hex((byte[]) payload);
       case U64 -> Long.toUnsignedString((Long) payload);
-      case JSON -> jsonText((Value) payload);
+      case JSON -> Text.json((Value) payload);
     };
     return kind.name().toLowerCase() + "(" + body + ")";
-  }
-
-  private static String jsonText(Value v) {
-    return switch (v.getKindCase()) {
-      case NULL_VALUE, KIND_NOT_SET -> "null";
-      case NUMBER_VALUE -> Text.number(v.getNumberValue());
-      case STRING_VALUE -> Text.quote(v.getStringValue());
-      case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
-      case STRUCT_VALUE -> jsonText(v.getStructValue());
-      case LIST_VALUE -> jsonText(v.getListValue());
-    };
-  }
-
-  private static String jsonText(Struct s) {
-    StringJoiner out = new StringJoiner(",", "{", "}");
-    // Sorted, so equal documents print the same whatever order their fields were added in.
-    for (Map.Entry<String, Value> field : new TreeMap<>(s.getFieldsMap()).entrySet()) {
-      out.add(Text.quote(field.getKey()) + ":" + jsonText(field.getValue()));
-    }
-    return out.toString();
-  }
-
-  private static String jsonText(ListValue l) {
-    StringJoiner out = new StringJoiner(",", "[", "]");
-    for (Value element : l.getValuesList()) {
-      out.add(jsonText(element));
-    }
-    return out.toString();
   }
 }

@@ -3,6 +3,7 @@ package dev.atomkv.client;
 import com.google.protobuf.ByteString;
 import dev.atomkv.proto.v1.Entry;
 import dev.atomkv.proto.v1.KeyPart;
+import dev.atomkv.proto.v1.Match;
 import dev.atomkv.proto.v1.Value;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -53,6 +54,19 @@ final class ProtoMapping {
       });
     }
     return Key.ofParts(parts);
+  }
+
+  static dev.atomkv.proto.v1.Filter toProto(Filter filter) {
+    AttributeFilter f = (AttributeFilter) filter; // the only implementation
+    dev.atomkv.proto.v1.Filter.Builder b = dev.atomkv.proto.v1.Filter.newBuilder()
+        .setMatch(f.matchesAny() ? Match.MATCH_ANY : Match.MATCH_ALL);
+    for (AttributeFilter.Term term : f.terms()) {
+      b.addConditions(dev.atomkv.proto.v1.Condition.newBuilder()
+          .setAttribute(term.attribute())
+          .setOp(term.condition().operator())
+          .addAllValues(term.condition().values()));
+    }
+    return b.build();
   }
 
   static Value toProto(KvValue value) {

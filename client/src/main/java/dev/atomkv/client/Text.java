@@ -1,7 +1,13 @@
 package dev.atomkv.client;
 
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import java.math.BigDecimal;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 
 /** Renders parts of keys and values for {@code toString()}: JSON-like, stable, readable. */
 final class Text {
@@ -52,5 +58,45 @@ final class Text {
       return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
     }
     return Double.toString(d);
+  }
+
+  /** A JSON value as compact JSON text, object fields sorted by name so equal documents print the same. */
+  static String json(Value v) {
+    return switch (v.getKindCase()) {
+      case NULL_VALUE, KIND_NOT_SET -> "null";
+      case NUMBER_VALUE -> number(v.getNumberValue());
+      case STRING_VALUE -> quote(v.getStringValue());
+      case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
+      case STRUCT_VALUE -> json(v.getStructValue());
+      case LIST_VALUE -> json(v.getListValue());
+    };
+  }
+
+  private static String json(Struct s) {
+    StringJoiner out = new StringJoiner(",", "{", "}");
+    for (Map.Entry<String, Value> field : new TreeMap<>(s.getFieldsMap()).entrySet()) {
+      out.add(quote(field.getKey()) + ":" + json(field.getValue()));
+    }
+    return out.toString();
+  }
+
+  private static String json(ListValue l) {
+    StringJoiner out = new StringJoiner(",", "[", "]");
+    for (Value element : l.getValuesList()) {
+      out.add(json(element));
+    }
+    return out.toString();
+  }
+
+  /** The JSON type of a value: object, array, string, number, boolean or null. */
+  static String jsonType(Value v) {
+    return switch (v.getKindCase()) {
+      case NULL_VALUE, KIND_NOT_SET -> "null";
+      case NUMBER_VALUE -> "number";
+      case STRING_VALUE -> "string";
+      case BOOL_VALUE -> "boolean";
+      case STRUCT_VALUE -> "object";
+      case LIST_VALUE -> "array";
+    };
   }
 }

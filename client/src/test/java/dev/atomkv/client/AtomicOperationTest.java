@@ -1,7 +1,13 @@
 package dev.atomkv.client;
 
+import static dev.atomkv.client.Condition.beginsWith;
+import static dev.atomkv.client.Condition.equalTo;
+import static dev.atomkv.client.Condition.exists;
+import static dev.atomkv.client.Condition.greaterThan;
+import static dev.atomkv.client.Condition.notExists;
 import static dev.atomkv.client.TestEntries.VS1;
 import static dev.atomkv.client.TestEntries.VS2;
+import static dev.atomkv.client.Where.where;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,11 +21,14 @@ import com.google.protobuf.Value;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.proto.v1.Check;
+import dev.atomkv.proto.v1.Match;
+import dev.atomkv.proto.v1.Operator;
 import dev.atomkv.proto.v1.Mutation;
 import io.grpc.Status;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,7 +49,7 @@ class AtomicOperationTest {
         .check(present)
         .check(missing)
         .check(Key.of("k"), VS2)
-        .check(Key.of("n"), null)
+        .check(Key.of("n"), (Versionstamp) null)
         .checkAbsent(Key.of("a"))
         .commit();
 
@@ -185,6 +194,113 @@ class AtomicOperationTest {
     assertThrows(IllegalArgumentException.class, () -> op.set(Key.of("a"), KvValue.of("x"), Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> op.set(Key.of("a"), KvValue.of("x"), Duration.ofSeconds(-1)));
     assertEquals(List.of(), server.service().atomic.requests());
+  }
+
+  @Test
+  void mapsFilterChecksAndConditionalWrites() {
+    server.service().atomic.reply(OK);
+    Filter smiths = Filter.and("surname", beginsWith("S")).and("age", greaterThan(30));
+    Filter either = Filter.or("nationality", equalTo("Australian")).or("leaving", exists());
+
+    server.client().atomic()
+        .check(Key.of("employee5"), either)
+        .checkAbsent(Key.of("a"))
+        .set(Key.of("employee2"), KvValue.json(Map.of("surname", "Smith")), where(smiths))
+        .set(Key.of("new"), KvValue.of("v"), Duration.ofSeconds(2), where(Filter.and("id", notExists())))
+        .set(Key.of("plain"), KvValue.of("p"))
+        .delete(Key.of("employee4"), where(Filter.and("leaving", exists())))
+        .commit();
+
+    dev.atomkv.proto.v1.Filter smithsWire = dev.atomkv.proto.v1.Filter.newBuilder()
+        .setMatch(Match.MATCH_ALL)
+        .addConditions(condition("surname", Operator.OPERATOR_BEGINS_WITH,
+            Value.newBuilder().setStringValue("S").build()))
+        .addConditions(condition("age", Operator.OPERATOR_GREATER_THAN,
+            Value.newBuilder().setNumberValue(30).build()))
+        .build();
+    dev.atomkv.proto.v1.Filter eitherWire = dev.atomkv.proto.v1.Filter.newBuilder()
+        .setMatch(Match.MATCH_ANY)
+        .addConditions(condition("nationality", Operator.OPERATOR_EQUAL_TO,
+            Value.newBuilder().setStringValue("Australian").build()))
+        .addConditions(condition("leaving", Operator.OPERATOR_EXISTS))
+        .build();
+    AtomicRequest request = server.service().atomic.onlyRequest();
+    assertEquals(List.of(
+        Check.newBuilder().setKey(key("employee5")).setWhere(eitherWire).build(),
+        Check.newBuilder().setKey(key("a")).setAbsent(Empty.getDefaultInstance()).build()),
+        request.getChecksList());
+    Value smith = Value.newBuilder().setStructValue(com.google.protobuf.Struct.newBuilder()
+        .putFields("surname", Value.newBuilder().setStringValue("Smith").build())).build();
+    assertEquals(List.of(
+        Mutation.newBuilder().setKey(key("employee2"))
+            .setSet(dev.atomkv.proto.v1.Value.newBuilder().setJson(smith))
+            .setWhere(smithsWire).build(),
+        Mutation.newBuilder().setKey(key("new"))
+            .setSet(dev.atomkv.proto.v1.Value.newBuilder().setString("v"))
+            .setExpireInMs(2000)
+            .setWhere(dev.atomkv.proto.v1.Filter.newBuilder().setMatch(Match.MATCH_ALL)
+                .addConditions(condition("id", Operator.OPERATOR_NOT_EXISTS))).build(),
+        Mutation.newBuilder().setKey(key("plain"))
+            .setSet(dev.atomkv.proto.v1.Value.newBuilder().setString("p")).build(),
+        Mutation.newBuilder().setKey(key("employee4")).setDelete(Empty.getDefaultInstance())
+            .setWhere(dev.atomkv.proto.v1.Filter.newBuilder().setMatch(Match.MATCH_ALL)
+                .addConditions(condition("leaving", Operator.OPERATOR_EXISTS))).build()),
+        request.getMutationsList());
+  }
+
+  @Test
+  void failedConditionsAreAResult() {
+    server.service().atomic.reply(AtomicResponse.newBuilder().setOk(false)
+        .addFailedChecks(1).addFailedConditions(0).addFailedConditions(2).build());
+
+    CommitResult result = server.client().atomic()
+        .check(Key.of("a"), Filter.and("x", exists())).checkAbsent(Key.of("b"))
+        .set(Key.of("a"), KvValue.json(Map.of()), where(Filter.and("x", exists())))
+        .set(Key.of("b"), KvValue.of("x"))
+        .delete(Key.of("c"), where(Filter.or("y", notExists())))
+        .commit();
+
+    assertFalse(result.ok());
+    assertNull(result.versionstamp());
+    assertEquals(List.of(1), result.failedChecks());
+    assertEquals(List.of(0, 2), result.failedConditions());
+  }
+
+  @Test
+  void failedConditionsAloneFailTheCommit() {
+    server.service().atomic.reply(AtomicResponse.newBuilder().setOk(false).addFailedConditions(0).build());
+
+    CommitResult result = server.client().atomic()
+        .delete(Key.of("c"), where(Filter.and("y", exists())))
+        .commit();
+
+    assertEquals(new CommitResult(false, null, List.of(), List.of(0)), result);
+  }
+
+  @Test
+  void okCommitHasNoFailedConditions() {
+    server.service().atomic.reply(OK);
+
+    CommitResult result = server.client().atomic().delete(Key.of("c"), where(Filter.and("y", exists()))).commit();
+
+    assertEquals(new CommitResult(true, VS2, List.of(), List.of()), result);
+    assertEquals(new CommitResult(true, VS2, List.of()), result, "the three-argument form has no failed conditions");
+  }
+
+  @Test
+  void whereAndFilterAreRequired() {
+    AtomicOperation op = server.client().atomic();
+    assertThrows(NullPointerException.class, () -> where(null));
+    assertThrows(NullPointerException.class, () -> op.check(Key.of("a"), (Filter) null));
+    assertThrows(NullPointerException.class, () -> op.set(Key.of("a"), KvValue.of("x"), (Where) null));
+    assertThrows(NullPointerException.class, () -> op.delete(Key.of("a"), null));
+    assertThrows(IllegalArgumentException.class,
+        () -> op.set(Key.of("a"), KvValue.of("x"), Duration.ZERO, where(Filter.and("a", exists()))));
+  }
+
+  private static dev.atomkv.proto.v1.Condition condition(String attribute, Operator op, Value... values) {
+    return dev.atomkv.proto.v1.Condition.newBuilder()
+        .setAttribute(attribute).setOp(op).addAllValues(List.of(values)).build();
   }
 
   private static dev.atomkv.proto.v1.Key key(String part) {
