@@ -4,6 +4,7 @@ import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
@@ -89,7 +90,7 @@ public final class LmdbEngine implements KvEngine {
         .setMapSize(options.mapSizeBytes())
         .setMaxDbs(MAX_DBS)
         .setMaxReaders(MAX_READERS)
-        .open(options.dataDir().toFile(), envFlags(options));
+        .open(options.dataDir().toFile(), envFlags(options.syncMode()));
     LmdbEngine engine;
     try {
       engine = new LmdbEngine(env, options);
@@ -106,11 +107,11 @@ public final class LmdbEngine implements KvEngine {
     return engine;
   }
 
-  private static EnvFlags[] envFlags(EngineOptions options) {
+  static EnvFlags[] envFlags(SyncMode mode) {
     // NOTLS: read transactions are not tied to threads (reads hop between executor threads).
     // Never MDB_WRITEMAP: a full disk would then kill the JVM with SIGBUS instead of failing a
     // commit.
-    return switch (options.syncMode()) {
+    return switch (mode) {
       case FULL -> new EnvFlags[] {EnvFlags.MDB_NOTLS};
       case NO_METASYNC -> new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC};
       case NONE -> new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC};
