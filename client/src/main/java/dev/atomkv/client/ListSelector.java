@@ -73,9 +73,18 @@ public final class ListSelector {
     }
   }
 
-  private static byte[] commonPrefix(byte[] a, byte[] b) {
-    int mismatch = Arrays.mismatch(a, b);
-    return mismatch < 0 ? a : Arrays.copyOf(a, mismatch);
+  /**
+   * The longest common byte prefix of start and end, one byte shorter when start is a prefix of
+   * end: otherwise the cursor of the key equal to start would be empty, which on the wire means
+   * "nothing remains". The server applies the same rule.
+   */
+  private static byte[] commonPrefix(byte[] start, byte[] end) {
+    int mismatch = Arrays.mismatch(start, end);
+    int length = mismatch < 0 ? start.length : mismatch;
+    if (length == start.length && length > 0) {
+      length--;
+    }
+    return Arrays.copyOf(start, length);
   }
 
   @Override

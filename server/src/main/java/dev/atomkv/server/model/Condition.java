@@ -32,6 +32,9 @@ public record Condition(List<String> path, Operator op, List<JsonValue> values) 
           + (op.minValues() == 1 ? "" : "s")) + ", got " + values.size());
     }
     for (JsonValue v : operands) {
+      if (v instanceof JsonValue.Num n && !Double.isFinite(n.value())) {
+        throw KvException.invalid(where + ": values must be finite numbers");
+      }
       boolean ok = switch (op) {
         case EQUAL_TO, NOT_EQUAL_TO, CONTAINS, NOT_CONTAINS -> v instanceof JsonValue.Str
             || v instanceof JsonValue.Num || v instanceof JsonValue.Bool;

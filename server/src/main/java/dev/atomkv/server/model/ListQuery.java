@@ -50,7 +50,14 @@ public record ListQuery(byte[] start, byte[] end, byte[] commonPrefix) {
       from = start;
       to = end;
       int mismatch = Arrays.mismatch(start, end);
-      common = Arrays.copyOf(start, mismatch < 0 ? start.length : mismatch);
+      int commonLength = mismatch < 0 ? start.length : mismatch;
+      if (commonLength == start.length && start.length > 0) {
+        // start is a prefix of end, so the first key may equal the common prefix and its cursor
+        // would be empty, which on the wire means "nothing remains". One byte shorter keeps every
+        // cursor of this selector non-empty.
+        commonLength--;
+      }
+      common = Arrays.copyOf(start, commonLength);
     }
     checkReadBound(from, limits);
     checkReadBound(to, limits);
@@ -94,9 +101,14 @@ public record ListQuery(byte[] start, byte[] end, byte[] commonPrefix) {
     }
   }
 
+  /**
+   * Whether the key lies in the prefix's keyspace (P+00, P+FF). Sharing P's bytes is not enough:
+   * ["a\0"] encodes as P=["a"] followed by 0xFF (an escaped NUL), which sorts after P+FF.
+   */
   private static boolean strictlyExtends(byte[] key, byte[] prefix) {
     return key.length > prefix.length
-        && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+        && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)
+        && key[prefix.length] != (byte) 0xff;
   }
 
   private static byte[] append(byte[] a, int b) {
