@@ -1,10 +1,16 @@
 package dev.atomkv.it;
 
+import static dev.atomkv.client.Condition.beginsWith;
+import static dev.atomkv.client.Condition.equalTo;
+import static dev.atomkv.client.Condition.exists;
+import static dev.atomkv.client.Condition.greaterThan;
+import static dev.atomkv.client.Where.where;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.client.CommitResult;
+import dev.atomkv.client.Filter;
 import dev.atomkv.client.Key;
 import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvEntry;
@@ -14,6 +20,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +68,39 @@ class TutorialIT {
       assertEquals(List.of("Alice Liddell", "Bob"), users);
 
       channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void readmeConditionsExample() throws Exception {
+    try (RunningServer server = RunningServer.start(dataDir)) {
+      KvClient kv = server.client();
+      kv.set(Key.of("employee2"), KvValue.json(Map.of("surname", "Stone", "nationality", "Austrian")));
+      kv.set(Key.of("employee4"), KvValue.json(Map.of("age", 65)));
+      kv.set(Key.of("employee5"), KvValue.json(Map.of("address", Map.of("city", "Sydney"))));
+
+      CommitResult r = kv.atomic()
+          .set(Key.of("employee1"), KvValue.json(Map.of("surname", "Jones", "nationality", "Welsh")))
+          .set(Key.of("employee2"), KvValue.json(Map.of("surname", "Smith", "nationality", "Australian")),
+              where(Filter.and("surname", beginsWith("S")).and("nationality", beginsWith("A"))))
+          .delete(Key.of("employee4"), where(Filter.or("leaving", exists()).or("age", greaterThan(64))))
+          .check(Key.of("employee5"), Filter.and("address.city", equalTo("Sydney")))
+          .commit();
+      assertTrue(r.ok());
+      assertEquals("Smith", kv.get(Key.of("employee2")).value().asMap().get("surname"));
+      assertFalse(kv.get(Key.of("employee4")).exists());
+
+      // The same request once employee5 has moved: the check fails and nothing is written.
+      kv.set(Key.of("employee5"), KvValue.json(Map.of("address", Map.of("city", "Perth"))));
+      kv.set(Key.of("employee4"), KvValue.json(Map.of("age", 30)));
+      CommitResult refused = kv.atomic()
+          .delete(Key.of("employee4"), where(Filter.or("leaving", exists()).or("age", greaterThan(64))))
+          .check(Key.of("employee5"), Filter.and("address.city", equalTo("Sydney")))
+          .commit();
+      assertFalse(refused.ok());
+      assertEquals(List.of(0), refused.failedChecks());
+      assertEquals(List.of(0), refused.failedConditions());
+      assertTrue(kv.get(Key.of("employee4")).exists());
     }
   }
 }
