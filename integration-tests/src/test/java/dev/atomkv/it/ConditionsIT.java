@@ -6,23 +6,23 @@ import static dev.atomkv.it.ConditionsSupport.arr;
 import static dev.atomkv.it.ConditionsSupport.assertFailedAndUnchanged;
 import static dev.atomkv.it.ConditionsSupport.assertInvalidAndUnchanged;
 import static dev.atomkv.it.ConditionsSupport.bytes;
-import static dev.atomkv.it.ConditionsSupport.checkAbsent;
+import static dev.atomkv.it.Wire.checkAbsent;
 import static dev.atomkv.it.ConditionsSupport.checkWhere;
 import static dev.atomkv.it.ConditionsSupport.commit;
 import static dev.atomkv.it.ConditionsSupport.cond;
-import static dev.atomkv.it.ConditionsSupport.delete;
+import static dev.atomkv.it.Wire.delete;
 import static dev.atomkv.it.ConditionsSupport.deleteWhere;
 import static dev.atomkv.it.ConditionsSupport.everything;
 import static dev.atomkv.it.ConditionsSupport.get;
 import static dev.atomkv.it.ConditionsSupport.j;
 import static dev.atomkv.it.ConditionsSupport.json;
-import static dev.atomkv.it.ConditionsSupport.key;
+import static dev.atomkv.it.Wire.key;
 import static dev.atomkv.it.ConditionsSupport.obj;
-import static dev.atomkv.it.ConditionsSupport.request;
-import static dev.atomkv.it.ConditionsSupport.set;
+import static dev.atomkv.it.Wire.atomic;
+import static dev.atomkv.it.Wire.set;
 import static dev.atomkv.it.ConditionsSupport.setWhere;
 import static dev.atomkv.it.ConditionsSupport.str;
-import static dev.atomkv.it.ConditionsSupport.sum;
+import static dev.atomkv.it.Wire.sum;
 import static dev.atomkv.it.ConditionsSupport.u64;
 import static dev.atomkv.it.ConditionsSupport.unspecified;
 import static dev.atomkv.proto.v1.Operator.OPERATOR_BEGINS_WITH;
@@ -113,7 +113,7 @@ class ConditionsIT {
   @BeforeAll
   static void start() throws Exception {
     server = RunningServer.start(dir);
-    ByteString vs = commit(server, request(set(DOC_KEY, json(DOC))));
+    ByteString vs = commit(server, atomic(set(DOC_KEY, json(DOC))));
     docEntry = get(server, DOC_KEY);
     assertEquals(vs, docEntry.getVersionstamp());
     assertEquals(json(DOC), docEntry.getValue(), "the document round-trips");
@@ -467,7 +467,7 @@ class ConditionsIT {
   @MethodSource("cases")
   void asWhereCheck(Case c) {
     Key marker = key("marker", "check", c.index());
-    AtomicRequest req = request(List.of(checkWhere(DOC_KEY, c.filter())),
+    AtomicRequest req = atomic(List.of(checkWhere(DOC_KEY, c.filter())),
         List.of(set(marker, str("written"))));
     if (c.holds()) {
       ByteString vs = commit(server, req);
@@ -485,9 +485,9 @@ class ConditionsIT {
   @MethodSource("cases")
   void asConditionalSet(Case c) {
     Key k = key("copy", "set", c.index());
-    commit(server, request(set(k, json(DOC))));
+    commit(server, atomic(set(k, json(DOC))));
     Entry before = get(server, k);
-    AtomicRequest req = request(setWhere(k, REPLACEMENT, c.filter()));
+    AtomicRequest req = atomic(setWhere(k, REPLACEMENT, c.filter()));
     if (c.holds()) {
       ByteString vs = commit(server, req);
       Entry after = get(server, k);
@@ -505,9 +505,9 @@ class ConditionsIT {
   void asConditionalDelete(Case c) {
     Key k = key("copy", "delete", c.index());
     Key other = key("copy", "delete-side", c.index());
-    commit(server, request(set(k, json(DOC))));
+    commit(server, atomic(set(k, json(DOC))));
     Entry before = get(server, k);
-    AtomicRequest req = request(set(other, u64(1)), deleteWhere(k, c.filter()));
+    AtomicRequest req = atomic(set(other, u64(1)), deleteWhere(k, c.filter()));
     if (c.holds()) {
       commit(server, req);
       assertFalse(get(server, k).hasValue());
@@ -536,12 +536,12 @@ class ConditionsIT {
       }
       if (!failing.isEmpty()) {
         assertFailedAndUnchanged(server,
-            request(checks, List.of(set(key("bulk", "marker"), u64(1)))), failing, List.of());
+            atomic(checks, List.of(set(key("bulk", "marker"), u64(1)))), failing, List.of());
       }
       // Only the holding ones: the request commits.
       List<Check> holding = chunk.stream().filter(Case::holds)
           .map(c -> checkWhere(DOC_KEY, c.filter())).toList();
-      commit(server, request(holding, List.of()));
+      commit(server, atomic(holding, List.of()));
     }
 
     List<Mutation> seed = new ArrayList<>();
@@ -556,8 +556,8 @@ class ConditionsIT {
         failing.add(c.index());
       }
     }
-    commit(server, request(seed.toArray(Mutation[]::new)));
-    assertFailedAndUnchanged(server, request(List.of(), conditional), List.of(), failing);
+    commit(server, atomic(seed.toArray(Mutation[]::new)));
+    assertFailedAndUnchanged(server, atomic(List.of(), conditional), List.of(), failing);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -583,8 +583,8 @@ class ConditionsIT {
     for (int i = holding.size(); i < checks.size(); i++) {
       expectedFailed.add(i);
     }
-    assertFailedAndUnchanged(server, request(checks, List.of()), expectedFailed, List.of());
-    commit(server, request(checks.subList(0, holding.size()), List.of()));
+    assertFailedAndUnchanged(server, atomic(checks, List.of()), expectedFailed, List.of());
+    commit(server, atomic(checks.subList(0, holding.size()), List.of()));
 
     // The same filters as conditional sets.
     List<Mutation> seed = new ArrayList<>();
@@ -595,9 +595,9 @@ class ConditionsIT {
       seed.add(set(key("match", i), json(DOC)));
       conditional.add(setWhere(key("match", i), REPLACEMENT, filters.get(i)));
     }
-    commit(server, request(seed.toArray(Mutation[]::new)));
-    assertFailedAndUnchanged(server, request(List.of(), conditional), List.of(), expectedFailed);
-    commit(server, request(List.of(), conditional.subList(0, holding.size())));
+    commit(server, atomic(seed.toArray(Mutation[]::new)));
+    assertFailedAndUnchanged(server, atomic(List.of(), conditional), List.of(), expectedFailed);
+    commit(server, atomic(List.of(), conditional.subList(0, holding.size())));
     for (int i = 0; i < filters.size(); i++) {
       assertEquals(i < holding.size() ? REPLACEMENT : json(DOC),
           get(server, key("match", i)).getValue(), "match " + i);
@@ -615,7 +615,7 @@ class ConditionsIT {
     Filter notEqual = all(cond("name", OPERATOR_NOT_EQUAL_TO, "Ada"));
     Filter notContains = all(cond("tags", OPERATOR_NOT_CONTAINS, "x"));
     assertFailedAndUnchanged(server,
-        request(List.of(checkWhere(missing, matchesEmpty), checkWhere(DOC_KEY, all(
+        atomic(List.of(checkWhere(missing, matchesEmpty), checkWhere(DOC_KEY, all(
             cond("name", OPERATOR_EXISTS))), checkWhere(missing, notEqual),
             checkWhere(missing, notContains)), List.of(set(key("w", "m"), u64(1)))),
         List.of(0, 2, 3), List.of());
@@ -626,20 +626,20 @@ class ConditionsIT {
     Key s = key("nonjson", "string");
     Key b = key("nonjson", "bytes");
     Key n = key("nonjson", "u64");
-    commit(server, request(set(s, str("Ada")), set(b, bytes(new byte[] {1, 2})), set(n, u64(36))));
+    commit(server, atomic(set(s, str("Ada")), set(b, bytes(new byte[] {1, 2})), set(n, u64(36))));
     Filter matchesEmpty = all(cond("name", OPERATOR_NOT_EXISTS));
     for (Key k : List.of(s, b, n)) {
       assertFailedAndUnchanged(server,
-          request(List.of(checkWhere(k, matchesEmpty)), List.of(set(key("w", "m"), u64(1)))),
+          atomic(List.of(checkWhere(k, matchesEmpty)), List.of(set(key("w", "m"), u64(1)))),
           List.of(0), List.of());
       // The same filter as a mutation condition sees an empty document: it holds.
       Entry before = get(server, k);
       assertFailedAndUnchanged(server,
-          request(setWhere(k, json("x"), all(cond("name", OPERATOR_EXISTS)))),
+          atomic(setWhere(k, json("x"), all(cond("name", OPERATOR_EXISTS)))),
           List.of(), List.of(0));
       assertEquals(before, get(server, k));
     }
-    ByteString vs = commit(server, request(setWhere(s, json(obj("name", "Ada")), matchesEmpty),
+    ByteString vs = commit(server, atomic(setWhere(s, json(obj("name", "Ada")), matchesEmpty),
         deleteWhere(b, all(cond("x", OPERATOR_NOT_EQUAL_TO, 1))),
         setWhere(n, json(1), all(cond("x", OPERATOR_NOT_CONTAINS, "y")))));
     assertEquals(json(obj("name", "Ada")), get(server, s).getValue());
@@ -652,14 +652,14 @@ class ConditionsIT {
   void whereCheckOnNonObjectJsonSeesEveryAttributeMissing() {
     Key scalar = key("json", "scalar");
     Key list = key("json", "list");
-    commit(server, request(set(scalar, json("Ada")), set(list, json(List.of("a", "b")))));
+    commit(server, atomic(set(scalar, json("Ada")), set(list, json(List.of("a", "b")))));
     assertFailedAndUnchanged(server,
-        request(List.of(checkWhere(scalar, all(cond("name", OPERATOR_NOT_EXISTS))),
+        atomic(List.of(checkWhere(scalar, all(cond("name", OPERATOR_NOT_EXISTS))),
             checkWhere(scalar, all(cond("name", OPERATOR_EXISTS))),
             checkWhere(list, all(cond("tags", OPERATOR_NOT_CONTAINS, "a"))),
             checkWhere(list, all(cond("0", OPERATOR_EQUAL_TO, "a")))), List.of()),
         List.of(1, 3), List.of());
-    commit(server, request(List.of(checkWhere(scalar, all(cond("name", OPERATOR_NOT_EXISTS))),
+    commit(server, atomic(List.of(checkWhere(scalar, all(cond("name", OPERATOR_NOT_EXISTS))),
         checkWhere(list, all(cond("tags", OPERATOR_NOT_CONTAINS, "a")))), List.of()));
   }
 
@@ -670,37 +670,37 @@ class ConditionsIT {
     Filter createOnly = all(cond("id", OPERATOR_NOT_EXISTS));
 
     // EXISTS on a missing key fails, and nothing is written.
-    assertFailedAndUnchanged(server, request(setWhere(k, v1, all(cond("id", OPERATOR_EXISTS)))),
+    assertFailedAndUnchanged(server, atomic(setWhere(k, v1, all(cond("id", OPERATOR_EXISTS)))),
         List.of(), List.of(0));
     assertFalse(get(server, k).hasValue());
     // EQUAL_TO on a missing attribute fails; NOT_EQUAL_TO holds.
     assertFailedAndUnchanged(server,
-        request(setWhere(k, v1, all(cond("owner", OPERATOR_EQUAL_TO, "ada")))),
+        atomic(setWhere(k, v1, all(cond("owner", OPERATOR_EQUAL_TO, "ada")))),
         List.of(), List.of(0));
 
     // NOT_EXISTS holds: create.
-    ByteString vs = commit(server, request(setWhere(k, v1, createOnly)));
+    ByteString vs = commit(server, atomic(setWhere(k, v1, createOnly)));
     Entry created = get(server, k);
     assertEquals(v1, created.getValue());
     assertEquals(vs, created.getVersionstamp());
 
     // Create-only a second time: the document now has "id", the condition fails.
     assertFailedAndUnchanged(server,
-        request(setWhere(k, json(obj("id", 2, "owner", "eve")), createOnly)),
+        atomic(setWhere(k, json(obj("id", 2, "owner", "eve")), createOnly)),
         List.of(), List.of(0));
     assertEquals(created, get(server, k));
 
     // Update only if the owner matches.
     Value v2 = json(obj("id", 1, "owner", "ada", "n", 2));
-    commit(server, request(setWhere(k, v2, all(cond("owner", OPERATOR_EQUAL_TO, "ada")))));
+    commit(server, atomic(setWhere(k, v2, all(cond("owner", OPERATOR_EQUAL_TO, "ada")))));
     assertEquals(v2, get(server, k).getValue());
 
     // A conditional delete of a missing key: NOT_EQUAL_TO on the empty document holds.
     Key gone = key("create-only", 2);
-    commit(server, request(deleteWhere(gone, all(cond("owner", OPERATOR_NOT_EQUAL_TO, "x")))));
+    commit(server, atomic(deleteWhere(gone, all(cond("owner", OPERATOR_NOT_EQUAL_TO, "x")))));
     assertFalse(get(server, gone).hasValue());
     assertFailedAndUnchanged(server,
-        request(deleteWhere(gone, all(cond("owner", OPERATOR_BEGINS_WITH, "")))),
+        atomic(deleteWhere(gone, all(cond("owner", OPERATOR_BEGINS_WITH, "")))),
         List.of(), List.of(0));
   }
 
@@ -709,15 +709,15 @@ class ConditionsIT {
   void expiredKeyIsMissingForChecksAndConditions() throws Exception {
     Key k = key("expiring", 1);
     Value doc = json(obj("name", "Ada"));
-    commit(server, request(Mutation.newBuilder().setKey(k).setSet(doc).setExpireInMs(1).build()));
+    commit(server, atomic(Mutation.newBuilder().setKey(k).setSet(doc).setExpireInMs(1).build()));
     Thread.sleep(30);
     assertFailedAndUnchanged(server,
-        request(List.of(checkWhere(k, all(cond("name", OPERATOR_EQUAL_TO, "Ada"))),
+        atomic(List.of(checkWhere(k, all(cond("name", OPERATOR_EQUAL_TO, "Ada"))),
             checkWhere(k, all(cond("name", OPERATOR_NOT_EXISTS)))), List.of()),
         List.of(0, 1), List.of());
     assertFailedAndUnchanged(server,
-        request(setWhere(k, doc, all(cond("name", OPERATOR_EXISTS)))), List.of(), List.of(0));
-    ByteString vs = commit(server, request(setWhere(k, doc, all(cond("name", OPERATOR_NOT_EXISTS)))));
+        atomic(setWhere(k, doc, all(cond("name", OPERATOR_EXISTS)))), List.of(), List.of(0));
+    ByteString vs = commit(server, atomic(setWhere(k, doc, all(cond("name", OPERATOR_NOT_EXISTS)))));
     Entry e = get(server, k);
     assertEquals(doc, e.getValue());
     assertEquals(vs, e.getVersionstamp());
@@ -734,7 +734,7 @@ class ConditionsIT {
     for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
       for (Operator op : List.of(OPERATOR_GREATER_THAN, OPERATOR_GREATER_THAN_EQUAL_TO,
           OPERATOR_LESS_THAN, OPERATOR_LESS_THAN_EQUAL_TO, OPERATOR_EQUAL_TO)) {
-        AtomicRequest req = request(List.of(checkWhere(DOC_KEY, all(cond("age", op, bad)))),
+        AtomicRequest req = atomic(List.of(checkWhere(DOC_KEY, all(cond("age", op, bad)))),
             List.of(set(key("nan", "marker"), u64(1))));
         List<Entry> before = everything(server);
         io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
@@ -751,17 +751,17 @@ class ConditionsIT {
   @Test
   void conditionsSeeTheStateBeforeTheRequest() {
     Key k = key("before", 1);
-    commit(server, request(set(k, json(obj("name", "Ada")))));
+    commit(server, atomic(set(k, json(obj("name", "Ada")))));
     Entry before = get(server, k);
     // mutation 0 would make mutation 1's condition true, but conditions see the old state.
     assertFailedAndUnchanged(server,
-        request(List.of(checkWhere(k, all(cond("name", OPERATOR_EQUAL_TO, "Ada")))), List.of(
+        atomic(List.of(checkWhere(k, all(cond("name", OPERATOR_EQUAL_TO, "Ada")))), List.of(
             set(k, json(obj("name", "Bob"))),
             setWhere(k, json(obj("name", "Cy")), all(cond("name", OPERATOR_EQUAL_TO, "Bob"))))),
         List.of(), List.of(1));
     assertEquals(before, get(server, k));
     // And the other way round: the old state matches even though mutation 0 changes it.
-    commit(server, request(set(k, json(obj("name", "Bob"))),
+    commit(server, atomic(set(k, json(obj("name", "Bob"))),
         setWhere(k, json(obj("name", "Cy")), all(cond("name", OPERATOR_EQUAL_TO, "Ada")))));
     assertEquals(json(obj("name", "Cy")), get(server, k).getValue());
   }
@@ -772,8 +772,8 @@ class ConditionsIT {
     Key counter = key("fail", "counter");
     Key doc = key("fail", "doc");
     Key fresh = key("fail", "fresh");
-    commit(server, request(sum(counter, 5), set(doc, json(obj("v", 1)))));
-    AtomicResponse r = assertFailedAndUnchanged(server, request(
+    commit(server, atomic(sum(counter, 5), set(doc, json(obj("v", 1)))));
+    AtomicResponse r = assertFailedAndUnchanged(server, atomic(
         List.of(checkAbsent(fresh), checkWhere(doc, all(cond("v", OPERATOR_EQUAL_TO, 1)))),
         List.of(sum(counter, 1), set(fresh, str("x")), delete(doc),
             setWhere(doc, json(obj("v", 2)), all(cond("v", OPERATOR_EQUAL_TO, 2))),
@@ -796,13 +796,13 @@ class ConditionsIT {
 
     // No conditions.
     assertInvalidAndUnchanged(server,
-        request(List.of(good, good, checkWhere(DOC_KEY, Filter.getDefaultInstance())),
+        atomic(List.of(good, good, checkWhere(DOC_KEY, Filter.getDefaultInstance())),
             List.of(goodSet)),
         "checks[2]", "at least one condition");
     assertInvalidAndUnchanged(server,
-        request(goodSet, setWhere(k, str("x"), any())), "mutations[1]", "at least one condition");
+        atomic(goodSet, setWhere(k, str("x"), any())), "mutations[1]", "at least one condition");
     assertInvalidAndUnchanged(server,
-        request(goodSet, goodSet, deleteWhere(k, all())), "mutations[2]",
+        atomic(goodSet, goodSet, deleteWhere(k, all())), "mutations[2]",
         "at least one condition");
 
     // Wrong number of values.
@@ -842,47 +842,47 @@ class ConditionsIT {
     Condition unknownOp = Condition.newBuilder().setAttribute("name").setOpValue(99)
         .addValues(j("Ada")).build();
     assertInvalidAndUnchanged(server,
-        request(List.of(good, checkWhere(DOC_KEY, all(cond("name", OPERATOR_EXISTS),
+        atomic(List.of(good, checkWhere(DOC_KEY, all(cond("name", OPERATOR_EXISTS),
             unspecifiedOp))), List.of(goodSet)),
         "checks[1]", "conditions[1]", "operator");
     assertInvalidAndUnchanged(server,
-        request(goodSet, setWhere(k, str("x"), all(unknownOp))),
+        atomic(goodSet, setWhere(k, str("x"), all(unknownOp))),
         "mutations[1]", "conditions[0]", "operator");
 
     // An unknown match value.
     assertInvalidAndUnchanged(server,
-        request(List.of(checkWhere(DOC_KEY, all(cond("name", OPERATOR_EXISTS)).toBuilder()
+        atomic(List.of(checkWhere(DOC_KEY, all(cond("name", OPERATOR_EXISTS)).toBuilder()
             .setMatchValue(7).build())), List.of(goodSet)),
         "checks[0]", "match");
 
     // where on a sum (and min/max) mutation.
     Filter f = all(cond("name", OPERATOR_NOT_EXISTS));
     assertInvalidAndUnchanged(server,
-        request(goodSet, sum(k, 1).toBuilder().setWhere(f).build()),
+        atomic(goodSet, sum(k, 1).toBuilder().setWhere(f).build()),
         "mutations[1]", "where", "set and delete only");
     assertInvalidAndUnchanged(server,
-        request(Mutation.newBuilder().setKey(k).setMin(1).setWhere(f).build()),
+        atomic(Mutation.newBuilder().setKey(k).setMin(1).setWhere(f).build()),
         "mutations[0]", "set and delete only");
     assertInvalidAndUnchanged(server,
-        request(goodSet, goodSet, Mutation.newBuilder().setKey(k).setMax(1).setWhere(f).build()),
+        atomic(goodSet, goodSet, Mutation.newBuilder().setKey(k).setMax(1).setWhere(f).build()),
         "mutations[2]", "set and delete only");
 
     // Bad attributes: empty, an empty field name, a bad escape.
     assertInvalidAndUnchanged(server,
-        request(List.of(checkWhere(DOC_KEY, all(cond("", OPERATOR_EXISTS)))), List.of(goodSet)),
+        atomic(List.of(checkWhere(DOC_KEY, all(cond("", OPERATOR_EXISTS)))), List.of(goodSet)),
         "checks[0]", "attribute must not be empty");
     assertInvalidAndUnchanged(server,
-        request(goodSet, deleteWhere(k, all(cond("name", OPERATOR_EXISTS),
+        atomic(goodSet, deleteWhere(k, all(cond("name", OPERATOR_EXISTS),
             cond("", OPERATOR_EQUAL_TO, 1)))),
         "mutations[1]", "conditions[1]", "attribute must not be empty");
     for (String bad : List.of("a..b", ".a", "a.", ".")) {
       assertInvalidAndUnchanged(server,
-          request(List.of(checkWhere(DOC_KEY, all(cond(bad, OPERATOR_EXISTS)))), List.of()),
+          atomic(List.of(checkWhere(DOC_KEY, all(cond(bad, OPERATOR_EXISTS)))), List.of()),
           "checks[0]", "empty field name");
     }
     for (String bad : List.of("a\\", "a\\b")) {
       assertInvalidAndUnchanged(server,
-          request(List.of(checkWhere(DOC_KEY, all(cond(bad, OPERATOR_EXISTS)))), List.of()),
+          atomic(List.of(checkWhere(DOC_KEY, all(cond(bad, OPERATOR_EXISTS)))), List.of()),
           "checks[0]", "escape");
     }
     assertTrue(everything(server).stream().noneMatch(e -> e.getKey().equals(k)
@@ -897,17 +897,17 @@ class ConditionsIT {
     List<String> asCheck = new ArrayList<>(List.of("checks[1]", "conditions[0]"));
     asCheck.addAll(List.of(fragments));
     assertInvalidAndUnchanged(server,
-        request(List.of(good, checkWhere(DOC_KEY, all(bad))), List.of(set(k, str("x")))),
+        atomic(List.of(good, checkWhere(DOC_KEY, all(bad))), List.of(set(k, str("x")))),
         asCheck.toArray(String[]::new));
     List<String> asSet = new ArrayList<>(List.of("mutations[2]", "conditions[1]"));
     asSet.addAll(List.of(fragments));
     assertInvalidAndUnchanged(server,
-        request(set(k, str("x")), delete(k),
+        atomic(set(k, str("x")), delete(k),
             setWhere(k, str("y"), any(cond("name", OPERATOR_EXISTS), bad))),
         asSet.toArray(String[]::new));
     List<String> asDelete = new ArrayList<>(List.of("mutations[0]", "conditions[0]"));
     asDelete.addAll(List.of(fragments));
-    assertInvalidAndUnchanged(server, request(deleteWhere(DOC_KEY, all(bad)), set(k, str("x"))),
+    assertInvalidAndUnchanged(server, atomic(deleteWhere(DOC_KEY, all(bad)), set(k, str("x"))),
         asDelete.toArray(String[]::new));
   }
 }

@@ -43,27 +43,6 @@ final class ConditionsSupport {
 
   // ---- keys ----
 
-  /** A wire key: String → string part, Integer/Long → int part, Boolean → boolean part. */
-  static Key key(Object... parts) {
-    Key.Builder k = Key.newBuilder();
-    for (Object p : parts) {
-      KeyPart.Builder b = KeyPart.newBuilder();
-      if (p instanceof String s) {
-        b.setString(s);
-      } else if (p instanceof Integer i) {
-        b.setInt(i);
-      } else if (p instanceof Long l) {
-        b.setInt(l);
-      } else if (p instanceof Boolean z) {
-        b.setBoolean(z);
-      } else {
-        throw new IllegalArgumentException("unsupported part " + p);
-      }
-      k.addParts(b);
-    }
-    return k.build();
-  }
-
   // ---- json ----
 
   /**
@@ -161,41 +140,13 @@ final class ConditionsSupport {
     return Check.newBuilder().setKey(key).setWhere(where).build();
   }
 
-  static Check checkVersionstamp(Key key, ByteString versionstamp) {
-    return Check.newBuilder().setKey(key).setVersionstamp(versionstamp).build();
-  }
-
-  static Check checkAbsent(Key key) {
-    return Check.newBuilder().setKey(key).setAbsent(Empty.getDefaultInstance()).build();
-  }
-
-  static Mutation set(Key key, Value value) {
-    return Mutation.newBuilder().setKey(key).setSet(value).build();
-  }
-
   static Mutation setWhere(Key key, Value value, Filter where) {
     return Mutation.newBuilder().setKey(key).setSet(value).setWhere(where).build();
-  }
-
-  static Mutation delete(Key key) {
-    return Mutation.newBuilder().setKey(key).setDelete(Empty.getDefaultInstance()).build();
   }
 
   static Mutation deleteWhere(Key key, Filter where) {
     return Mutation.newBuilder().setKey(key).setDelete(Empty.getDefaultInstance()).setWhere(where)
         .build();
-  }
-
-  static Mutation sum(Key key, long operand) {
-    return Mutation.newBuilder().setKey(key).setSum(operand).build();
-  }
-
-  static AtomicRequest request(List<Check> checks, List<Mutation> mutations) {
-    return AtomicRequest.newBuilder().addAllChecks(checks).addAllMutations(mutations).build();
-  }
-
-  static AtomicRequest request(Mutation... mutations) {
-    return request(List.of(), List.of(mutations));
   }
 
   // ---- reads ----

@@ -3,19 +3,19 @@ package dev.atomkv.it;
 import static dev.atomkv.it.ConditionsSupport.all;
 import static dev.atomkv.it.ConditionsSupport.assertInvalidAndUnchanged;
 import static dev.atomkv.it.ConditionsSupport.bytes;
-import static dev.atomkv.it.ConditionsSupport.checkAbsent;
+import static dev.atomkv.it.Wire.checkAbsent;
 import static dev.atomkv.it.ConditionsSupport.checkWhere;
 import static dev.atomkv.it.ConditionsSupport.commit;
 import static dev.atomkv.it.ConditionsSupport.cond;
-import static dev.atomkv.it.ConditionsSupport.delete;
+import static dev.atomkv.it.Wire.delete;
 import static dev.atomkv.it.ConditionsSupport.deleteWhere;
 import static dev.atomkv.it.ConditionsSupport.everything;
 import static dev.atomkv.it.ConditionsSupport.get;
 import static dev.atomkv.it.ConditionsSupport.json;
-import static dev.atomkv.it.ConditionsSupport.key;
+import static dev.atomkv.it.Wire.key;
 import static dev.atomkv.it.ConditionsSupport.obj;
-import static dev.atomkv.it.ConditionsSupport.request;
-import static dev.atomkv.it.ConditionsSupport.set;
+import static dev.atomkv.it.Wire.atomic;
+import static dev.atomkv.it.Wire.set;
 import static dev.atomkv.it.ConditionsSupport.setWhere;
 import static dev.atomkv.it.ConditionsSupport.str;
 import static dev.atomkv.it.ConditionsSupport.u64;
@@ -77,13 +77,13 @@ class ForgeProfileIT {
           ? setWhere(key("written", i), json(obj("i", i)), all(cond("i", OPERATOR_NOT_EQUAL_TO, -1)))
           : set(key("written", i), u64(i)));
     }
-    return request(c, m);
+    return atomic(c, m);
   }
 
   @Test
   void forgeProfileAllows25OperationsAndRefuses26() throws Exception {
     try (RunningServer forge = RunningServer.start(dir.resolve("forge"), FORGE)) {
-      commit(forge, request(set(DOC, json(obj("name", "Ada")))));
+      commit(forge, atomic(set(DOC, json(obj("name", "Ada")))));
 
       commit(forge, operations(10, 15));
       assertEquals(16, everything(forge).size(), "doc + the 15 keys written");
@@ -97,10 +97,10 @@ class ForgeProfileIT {
       }
 
       // The Forge docs' transaction (5 operations on 5 keys) is fine under the profile.
-      commit(forge, request(set(key("employee2"), json(obj("surname", "Smith",
+      commit(forge, atomic(set(key("employee2"), json(obj("surname", "Smith",
           "nationality", "Australian"))), set(key("employee4"), json(obj("surname", "Stone"))),
           set(key("employee5"), json(obj("surname", "Singh"))), set(key("employee3"), u64(3))));
-      commit(forge, request(
+      commit(forge, atomic(
           List.of(checkWhere(key("employee5"), all(cond("surname", OPERATOR_BEGINS_WITH, "S")))),
           List.of(set(key("employee1"), json(obj("surname", "Davis"))),
               setWhere(key("employee2"), json(obj("surname", "Scott")), all(
@@ -115,33 +115,33 @@ class ForgeProfileIT {
   void forgeProfileRefusesAKeyUsedTwice() throws Exception {
     try (RunningServer forge = RunningServer.start(dir.resolve("forge"), FORGE)) {
       Key e1 = key("employee1");
-      commit(forge, request(set(e1, json(obj("surname", "Davis")))));
+      commit(forge, atomic(set(e1, json(obj("surname", "Davis")))));
       String shown = DUPLICATE + "[\"employee1\"]";
 
       // A check and a set on the same key.
-      StatusRuntimeException e = assertInvalidAndUnchanged(forge, request(
+      StatusRuntimeException e = assertInvalidAndUnchanged(forge, atomic(
           List.of(checkWhere(e1, all(cond("surname", OPERATOR_EXISTS)))),
           List.of(set(e1, json(obj("surname", "Scott"))))), DUPLICATE);
       assertEquals(shown, e.getStatus().getDescription());
       // Two sets on the same key.
-      e = assertInvalidAndUnchanged(forge, request(
+      e = assertInvalidAndUnchanged(forge, atomic(
           set(e1, json(1)), set(key("other"), json(2)), set(e1, json(3))), DUPLICATE);
       assertEquals(shown, e.getStatus().getDescription());
       // A set and a (conditional) delete.
-      e = assertInvalidAndUnchanged(forge, request(set(e1, json(1)),
+      e = assertInvalidAndUnchanged(forge, atomic(set(e1, json(1)),
           deleteWhere(e1, all(cond("surname", OPERATOR_EXISTS)))), DUPLICATE);
       assertEquals(shown, e.getStatus().getDescription());
       // Two checks.
-      e = assertInvalidAndUnchanged(forge, request(List.of(checkAbsent(e1), checkWhere(e1,
+      e = assertInvalidAndUnchanged(forge, atomic(List.of(checkAbsent(e1), checkWhere(e1,
           all(cond("surname", OPERATOR_EXISTS)))), List.of()), DUPLICATE);
       assertEquals(shown, e.getStatus().getDescription());
       // The key is shown in readable form whatever its parts.
       Key mixed = key("emp", 7, true);
-      e = assertInvalidAndUnchanged(forge, request(set(mixed, u64(1)), delete(mixed)), DUPLICATE);
+      e = assertInvalidAndUnchanged(forge, atomic(set(mixed, u64(1)), delete(mixed)), DUPLICATE);
       assertEquals(DUPLICATE + "[\"emp\", 7n, true]", e.getStatus().getDescription());
       Key binary = Key.newBuilder().addParts(dev.atomkv.proto.v1.KeyPart.newBuilder()
           .setBytes(com.google.protobuf.ByteString.copyFrom(new byte[] {0x0a, 0x0b}))).build();
-      e = assertInvalidAndUnchanged(forge, request(set(binary, u64(1)), set(binary, u64(2))),
+      e = assertInvalidAndUnchanged(forge, atomic(set(binary, u64(1)), set(binary, u64(2))),
           DUPLICATE);
       assertEquals(DUPLICATE + "[bytes(0a0b)]", e.getStatus().getDescription());
 
@@ -150,18 +150,18 @@ class ForgeProfileIT {
           .setNumber(Double.NaN)).build();
       Key nan2 = key("n").toBuilder().addParts(dev.atomkv.proto.v1.KeyPart.newBuilder()
           .setNumber(Double.longBitsToDouble(0x7ff0000000000001L))).build();
-      e = assertInvalidAndUnchanged(forge, request(set(nan1, u64(1)), set(nan2, u64(2))),
+      e = assertInvalidAndUnchanged(forge, atomic(set(nan1, u64(1)), set(nan2, u64(2))),
           DUPLICATE);
       assertEquals(DUPLICATE + "[\"n\", NaN]", e.getStatus().getDescription());
       // ...but the integer 1 and the number 1.0 are different keys.
       Key int1 = key("n", 1);
       Key num1 = key("n").toBuilder().addParts(dev.atomkv.proto.v1.KeyPart.newBuilder()
           .setNumber(1.0)).build();
-      commit(forge, request(set(int1, u64(1)), set(num1, u64(2))));
+      commit(forge, atomic(set(int1, u64(1)), set(num1, u64(2))));
 
       // Distinct keys are fine, and nothing of the refused requests was written.
       assertEquals(json(obj("surname", "Davis")), get(forge, e1).getValue());
-      commit(forge, request(List.of(checkWhere(e1, all(cond("surname", OPERATOR_EXISTS)))),
+      commit(forge, atomic(List.of(checkWhere(e1, all(cond("surname", OPERATOR_EXISTS)))),
           List.of(set(key("employee2"), json(1)))));
     }
   }
@@ -174,7 +174,7 @@ class ForgeProfileIT {
     }
     conditions.add(cond("name", OPERATOR_NOT_EQUAL_TO, "y".repeat(lastLength)));
     Filter f = Filter.newBuilder().setMatch(Match.MATCH_ALL).addAllConditions(conditions).build();
-    return request(List.of(checkWhere(DOC, f)), List.of(set(key("padded"), u64(1))));
+    return atomic(List.of(checkWhere(DOC, f)), List.of(set(key("padded"), u64(1))));
   }
 
   /** Five bytes values, the last one {@code lastLength} long. */
@@ -184,7 +184,7 @@ class ForgeProfileIT {
       m.add(set(key("big", i), bytes(filled(800_000))));
     }
     m.add(set(key("big", 4), bytes(filled(lastLength))));
-    return request(List.of(), m);
+    return atomic(List.of(), m);
   }
 
   static byte[] filled(int n) {
@@ -213,7 +213,7 @@ class ForgeProfileIT {
   @Test
   void forgeProfileRefusesRequestsOver4000000Bytes() throws Exception {
     try (RunningServer forge = RunningServer.start(dir.resolve("forge"), FORGE)) {
-      commit(forge, request(set(DOC, json(obj("name", "Ada")))));
+      commit(forge, atomic(set(DOC, json(obj("name", "Ada")))));
       // 2 operations, every Deno-style limit respected: only the request size is too large.
       AtomicRequest atLimit = ofSize(4_000_000, ForgeProfileIT::paddedFilter);
       AtomicRequest over = ofSize(4_000_001, ForgeProfileIT::paddedFilter);
@@ -244,7 +244,7 @@ class ForgeProfileIT {
   @Test
   void defaultsAcceptWhatTheForgeProfileRefuses() throws Exception {
     try (RunningServer plain = RunningServer.start(dir.resolve("plain"))) {
-      commit(plain, request(set(DOC, json(obj("name", "Ada")))));
+      commit(plain, atomic(set(DOC, json(obj("name", "Ada")))));
 
       // 26 operations (and many more).
       commit(plain, operations(10, 16));
@@ -252,13 +252,13 @@ class ForgeProfileIT {
 
       // A key used twice: check + set, then two sets (the later one wins).
       Key e1 = key("employee1");
-      commit(plain, request(List.of(checkAbsent(e1)), List.of(set(e1, json(obj("v", 1))))));
-      commit(plain, request(List.of(checkWhere(e1, all(cond("v", OPERATOR_EXISTS)))),
+      commit(plain, atomic(List.of(checkAbsent(e1)), List.of(set(e1, json(obj("v", 1))))));
+      commit(plain, atomic(List.of(checkWhere(e1, all(cond("v", OPERATOR_EXISTS)))),
           List.of(set(e1, json(obj("v", 2))))));
       assertEquals(json(obj("v", 2)), get(plain, e1).getValue());
-      commit(plain, request(set(e1, str("first")), set(e1, str("second"))));
+      commit(plain, atomic(set(e1, str("first")), set(e1, str("second"))));
       assertEquals(str("second"), get(plain, e1).getValue());
-      commit(plain, request(set(e1, str("x")), delete(e1)));
+      commit(plain, atomic(set(e1, str("x")), delete(e1)));
       assertEquals(false, get(plain, e1).hasValue());
 
       // No request-size limit beyond the inbound message limit: a 4.2 MB filter is fine.

@@ -3,21 +3,21 @@ package dev.atomkv.it;
 import static dev.atomkv.it.ConditionsSupport.all;
 import static dev.atomkv.it.ConditionsSupport.any;
 import static dev.atomkv.it.ConditionsSupport.assertFailedAndUnchanged;
-import static dev.atomkv.it.ConditionsSupport.checkAbsent;
-import static dev.atomkv.it.ConditionsSupport.checkVersionstamp;
+import static dev.atomkv.it.Wire.checkAbsent;
+import static dev.atomkv.it.Wire.checkVersionstamp;
 import static dev.atomkv.it.ConditionsSupport.checkWhere;
 import static dev.atomkv.it.ConditionsSupport.commit;
 import static dev.atomkv.it.ConditionsSupport.cond;
-import static dev.atomkv.it.ConditionsSupport.delete;
+import static dev.atomkv.it.Wire.delete;
 import static dev.atomkv.it.ConditionsSupport.deleteWhere;
 import static dev.atomkv.it.ConditionsSupport.everything;
 import static dev.atomkv.it.ConditionsSupport.get;
 import static dev.atomkv.it.ConditionsSupport.getAll;
 import static dev.atomkv.it.ConditionsSupport.json;
-import static dev.atomkv.it.ConditionsSupport.key;
+import static dev.atomkv.it.Wire.key;
 import static dev.atomkv.it.ConditionsSupport.obj;
-import static dev.atomkv.it.ConditionsSupport.request;
-import static dev.atomkv.it.ConditionsSupport.set;
+import static dev.atomkv.it.Wire.atomic;
+import static dev.atomkv.it.Wire.set;
 import static dev.atomkv.it.ConditionsSupport.setWhere;
 import static dev.atomkv.proto.v1.Operator.OPERATOR_BEGINS_WITH;
 import static dev.atomkv.proto.v1.Operator.OPERATOR_EQUAL_TO;
@@ -86,7 +86,7 @@ class ForgeTransactionIT {
 
   /** Employees 1–5 as stored before the transaction; employee5 is the one the check reads. */
   void populate(Value e2, Value e4, Value e5) {
-    commit(server, request(
+    commit(server, atomic(
         set(E1, employee("Doe", 41, 2015, "female", "British")),
         set(E2, e2),
         set(E3, employee("Brown", 28, 2020, "male", "Canadian")),
@@ -100,7 +100,7 @@ class ForgeTransactionIT {
    * premade surname filter; checks [0] employee5's surname begins with "S" and age is over 25.
    */
   static AtomicRequest forgeExample() {
-    return request(
+    return atomic(
         List.of(checkWhere(E5, all(cond("surname", OPERATOR_BEGINS_WITH, "S"),
             cond("age", OPERATOR_GREATER_THAN, 25)))),
         List.of(
@@ -171,7 +171,7 @@ class ForgeTransactionIT {
   @Test
   void failingFormCheckedKeyMissing() {
     populate(E2_MATCHING, E4_MATCHING, E5_MATCHING);
-    commit(server, request(delete(E5)));
+    commit(server, atomic(delete(E5)));
     assertFailsLeavingEveryKey(forgeExample(), List.of(0), List.of());
   }
 
@@ -180,7 +180,7 @@ class ForgeTransactionIT {
   void failingThenPassing() {
     populate(E2_WRONG_SURNAME, E4_NOT_MATCHING, E5_TOO_YOUNG);
     assertFailsLeavingEveryKey(forgeExample(), List.of(0), List.of(1, 3));
-    commit(server, request(set(E2, E2_MATCHING), set(E4, E4_MATCHING), set(E5, E5_MATCHING)));
+    commit(server, atomic(set(E2, E2_MATCHING), set(E4, E4_MATCHING), set(E5, E5_MATCHING)));
     ByteString vs = commit(server, forgeExample());
     List<Entry> after = getAll(server, EMPLOYEES);
     assertEquals(List.of(DAVIS, SCOTT), List.of(after.get(0).getValue(), after.get(1).getValue()));
@@ -200,13 +200,13 @@ class ForgeTransactionIT {
       assertEquals(before.get(i), after.get(i), "employee" + (i + 1) + " changed");
     }
     // The next commit shows the failed request did not commit in between.
-    ByteString next = commit(server, request(set(key("probe"), json(1))));
+    ByteString next = commit(server, atomic(set(key("probe"), json(1))));
     for (Entry e : after) {
       if (e.hasValue()) {
         assertNotEquals(next, e.getVersionstamp());
       }
     }
-    commit(server, request(delete(key("probe"))));
+    commit(server, atomic(delete(key("probe"))));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -220,8 +220,8 @@ class ForgeTransactionIT {
     Key order = key("order", 1);
     Key cart = key("cart", "a");
     Key log = key("log", "a");
-    ByteString stale = commit(server, request(set(account, json(obj("balance", 10)))));
-    ByteString current = commit(server, request(
+    ByteString stale = commit(server, atomic(set(account, json(obj("balance", 10)))));
+    ByteString current = commit(server, atomic(
         set(account, json(obj("balance", 20))),
         set(profile, json(obj("tier", "gold", "country", "AU"))),
         set(order, json(obj("status", "open", "items", 3))),
@@ -230,7 +230,7 @@ class ForgeTransactionIT {
 
     // Exactly what the issue names: a stale versionstamp check, a failing where check, a passing
     // where check, two conditional mutations of which one fails.
-    AtomicRequest small = request(
+    AtomicRequest small = atomic(
         List.of(
             checkVersionstamp(account, stale), // 0 fails: stale
             checkWhere(profile, all(cond("tier", OPERATOR_EQUAL_TO, "silver"))), // 1 fails
@@ -242,7 +242,7 @@ class ForgeTransactionIT {
     assertFailedAndUnchanged(server, small, List.of(0, 1), List.of(1));
 
     // A larger mix: the lists are complete and ascending, whatever the order of kinds.
-    AtomicRequest large = request(
+    AtomicRequest large = atomic(
         List.of(
             checkWhere(profile, any(cond("tier", OPERATOR_EQUAL_TO, "gold"),
                 cond("x", OPERATOR_EXISTS))), // 0 holds
@@ -265,17 +265,17 @@ class ForgeTransactionIT {
     assertFailedAndUnchanged(server, large, List.of(2, 4, 6, 7), List.of(2, 4, 6));
 
     // Only versionstamp checks fail: failed_conditions is empty (and the reverse).
-    assertFailedAndUnchanged(server, request(
+    assertFailedAndUnchanged(server, atomic(
         List.of(checkVersionstamp(account, stale), checkVersionstamp(account, current)),
         List.of(setWhere(order, json(obj("status", "paid")),
             all(cond("status", OPERATOR_EQUAL_TO, "open"))))), List.of(0), List.of());
-    assertFailedAndUnchanged(server, request(
+    assertFailedAndUnchanged(server, atomic(
         List.of(checkVersionstamp(account, current)),
         List.of(set(log, json(1)), deleteWhere(cart, all(cond("owner", OPERATOR_EQUAL_TO, "b"))))),
         List.of(), List.of(1));
 
     // Repaired, the small request passes.
-    AtomicRequest repaired = request(
+    AtomicRequest repaired = atomic(
         List.of(checkVersionstamp(account, current),
             checkWhere(profile, all(cond("tier", OPERATOR_EQUAL_TO, "gold"))),
             checkWhere(profile, all(cond("country", OPERATOR_EQUAL_TO, "AU")))),
@@ -294,7 +294,7 @@ class ForgeTransactionIT {
   void manyFailuresAreAllReported() {
     List<Mutation> seed = IntStream.range(0, 100)
         .mapToObj(i -> set(key("emp", i), json(obj("n", i, "even", i % 2 == 0)))).toList();
-    commit(server, request(seed.toArray(Mutation[]::new)));
+    commit(server, atomic(seed.toArray(Mutation[]::new)));
     List<Check> checks = IntStream.range(0, 100)
         .mapToObj(i -> checkWhere(key("emp", i), all(cond("even", OPERATOR_EQUAL_TO, true))))
         .toList();
@@ -305,6 +305,6 @@ class ForgeTransactionIT {
         .toList();
     List<Integer> odd = IntStream.range(0, 100).filter(i -> i % 2 == 1).boxed().toList();
     List<Integer> low = IntStream.range(0, 50).boxed().toList();
-    assertFailedAndUnchanged(server, request(checks, mutations), odd, low);
+    assertFailedAndUnchanged(server, atomic(checks, mutations), odd, low);
   }
 }
