@@ -15,12 +15,20 @@ public final class Main implements Callable<Integer> {
   @CommandLine.Mixin
   private final ServerConfig config = new ServerConfig();
 
+  @CommandLine.Spec
+  private CommandLine.Model.CommandSpec spec;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
+    try {
+      config.validate();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     AtomkvServer server = AtomkvServer.start(config);
     // SIGTERM and Ctrl-C: stop accepting, finish what is in flight, close the environment.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atomkv-shutdown"));

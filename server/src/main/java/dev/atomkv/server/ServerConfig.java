@@ -53,7 +53,7 @@ public final class ServerConfig {
 
   @Option(names = "--max-batch", defaultValue = "${ATOMKV_MAX_BATCH:-1024}",
       description = "Atomic requests committed together in one synced LMDB transaction "
-          + "(1..65536). Env: ATOMKV_MAX_BATCH.")
+          + "(1..65535). Env: ATOMKV_MAX_BATCH.")
   int maxBatch;
 
   @Option(names = "--max-batch-bytes", defaultValue = "${ATOMKV_MAX_BATCH_BYTES:-16m}",
@@ -137,7 +137,40 @@ public final class ServerConfig {
   public static ServerConfig parse(String... args) {
     ServerConfig config = new ServerConfig();
     new CommandLine(config).parseArgs(args);
+    config.validate();
     return config;
+  }
+
+  /** Rejects settings that would make the server refuse everything or misbehave. */
+  public void validate() {
+    requireRange("--port", port, 0, 65535);
+    requireRange("--threads", threads, 0, 4096);
+    requireRange("--write-queue", writeQueue, 1, Integer.MAX_VALUE);
+    requireRange("--max-batch", maxBatch, 1, 65535);
+    requireRange("--max-batch-bytes", maxBatchBytes, 1, Long.MAX_VALUE);
+    requireRange("--sweep-interval-ms", sweepIntervalMs, 1, Long.MAX_VALUE);
+    requireRange("--max-write-key-bytes", maxWriteKeyBytes, 1, Integer.MAX_VALUE);
+    requireRange("--max-read-key-bytes", maxReadKeyBytes, 1, Integer.MAX_VALUE);
+    requireRange("--max-value-bytes", maxValueBytes, 0, Integer.MAX_VALUE);
+    requireRange("--max-get-keys", maxGetKeys, 1, Integer.MAX_VALUE);
+    requireRange("--max-list-limit", maxListLimit, 1, Integer.MAX_VALUE);
+    requireRange("--max-checks", maxChecks, 0, Integer.MAX_VALUE);
+    requireRange("--max-mutations", maxMutations, 0, Integer.MAX_VALUE);
+    requireRange("--max-total-mutation-bytes", maxTotalMutationBytes, 0, Integer.MAX_VALUE);
+    requireRange("--max-total-key-bytes", maxTotalKeyBytes, 0, Integer.MAX_VALUE);
+    requireRange("--max-response-bytes", maxResponseBytes, 1, Integer.MAX_VALUE);
+    requireRange("--max-operations", maxOperations, 0, Integer.MAX_VALUE);
+    requireRange("--max-request-bytes", maxRequestBytes, 0, Integer.MAX_VALUE);
+    requireRange("--max-inbound-message-bytes", maxInboundMessageBytes, 1, Integer.MAX_VALUE);
+    requireRange("--shutdown-grace-ms", shutdownGraceMs, 0, Long.MAX_VALUE);
+    requireRange("--map-size", mapSize, 1 << 20, Long.MAX_VALUE);
+  }
+
+  private static void requireRange(String flag, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(flag + " must be between " + min + " and " + max
+          + ", got " + value);
+    }
   }
 
   public Limits limits() {
