@@ -4,14 +4,17 @@ JAVA ?= java
 JAR  := server/target/atomkv-server-0.1.0-SNAPSHOT-all.jar
 # Extra server flags for `make run`, e.g. make run ARGS="--port 6000".
 ARGS ?=
+# The server's JVM: a bounded heap keeps its memory flat (without it the JVM sizes the heap from
+# the machine's RAM and grows it to hundreds of MiB under load). `make bench` runs the same.
+SERVER_JVM_OPTS ?= -Xms64m -Xmx256m
 
 BUF  ?= npx --yes @bufbuild/buf@1.75.0
 
-.PHONY: run test lint build clean help
+.PHONY: run test lint build bench clean help
 
 ## run: build the server and serve on localhost:50051 with data in ./data
 run: build
-	$(JAVA) -jar $(JAR) --data-dir ./data $(ARGS)
+	$(JAVA) $(SERVER_JVM_OPTS) -jar $(JAR) --data-dir ./data $(ARGS)
 
 ## test: buf lint of the .proto, unit tests, then integration tests against the real Netty server
 test: lint
@@ -24,6 +27,11 @@ lint:
 ## build: the runnable server jar, without tests
 build:
 	$(MVN) -q -DskipTests -pl server -am package
+
+## bench: atomkv vs etcd vs a no-op gRPC ceiling (about 8 min); writes bench/results/ and docs/benchmarks.md
+##        (apt-installs etcd-server, strace, linux-perf if missing; BENCH_ARGS=--quick: a smoke test)
+bench:
+	MVN="$(MVN)" JAVA="$(JAVA)" bench/run.sh --server-jvm-opts "$(SERVER_JVM_OPTS)" $(BENCH_ARGS)
 
 ## clean: remove build output (never ./data)
 clean:

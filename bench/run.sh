@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make bench`: atomkv vs etcd vs a no-op gRPC ceiling, on this machine, in about 8 minutes on 2 cores.
+# Installs etcd-server (and strace, linux-perf for the profile) from Debian if missing, builds the server and the bench, then
+# hands over to the coordinator (bench/core Coordinator.java), which starts etcd and the atomkv
+# bench server on free loopback ports with data in a temp directory, runs every scenario 3 times,
+# and writes bench/results/<timestamp>.json and the generated section of docs/benchmarks.md.
+#
+# Extra arguments go to the coordinator, e.g. `make bench BENCH_ARGS=--quick` (1 run of 1 s
+# windows, a smoke test that leaves docs/benchmarks.md alone) or BENCH_ARGS="--server-jvm-opts -Xmx256m".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MVN=${MVN:-mvn -B}
+JAVA=${JAVA:-java}
+
+need() { command -v "$1" >/dev/null 2>&1; }
+missing=()
+need etcd || missing+=(etcd-server)
+need strace || missing+=(strace)
+need perf || missing+=(linux-perf)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing ${missing[*]} from Debian"
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # policy-rc.d/no init: the package's own etcd service is not started; the bench runs its own.
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "bench: building the server (mvn install) and the bench (mvn -f bench/pom.xml package)"
+$MVN -q -DskipTests -pl server -am install
+$MVN -q -f bench/pom.xml -DskipTests package
+
+jar() { ls "bench/$1/target/atomkv-bench-$1-"*.jar | head -n 1; }
+CORE_CP="$(jar core):$(cat bench/core/target/classpath.txt)"
+ATOMKV_CP="$(jar atomkv):$(cat bench/atomkv/target/classpath.txt)"
+ETCD_CP="$(jar etcd):$(cat bench/etcd/target/classpath.txt)"
+
+exec "$JAVA" -cp "$CORE_CP" dev.atomkv.bench.core.Coordinator --repo . \
+  --atomkv-cp "$ATOMKV_CP" --etcd-cp "$ETCD_CP" --etcd-bin "$(command -v etcd)" "$@"
