@@ -342,6 +342,24 @@ class LmdbEngineTest {
     assertNotNull(left.get(1));
   }
 
+  @Test
+  void aSweepIsACommitOfItsOwnWithAVersionstamp() throws Exception {
+    MutableClock clock = new MutableClock(1_800_000_000_000L);
+    LmdbEngine engine = LmdbEngine.open(options(clock, 10_000, 20));
+    opened.add(engine);
+    commitOk(engine, setExpiring(key("gone"), "g", clock.millis() + 100));
+    clock.advance(Duration.ofMillis(1_000));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    while (engine.dataEntries() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(0, engine.dataEntries());
+    // The clock stood still since the sweep committed at its reading, so a commit now can only be
+    // above the sweep's commit version: one more than the clock, not the clock itself.
+    long clockMicros = clock.millis() * 1000;
+    assertEquals(clockMicros + 1, commitOk(engine, set(key("after"), "v")).commitVersion());
+  }
+
   // ---- versionstamps ---------------------------------------------------------------------------
 
   @Test
