@@ -64,8 +64,8 @@ public final class Report {
             + "and both load generators share these cores.\n\n");
     String opts = s.get("server_jvm_opts") == null ? "" : String.valueOf(s.get("server_jvm_opts"));
     sb.append("Server JVM options: `").append(blank(opts))
-        .append(opts.isBlank() ? "` (as `make run` starts the server)" : "` (set for this run; "
-            + "`make run` sets none)").append("; load generators: `")
+        .append("` (`make bench` passes the Makefile's `SERVER_JVM_OPTS`, which `make run` uses "
+            + "too)").append("; load generators: `")
         .append(s.get("driver_jvm_opts")).append("`.\n\n");
     sb.append("#### Targets\n\n").append(targets(doc)).append("\n");
     sb.append("#### Throughput and latency\n\n").append(table(doc)).append("\n");
