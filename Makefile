@@ -10,15 +10,26 @@ SERVER_JVM_OPTS ?= -Xms64m -Xmx256m
 
 BUF  ?= npx --yes @bufbuild/buf@1.75.0
 
-.PHONY: run test lint build bench clean help
+.PHONY: run test lint clients-deps build bench clean help
 
 ## run: build the server and serve on localhost:50051 with data in ./data
 run: build
 	$(JAVA) $(SERVER_JVM_OPTS) -jar $(JAR) --data-dir ./data $(ARGS)
 
 ## test: buf lint of the .proto, unit tests, then integration tests against the real Netty server
-test: lint
+##       (including the Node and Python clients in clients/)
+test: lint clients-deps
 	$(MVN) verify
+
+## clients-deps: what the Node and Python clients in clients/ need: npm ci of clients/node, and
+##               python3-grpcio + python3-grpc-tools from apt when /usr/bin/python3 lacks them
+clients-deps:
+	npm ci --prefix clients/node --ignore-scripts --no-audit --no-fund --loglevel=error
+	@/usr/bin/python3 -c 'import grpc, grpc_tools.protoc' 2>/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  echo "apt-get install python3-grpcio python3-grpc-tools (for clients/python)"; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-grpcio python3-grpc-tools >/dev/null; }
 
 ## lint: buf lint (default rules, no exceptions) of the gRPC contract
 lint:

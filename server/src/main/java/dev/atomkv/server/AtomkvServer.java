@@ -2,11 +2,17 @@ package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.server.api.KvGrpcService;
+import dev.atomkv.server.api.TokenAuthInterceptor;
+import dev.atomkv.server.api.Tokens;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -14,13 +20,17 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * A running atomkv server: the KV service, reflection and health on one gRPC server, over an
@@ -35,6 +45,9 @@ public final class AtomkvServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final long graceMs;
   private boolean closed;
+  private volatile TokenAuthInterceptor tokenAuth;
+  private SignalHandler previousHangup;
+  private boolean hangupInstalled;
 
   private AtomkvServer(Server server, KvEngine engine, ExecutorService executor,
       HealthStatusManager health, long graceMs) {
@@ -45,36 +58,106 @@ public final class AtomkvServer implements AutoCloseable {
     this.graceMs = graceMs;
   }
 
-  /** Opens the LMDB engine and serves it with Netty on the configured address. */
+  /**
+   * Opens the LMDB engine and serves it with Netty on the configured address, with TLS and token
+   * authentication when configured.
+   *
+   * @throws IllegalStateException when an unauthenticated non-loopback bind is not allowed; the
+   *     engine is not opened then
+   */
   public static AtomkvServer start(ServerConfig config) throws IOException {
-    KvEngine engine = LmdbEngine.open(config.engineOptions());
-    NettyServerBuilder builder = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.bind(), config.port()))
-        .maxInboundMessageSize(config.maxInboundMessageBytes());
+    boolean exposed;
     try {
-      return start(builder, engine, config.limits(), config.workerThreads(),
-          config.shutdownGraceMs());
+      exposed = config.checkExposure();
+    } catch (IllegalStateException e) {
+      LOG.severe(e.getMessage());
+      throw e;
+    }
+    if (exposed) {
+      LOG.warning(() -> "serving " + config.bind() + " with NO authentication because of "
+          + "--insecure: anyone who can reach the port can read and write every key");
+    }
+    if (config.tokenAuthEnabled() && !config.tlsEnabled() && !config.bindIsLoopback()) {
+      LOG.warning(() -> "bearer tokens on " + config.bind() + " without TLS: anyone on the path "
+          + "can read them; set --tls-cert and --tls-key");
+    }
+    TokenAuthInterceptor auth = null;
+    if (config.tokenAuthEnabled()) {
+      Path file = config.authTokensFile();
+      String token = config.authToken();
+      auth = TokenAuthInterceptor.create(() -> Tokens.load(file, token));
+    }
+    NettyServerBuilder builder = NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.bind(), config.port()), credentials(config))
+        .maxInboundMessageSize(config.maxInboundMessageBytes())
+        .maxConcurrentCallsPerConnection(config.maxConcurrentCallsPerConnection())
+        .keepAliveTime(config.keepaliveTimeMs(), TimeUnit.MILLISECONDS)
+        .keepAliveTimeout(config.keepaliveTimeoutMs(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveTime(config.permitKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(false);
+    KvEngine engine = LmdbEngine.open(config.engineOptions());
+    AtomkvServer server;
+    try {
+      server = start(builder, engine, config.limits(), config.workerThreads(),
+          config.shutdownGraceMs(), auth == null ? List.of() : List.of(auth));
     } catch (IOException | RuntimeException e) {
       engine.close();
       throw e;
     }
+    server.tokenAuth = auth;
+    if (auth != null) {
+      LOG.info("bearer-token authentication on with " + auth.tokenCount() + " token(s)");
+      if (config.authTokensFile() != null) {
+        server.installReloadOnHangup();
+      }
+    }
+    if (config.tlsEnabled()) {
+      LOG.info(config.tlsClientCa() != null ? "TLS on, client certificates required (mTLS)"
+          : "TLS on");
+    }
+    return server;
+  }
+
+  private static ServerCredentials credentials(ServerConfig config) throws IOException {
+    if (!config.tlsEnabled()) {
+      return InsecureServerCredentials.create();
+    }
+    TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
+        .keyManager(config.tlsCert().toFile(), config.tlsKey().toFile());
+    if (config.tlsClientCa() != null) {
+      tls.trustManager(config.tlsClientCa().toFile())
+          .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+    }
+    return tls.build();
+  }
+
+  /** Serves {@code engine} on {@code builder} with no interceptors; see the full overload. */
+  public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
+      int threads, long graceMs) throws IOException {
+    return start(builder, engine, limits, threads, graceMs, List.of());
   }
 
   /**
    * Serves {@code engine} on {@code builder}. Calls run on a fixed pool of {@code threads}: on few
    * cores gRPC's default cached pool costs several times the throughput in thread churn.
+   * {@code interceptors} wrap every service (the first listed runs first).
    */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
-      int threads, long graceMs) throws IOException {
+      int threads, long graceMs, List<? extends ServerInterceptor> interceptors)
+      throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
-    Server server = builder
+    builder
         .executor(executor)
         .addService(new KvGrpcService(engine, limits, Clock.systemUTC(), executor))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .addService(ProtoReflectionService.newInstance())
-        .build();
+        .addService(ProtoReflectionService.newInstance());
+    // ServerBuilder.intercept runs the last added first.
+    for (int i = interceptors.size() - 1; i >= 0; i--) {
+      builder.intercept(interceptors.get(i));
+    }
+    Server server = builder.build();
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
@@ -84,6 +167,38 @@ public final class AtomkvServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return new AtomkvServer(server, engine, executor, health, graceMs);
+  }
+
+  /**
+   * Re-reads the tokens file (what SIGHUP does). If the file cannot be read or parsed, the tokens
+   * in force stay and the error is thrown.
+   *
+   * @throws IllegalStateException when token authentication is off
+   */
+  public void reloadTokens() throws IOException {
+    if (tokenAuth == null) {
+      throw new IllegalStateException("token authentication is off");
+    }
+    tokenAuth.reload();
+    LOG.info("reloaded tokens: " + tokenAuth.tokenCount() + " in force");
+  }
+
+  // The handler is process-wide: with several servers in one JVM (tests), the last started wins
+  // until it closes and puts back the one it replaced.
+  private void installReloadOnHangup() {
+    try {
+      previousHangup = Signal.handle(new Signal("HUP"), signal -> {
+        try {
+          reloadTokens();
+        } catch (IOException | RuntimeException e) {
+          LOG.severe("SIGHUP: tokens file not reloaded, the previous tokens stay in force: " + e);
+        }
+      });
+      hangupInstalled = true;
+    } catch (IllegalArgumentException e) {
+      // e.g. the JVM runs with -Xrs, or the platform has no SIGHUP.
+      LOG.warning("cannot handle SIGHUP, tokens file will not be reloaded: " + e.getMessage());
+    }
   }
 
   /** The port actually bound (useful when started on port 0). */
@@ -105,6 +220,9 @@ public final class AtomkvServer implements AutoCloseable {
       return;
     }
     closed = true;
+    if (hangupInstalled) {
+      Signal.handle(new Signal("HUP"), previousHangup);
+    }
     health.enterTerminalState();
     server.shutdown();
     try {

@@ -29,7 +29,12 @@ public final class Main implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    AtomkvServer server = AtomkvServer.start(config);
+    AtomkvServer server;
+    try {
+      server = AtomkvServer.start(config);
+    } catch (IllegalStateException e) {
+      return 2; // the refusal and its reason are already in the log
+    }
     // SIGTERM and Ctrl-C: stop accepting, finish what is in flight, close the environment.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atomkv-shutdown"));
     LOG.info(() -> "atomkv serving on " + config.bind() + ":" + server.port()

@@ -3,6 +3,9 @@ package dev.atomkv.server;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.Limits;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
@@ -133,6 +136,61 @@ public final class ServerConfig {
           + "Env: ATOMKV_SHUTDOWN_GRACE_MS.")
   long shutdownGraceMs;
 
+  @Option(names = "--max-concurrent-calls-per-connection",
+      defaultValue = "${ATOMKV_MAX_CONCURRENT_CALLS_PER_CONNECTION:-1000}",
+      description = "HTTP/2 streams one connection may have open at once; more wait in the client. "
+          + "Bounds what a single client can queue on the server. "
+          + "Env: ATOMKV_MAX_CONCURRENT_CALLS_PER_CONNECTION.")
+  int maxConcurrentCallsPerConnection;
+
+  @Option(names = "--keepalive-time-ms", defaultValue = "${ATOMKV_KEEPALIVE_TIME_MS:-60000}",
+      description = "The server pings a connection idle this long, to find dead peers and keep "
+          + "NAT/load-balancer state alive. Env: ATOMKV_KEEPALIVE_TIME_MS.")
+  long keepaliveTimeMs;
+
+  @Option(names = "--keepalive-timeout-ms", defaultValue = "${ATOMKV_KEEPALIVE_TIMEOUT_MS:-20000}",
+      description = "A ping unanswered this long closes the connection. "
+          + "Env: ATOMKV_KEEPALIVE_TIMEOUT_MS.")
+  long keepaliveTimeoutMs;
+
+  @Option(names = "--permit-keepalive-time-ms",
+      defaultValue = "${ATOMKV_PERMIT_KEEPALIVE_TIME_MS:-10000}",
+      description = "Clients pinging more often than this are disconnected (GOAWAY "
+          + "ENHANCE_YOUR_CALM), so pings cannot be used to keep the server busy. "
+          + "Env: ATOMKV_PERMIT_KEEPALIVE_TIME_MS.")
+  long permitKeepaliveTimeMs;
+
+  @Option(names = "--tls-cert", defaultValue = "${ATOMKV_TLS_CERT}",
+      description = "PEM certificate chain; with --tls-key, the port speaks TLS only. "
+          + "Env: ATOMKV_TLS_CERT.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${ATOMKV_TLS_KEY}",
+      description = "PEM private key (PKCS#8, unencrypted) of --tls-cert. Env: ATOMKV_TLS_KEY.")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", defaultValue = "${ATOMKV_TLS_CLIENT_CA}",
+      description = "PEM CA certificates; when set, every client must present a certificate they "
+          + "signed (mTLS). Needs --tls-cert. Env: ATOMKV_TLS_CLIENT_CA.")
+  Path tlsClientCa;
+
+  @Option(names = "--auth-tokens-file", defaultValue = "${ATOMKV_AUTH_TOKENS_FILE}",
+      description = "Bearer tokens, one per line as 'TOKEN' or 'TOKEN readonly' (# comments); "
+          + "re-read on SIGHUP. Env: ATOMKV_AUTH_TOKENS_FILE.")
+  Path authTokensFile;
+
+  // Never shown in --help: the default may have come from the environment and is a secret.
+  @Option(names = "--auth-token", defaultValue = "${ATOMKV_AUTH_TOKEN}",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER,
+      description = "One read-write bearer token. Prefer the environment variable: a flag is "
+          + "visible to every local user in the process list. Env: ATOMKV_AUTH_TOKEN.")
+  String authToken;
+
+  @Option(names = "--insecure", defaultValue = "${ATOMKV_INSECURE:-false}", arity = "0..1",
+      description = "Allow serving on a non-loopback address with no authentication (no token and "
+          + "no --tls-client-ca). Env: ATOMKV_INSECURE.")
+  boolean insecure;
+
   /** Settings from flags, then environment variables, then defaults. */
   public static ServerConfig parse(String... args) {
     ServerConfig config = new ServerConfig();
@@ -164,6 +222,60 @@ public final class ServerConfig {
     requireRange("--max-inbound-message-bytes", maxInboundMessageBytes, 1, Integer.MAX_VALUE);
     requireRange("--shutdown-grace-ms", shutdownGraceMs, 0, Long.MAX_VALUE);
     requireRange("--map-size", mapSize, 1 << 20, Long.MAX_VALUE);
+    requireRange("--max-concurrent-calls-per-connection", maxConcurrentCallsPerConnection, 1,
+        Integer.MAX_VALUE);
+    requireRange("--keepalive-time-ms", keepaliveTimeMs, 1, Long.MAX_VALUE);
+    requireRange("--keepalive-timeout-ms", keepaliveTimeoutMs, 1, Long.MAX_VALUE);
+    requireRange("--permit-keepalive-time-ms", permitKeepaliveTimeMs, 0, Long.MAX_VALUE);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key must be given together");
+    }
+    if (tlsClientCa != null && tlsCert == null) {
+      throw new IllegalArgumentException("--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    requireReadable("--tls-cert", tlsCert);
+    requireReadable("--tls-key", tlsKey);
+    requireReadable("--tls-client-ca", tlsClientCa);
+    requireReadable("--auth-tokens-file", authTokensFile);
+    if (authToken != null && authToken.isBlank()) {
+      // An empty ATOMKV_AUTH_TOKEN= most likely means a secret that failed to render; serving
+      // without auth because of it would be the wrong way to fail.
+      throw new IllegalArgumentException("--auth-token must not be empty");
+    }
+  }
+
+  private static void requireReadable(String flag, Path file) {
+    if (file != null && !Files.isReadable(file)) {
+      throw new IllegalArgumentException(flag + " is not a readable file: " + file);
+    }
+  }
+
+  /**
+   * Refuses to serve an unauthenticated port beyond this machine unless {@code --insecure} says
+   * that is intended: a database reachable from the network without credentials is the classic
+   * way data leaks. Resolves {@code --bind}, so a name for a loopback address counts as loopback.
+   *
+   * @return true when serving unauthenticated beyond loopback because of {@code --insecure}
+   * @throws IllegalStateException with the reason, when the server must not start
+   */
+  public boolean checkExposure() {
+    if (authEnabled() || bindIsLoopback()) {
+      return false;
+    }
+    if (!insecure) {
+      throw new IllegalStateException("refusing to start: --bind=" + bind
+          + " is not a loopback address and no authentication is configured (--auth-token, "
+          + "--auth-tokens-file or --tls-client-ca); pass --insecure to serve it anyway");
+    }
+    return true;
+  }
+
+  boolean bindIsLoopback() {
+    try {
+      return InetAddress.getByName(bind).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false; // Netty will fail to bind it anyway; never treat the unknown as safe.
+    }
   }
 
   private static void requireRange(String flag, long value, long min, long max) {
@@ -204,6 +316,61 @@ public final class ServerConfig {
 
   public long shutdownGraceMs() {
     return shutdownGraceMs;
+  }
+
+  public int maxConcurrentCallsPerConnection() {
+    return maxConcurrentCallsPerConnection;
+  }
+
+  public long keepaliveTimeMs() {
+    return keepaliveTimeMs;
+  }
+
+  public long keepaliveTimeoutMs() {
+    return keepaliveTimeoutMs;
+  }
+
+  public long permitKeepaliveTimeMs() {
+    return permitKeepaliveTimeMs;
+  }
+
+  public boolean tlsEnabled() {
+    return tlsCert != null;
+  }
+
+  /** Null when TLS is off. */
+  public Path tlsCert() {
+    return tlsCert;
+  }
+
+  /** Null when TLS is off. */
+  public Path tlsKey() {
+    return tlsKey;
+  }
+
+  /** Null unless client certificates are required (mTLS). */
+  public Path tlsClientCa() {
+    return tlsClientCa;
+  }
+
+  /** Null when no tokens file is configured. */
+  public Path authTokensFile() {
+    return authTokensFile;
+  }
+
+  /** Null when no single token is configured. */
+  public String authToken() {
+    return authToken;
+  }
+
+  /** Whether bearer tokens are checked. */
+  public boolean tokenAuthEnabled() {
+    return authTokensFile != null || authToken != null;
+  }
+
+  /** Whether callers must prove who they are: a bearer token or a client certificate. */
+  public boolean authEnabled() {
+    return tokenAuthEnabled() || tlsClientCa != null;
   }
 
   /** Sizes like 4194304, 512k, 64m, 64g. */

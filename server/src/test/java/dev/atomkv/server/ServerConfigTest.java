@@ -1,13 +1,18 @@
 package dev.atomkv.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.Limits;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class ServerConfigTest {
 
@@ -52,5 +57,63 @@ class ServerConfigTest {
         () -> ServerConfig.parse("--max-checks=-1"));
     assertEquals("--max-checks must be between 0 and 2147483647, got -1", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--max-batch=65536"));
+  }
+
+  @Test
+  void securityDefaultsAreOffButConnectionLimitsAreOn() {
+    ServerConfig c = ServerConfig.parse();
+    assertFalse(c.tlsEnabled());
+    assertFalse(c.authEnabled());
+    assertNull(c.tlsCert());
+    assertNull(c.authToken());
+    assertEquals(1000, c.maxConcurrentCallsPerConnection());
+    assertEquals(60_000, c.keepaliveTimeMs());
+    assertEquals(20_000, c.keepaliveTimeoutMs());
+    assertEquals(10_000, c.permitKeepaliveTimeMs());
+  }
+
+  @Test
+  void tlsAndTokenSettingsMustBeComplete(@TempDir Path dir) throws Exception {
+    Path pem = Files.writeString(dir.resolve("x.pem"), "");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.parse("--tls-cert=" + pem));
+    assertEquals("--tls-cert and --tls-key must be given together", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--tls-client-ca=" + pem));
+    assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.parse("--tls-cert=" + pem, "--tls-key=" + dir.resolve("missing")));
+    assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.parse("--auth-tokens-file=" + dir.resolve("missing")));
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--auth-token="));
+    ServerConfig c = ServerConfig.parse("--tls-cert=" + pem, "--tls-key=" + pem,
+        "--tls-client-ca=" + pem);
+    assertTrue(c.tlsEnabled());
+    assertTrue(c.authEnabled(), "a required client certificate is authentication");
+  }
+
+  @Test
+  void aNonLoopbackBindWithoutAuthNeedsInsecure() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> ServerConfig.parse("--bind=0.0.0.0").checkExposure());
+    assertTrue(e.getMessage().startsWith("refusing to start: --bind=0.0.0.0 is not a loopback"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("--insecure"), e.getMessage());
+    assertTrue(ServerConfig.parse("--bind=0.0.0.0", "--insecure").checkExposure());
+    assertFalse(ServerConfig.parse("--bind=0.0.0.0", "--auth-token=t").checkExposure());
+    assertFalse(ServerConfig.parse("--bind=127.0.0.1").checkExposure());
+    assertFalse(ServerConfig.parse("--bind=::1").checkExposure());
+    assertFalse(ServerConfig.parse("--bind=localhost").checkExposure());
+  }
+
+  @Test
+  void theTokenFromTheEnvironmentIsNeverPrintedInHelp() {
+    System.setProperty("ATOMKV_AUTH_TOKEN", "env-secret");
+    try {
+      assertEquals("env-secret", ServerConfig.parse().authToken());
+      String help = new CommandLine(new Main()).getUsageMessage();
+      assertTrue(help.contains("--auth-token"), help);
+      assertFalse(help.contains("env-secret"), help);
+    } finally {
+      System.clearProperty("ATOMKV_AUTH_TOKEN");
+    }
   }
 }

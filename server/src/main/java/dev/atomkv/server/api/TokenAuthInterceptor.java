@@ -1,0 +1,96 @@
+package dev.atomkv.server.api;
+
+import dev.atomkv.proto.v1.KvServiceGrpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Bearer-token authentication ({@code authorization: Bearer <token>}) for every service except
+ * health, which load balancers and orchestrators probe without credentials.
+ *
+ * <p>Installed server-wide rather than per service, so a service added later is protected unless
+ * it is added to {@link #OPEN_SERVICES} on purpose. Failures answer a fixed message: whether the
+ * header was missing, malformed or simply wrong is not the caller's business.
+ */
+public final class TokenAuthInterceptor implements ServerInterceptor {
+  /** Reads the current token set; called at start and on every reload. */
+  @FunctionalInterface
+  public interface Loader {
+    Tokens load() throws IOException;
+  }
+
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final String BEARER = "bearer ";
+  private static final Set<String> OPEN_SERVICES = Set.of(HealthGrpc.SERVICE_NAME);
+  // Read-only tokens may call only what is listed here (and the non-KV services, i.e. reflection),
+  // so a write method added to KvService later is refused to them until someone decides otherwise.
+  private static final Set<String> READ_METHODS = Set.of(
+      KvServiceGrpc.getGetMethod().getFullMethodName(),
+      KvServiceGrpc.getListMethod().getFullMethodName());
+
+  private final Loader loader;
+  private volatile Tokens tokens;
+
+  private TokenAuthInterceptor(Loader loader, Tokens tokens) {
+    this.loader = loader;
+    this.tokens = tokens;
+  }
+
+  /** Loads the tokens once; a bad file fails start-up rather than serving with no tokens. */
+  public static TokenAuthInterceptor create(Loader loader) throws IOException {
+    return new TokenAuthInterceptor(loader, loader.load());
+  }
+
+  /**
+   * Re-reads the tokens. Calls already admitted keep running; later calls see the new set. If
+   * loading fails the old set stays in force and the error is thrown to the caller.
+   */
+  public void reload() throws IOException {
+    tokens = loader.load();
+  }
+
+  /** How many tokens are in force (for the log; never the tokens themselves). */
+  public int tokenCount() {
+    return tokens.size();
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
+      Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    String service = call.getMethodDescriptor().getServiceName();
+    if (OPEN_SERVICES.contains(service)) {
+      return next.startCall(call, headers);
+    }
+    Tokens.Access access = tokens.access(bearer(headers.get(AUTHORIZATION)));
+    if (access == Tokens.Access.NONE) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription("missing or invalid credentials"));
+    }
+    if (access == Tokens.Access.READ_ONLY && KvServiceGrpc.SERVICE_NAME.equals(service)
+        && !READ_METHODS.contains(call.getMethodDescriptor().getFullMethodName())) {
+      return refuse(call, Status.PERMISSION_DENIED.withDescription("read-only token"));
+    }
+    return next.startCall(call, headers);
+  }
+
+  private static String bearer(String header) {
+    if (header == null || header.length() <= BEARER.length()
+        || !header.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
+      return null;
+    }
+    return header.substring(BEARER.length()).strip();
+  }
+
+  private static <ReqT, RespT> ServerCall.Listener<ReqT> refuse(ServerCall<ReqT, RespT> call,
+      Status status) {
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+}
