@@ -1,6 +1,7 @@
 package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.server.api.AdminGrpcService;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.lmdb.LmdbEngine;
@@ -71,6 +72,7 @@ public final class AtomkvServer implements AutoCloseable {
     Server server = builder
         .executor(executor)
         .addService(new KvGrpcService(engine, limits, Clock.systemUTC(), executor))
+        .addService(new AdminGrpcService(engine))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())
