@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupIT {
   private static final int WRITERS = 2;
-  private static final Comparator<ByteString> UNSIGNED = ByteString.unsignedLexicographicalComparator();
+  private static final Comparator<ByteString> UNSIGNED =
+      ByteString.unsignedLexicographicalComparator();
 
   @TempDir Path dir;
 
@@ -184,7 +185,8 @@ class BackupIT {
   }
 
   private static AdminServiceGrpc.AdminServiceBlockingStub admin(RunningServer server) {
-    return AdminServiceGrpc.newBlockingStub(server.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return AdminServiceGrpc.newBlockingStub(server.channel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private static void awaitCommits(AtomicInteger commits, int atLeast) throws InterruptedException {

@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
  * an online backup into a directory on the server's filesystem, and prints where it went and which
  * versionstamp it ends at.
  */
-@Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
-    showDefaultValues = true,
+@Command(name = "backup", mixinStandardHelpOptions = true, version = "atomkv 0.1.0",
+    sortOptions = false, showDefaultValues = true,
     description = {"Writes an online, consistent backup of a running server's database.",
         "The directory is on the server's filesystem (a relative path is resolved against the "
             + "server's working directory); it must be empty or not exist yet. Restore by "
@@ -52,7 +52,8 @@ final class BackupCommand implements Callable<Integer> {
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
           .backup(BackupRequest.newBuilder().setDirectory(directory).build());
       out.println("directory     " + resp.getDirectory());
-      out.println("versionstamp  " + HexFormat.of().formatHex(resp.getVersionstamp().toByteArray()));
+      String versionstamp = HexFormat.of().formatHex(resp.getVersionstamp().toByteArray());
+      out.println("versionstamp  " + versionstamp);
       out.println("size_bytes    " + Long.toUnsignedString(resp.getSizeBytes()));
       out.flush();
       return 0;

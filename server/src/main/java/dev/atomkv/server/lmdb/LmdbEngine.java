@@ -243,7 +243,7 @@ public final class LmdbEngine implements KvEngine {
     }
   }
 
-  /** Creates the directory if missing; refuses anything that would mix the copy with other files. */
+  /** Creates the directory if missing; refuses one whose files the copy would mix with. */
   private static void prepareBackupDirectory(Path target) {
     if (Files.exists(target) && !Files.isDirectory(target)) {
       throw KvException.invalid("backup directory is not a directory: " + target);

@@ -29,7 +29,7 @@ import org.lmdbjava.Txn;
  */
 final class Store {
   static final int FORMAT_VERSION = 1;
-  /** Named databases an environment holding a store must allow (data, expiry, meta, room to grow). */
+  /** Named databases an environment holding a store must allow (3 used, room to grow). */
   static final int MAX_DBS = 8;
 
   private static final int HEADER = 1 + Versionstamp.LENGTH + Long.BYTES;

@@ -19,6 +19,7 @@ import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -148,8 +149,7 @@ class LmdbEngineBackupTest {
     for (Acked a : expected.values()) {
       StoredEntry e = actual.get(a.key());
       assertEquals(a.vs(), e.versionstamp(), a.key());
-      assertEquals(a.value(), new String(e.value().payload(), java.nio.charset.StandardCharsets.UTF_8),
-          a.key());
+      assertEquals(a.value(), new String(e.value().payload(), StandardCharsets.UTF_8), a.key());
     }
 
     // SPEC 1.3: the restored store issues versionstamps above everything the original issued.
@@ -215,6 +215,6 @@ class LmdbEngineBackupTest {
   private static String name(byte[] encoded) {
     // One string part: 0x02, the UTF-8 bytes (no 0x00 in these names), 0x00.
     assertEquals(0x02, encoded[0], () -> HexFormat.of().formatHex(encoded));
-    return new String(encoded, 1, encoded.length - 2, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(encoded, 1, encoded.length - 2, StandardCharsets.UTF_8);
   }
 }
