@@ -22,7 +22,15 @@ public final class Main implements Callable<Integer> {
   private CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line. A flag given twice takes its last value, so that {@code make run
+   * ARGS="--data-dir /path"} overrides the Makefile's {@code --data-dir ./data}.
+   */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true);
   }
 
   @Override

@@ -60,8 +60,15 @@ class BackupCommandTest {
     assertTrue(err.toString().contains("Missing required option: '--to=DIR'"), err.toString());
   }
 
+  @Test
+  void theLastOfARepeatedFlagWinsSoMakeRunCanPointAtABackup() {
+    CommandLine.ParseResult parsed = Main.commandLine()
+        .parseArgs("--data-dir", "./data", "--data-dir", "/restore/here");
+    assertEquals(Path.of("/restore/here"), parsed.matchedOptionValue("--data-dir", null));
+  }
+
   private int run(String... args) {
-    return new CommandLine(new Main())
+    return Main.commandLine()
         .setOut(new PrintWriter(out, true))
         .setErr(new PrintWriter(err, true))
         .execute(args);
