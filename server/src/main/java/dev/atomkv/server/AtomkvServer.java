@@ -1,6 +1,7 @@
 package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.server.api.AdminGrpcService;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.api.Tokens;
@@ -150,6 +151,7 @@ public final class AtomkvServer implements AutoCloseable {
     builder
         .executor(executor)
         .addService(new KvGrpcService(engine, limits, Clock.systemUTC(), executor))
+        .addService(new AdminGrpcService(engine))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());

@@ -4,9 +4,12 @@ import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 
-/** The command line entry point: {@code java -jar atomkv-server-all.jar --help}. */
+/**
+ * The command line entry point: {@code java -jar atomkv-server-all.jar --help}. Without a
+ * subcommand it serves; {@code backup} asks a running server for a backup.
+ */
 @CommandLine.Command(name = "atomkv", mixinStandardHelpOptions = true, version = "atomkv 0.1.0",
-    sortOptions = false, showDefaultValues = true,
+    sortOptions = false, showDefaultValues = true, subcommands = BackupCommand.class,
     description = {"A transactional key-value service over gRPC, with its data in LMDB.",
         "Every option can also be set with the environment variable named in its description."})
 public final class Main implements Callable<Integer> {
@@ -19,7 +22,15 @@ public final class Main implements Callable<Integer> {
   private CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line. A flag given twice takes its last value, so that {@code make run
+   * ARGS="--data-dir /path"} overrides the Makefile's {@code --data-dir ./data}.
+   */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true);
   }
 
   @Override

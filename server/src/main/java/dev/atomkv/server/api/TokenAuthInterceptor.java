@@ -30,8 +30,9 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "bearer ";
   private static final Set<String> OPEN_SERVICES = Set.of(HealthGrpc.SERVICE_NAME);
-  // Read-only tokens may call only what is listed here (and the non-KV services, i.e. reflection),
-  // so a write method added to KvService later is refused to them until someone decides otherwise.
+  private static final String REFLECTION_PREFIX = "grpc.reflection.";
+  // Read-only tokens may call only what is listed here and reflection, so a write method or an
+  // admin service added later is refused to them until someone decides otherwise.
   private static final Set<String> READ_METHODS = Set.of(
       KvServiceGrpc.getGetMethod().getFullMethodName(),
       KvServiceGrpc.getListMethod().getFullMethodName());
@@ -73,7 +74,7 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
     if (access == Tokens.Access.NONE) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription("missing or invalid credentials"));
     }
-    if (access == Tokens.Access.READ_ONLY && KvServiceGrpc.SERVICE_NAME.equals(service)
+    if (access == Tokens.Access.READ_ONLY && !service.startsWith(REFLECTION_PREFIX)
         && !READ_METHODS.contains(call.getMethodDescriptor().getFullMethodName())) {
       return refuse(call, Status.PERMISSION_DENIED.withDescription("read-only token"));
     }

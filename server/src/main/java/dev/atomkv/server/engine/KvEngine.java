@@ -2,6 +2,7 @@ package dev.atomkv.server.engine;
 
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
@@ -37,6 +38,16 @@ public interface KvEngine extends AutoCloseable {
    * engine is closing.
    */
   CompletableFuture<CommitResult> commit(AtomicWrite write);
+
+  /**
+   * Writes a compacted, consistent copy of the whole store into {@code directory} (created if
+   * missing; it must be empty), while reads and commits carry on. The copy is one snapshot: it
+   * holds every commit up to {@link BackupResult#lastCommitVersion()} and nothing after it. It is a
+   * complete data directory: opening an engine on it restores the store. Fails with
+   * INVALID_ARGUMENT when the directory is not empty or not a directory, INTERNAL when the copy
+   * cannot be written, UNAVAILABLE when the engine is closing.
+   */
+  BackupResult backup(Path directory);
 
   /** Stops accepting commits, finishes those queued, and releases the storage. */
   @Override

@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
@@ -15,6 +16,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -29,9 +31,12 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.CopyFlags;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
+import org.lmdbjava.LmdbException;
 import org.lmdbjava.Txn;
 
 /**
@@ -41,7 +46,6 @@ import org.lmdbjava.Txn;
  */
 public final class LmdbEngine implements KvEngine {
   private static final Logger LOG = System.getLogger(LmdbEngine.class.getName());
-  private static final int MAX_DBS = 8;
   private static final int MAX_READERS = 512;
 
   private final Env<byte[]> env;
@@ -88,7 +92,7 @@ public final class LmdbEngine implements KvEngine {
     }
     Env<byte[]> env = Env.create(ByteArrayProxy.PROXY_BA)
         .setMapSize(options.mapSizeBytes())
-        .setMaxDbs(MAX_DBS)
+        .setMaxDbs(Store.MAX_DBS)
         .setMaxReaders(MAX_READERS)
         .open(options.dataDir().toFile(), envFlags(options.syncMode()));
     LmdbEngine engine;
@@ -201,6 +205,67 @@ public final class LmdbEngine implements KvEngine {
       }
     }
     LOG.log(Level.INFO, "closed LMDB store");
+  }
+
+  /**
+   * LMDB's compacting copy: it runs in a read transaction of its own, so it is one consistent
+   * snapshot and the writer never waits for it. Which commit that snapshot ends at is read from the
+   * copy itself afterwards, since the copy's transaction is not ours to inspect.
+   */
+  @Override
+  public BackupResult backup(Path directory) {
+    Path target = directory.toAbsolutePath().normalize();
+    prepareBackupDirectory(target);
+    Lock shared = envLock.readLock();
+    shared.lock();
+    try {
+      if (closed) {
+        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+      }
+      env.copy(target.toFile(), CopyFlags.MDB_CP_COMPACT);
+    } catch (LmdbException e) {
+      throw new KvException(ErrorKind.INTERNAL, "backup failed: " + target, e);
+    } finally {
+      shared.unlock();
+    }
+    try {
+      long lastCommitVersion = Store.lastCommitVersionIn(target.toFile());
+      long size;
+      try (Stream<Path> files = Files.list(target)) {
+        size = files.mapToLong(LmdbEngine::sizeOf).sum();
+      }
+      BackupResult result = new BackupResult(target, lastCommitVersion, size);
+      LOG.log(Level.INFO, "backup written to " + target + " (" + size + " bytes, up to "
+          + result.versionstamp() + ")");
+      return result;
+    } catch (IOException | UncheckedIOException | LmdbException e) {
+      throw new KvException(ErrorKind.INTERNAL, "backup could not be read back: " + target, e);
+    }
+  }
+
+  /** Creates the directory if missing; refuses one whose files the copy would mix with. */
+  private static void prepareBackupDirectory(Path target) {
+    if (Files.exists(target) && !Files.isDirectory(target)) {
+      throw KvException.invalid("backup directory is not a directory: " + target);
+    }
+    try {
+      Files.createDirectories(target);
+      try (Stream<Path> files = Files.list(target)) {
+        if (files.findAny().isPresent()) {
+          throw KvException.invalid("backup directory must be empty: " + target);
+        }
+      }
+    } catch (IOException e) {
+      throw KvException.invalid("cannot create backup directory " + target + ": " + e);
+    }
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Runs {@code body} in a fresh read transaction; everything it returns must be copied out. */

@@ -4,14 +4,17 @@ import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.ValueKind;
 import dev.atomkv.server.model.Versionstamp;
+import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
 import org.lmdbjava.Txn;
 
 /**
@@ -26,6 +29,8 @@ import org.lmdbjava.Txn;
  */
 final class Store {
   static final int FORMAT_VERSION = 1;
+  /** Named databases an environment holding a store must allow (3 used, room to grow). */
+  static final int MAX_DBS = 8;
 
   private static final int HEADER = 1 + Versionstamp.LENGTH + Long.BYTES;
   private static final int EXPIRES_AT_OFFSET = 1 + Versionstamp.LENGTH;
@@ -177,6 +182,22 @@ final class Store {
   long lastCommitVersion(Txn<byte[]> txn) {
     byte[] v = meta.get(txn, META_LAST_COMMIT);
     return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+  }
+
+  /**
+   * The last commit version recorded in the (closed) store in {@code dir}, read through a
+   * read-only environment that creates no lock file, so a backup directory stays as written.
+   */
+  static long lastCommitVersionIn(File dir) {
+    try (Env<byte[]> copy = Env.create(ByteArrayProxy.PROXY_BA)
+        .setMaxDbs(MAX_DBS)
+        .open(dir, EnvFlags.MDB_RDONLY_ENV, EnvFlags.MDB_NOLOCK, EnvFlags.MDB_NOTLS)) {
+      Dbi<byte[]> copyMeta = copy.openDbi("meta");
+      try (Txn<byte[]> txn = copy.txnRead()) {
+        byte[] v = copyMeta.get(txn, META_LAST_COMMIT);
+        return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+      }
+    }
   }
 
   void setLastCommitVersion(Txn<byte[]> txn, long version) {

@@ -186,6 +186,12 @@ class TokenAuthInterceptorTest {
     }
 
     @Override
+    public dev.atomkv.server.engine.BackupResult backup(java.nio.file.Path dir) {
+      engineCalls++;
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
     public void close() {}
   }
 }
