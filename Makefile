@@ -10,7 +10,7 @@ SERVER_JVM_OPTS ?= -Xms64m -Xmx256m
 
 BUF  ?= npx --yes @bufbuild/buf@1.75.0
 
-.PHONY: run test lint build bench clean help
+.PHONY: run test lint build cli bench clean help
 
 ## run: build the server and serve on localhost:50051 with data in ./data
 run: build
@@ -27,6 +27,10 @@ lint:
 ## build: the runnable server jar, without tests
 build:
 	$(MVN) -q -DskipTests -pl server -am package
+
+## cli: the runnable atomkv command line jar (docs/cli.md), without tests
+cli:
+	$(MVN) -q -DskipTests -pl cli -am package
 
 ## bench: atomkv vs etcd vs a no-op gRPC ceiling (about 8 min); writes bench/results/ and docs/benchmarks.md
 ##        (apt-installs etcd-server, strace, linux-perf if missing; BENCH_ARGS=--quick: a smoke test)
