@@ -10,7 +10,7 @@ SERVER_JVM_OPTS ?= -Xms64m -Xmx256m
 
 BUF  ?= npx --yes @bufbuild/buf@1.75.0
 
-.PHONY: run test lint build cli bench clean help
+.PHONY: run test lint build bench clean help
 
 ## run: build the server and serve on localhost:50051 with data in ./data
 run: build
@@ -29,6 +29,7 @@ build:
 	$(MVN) -q -DskipTests -pl server -am package
 
 ## cli: the runnable atomkv command line jar (docs/cli.md), without tests
+.PHONY: cli
 cli:
 	$(MVN) -q -DskipTests -pl cli -am package
 
