@@ -39,6 +39,11 @@ lint:
 build:
 	$(MVN) -q -DskipTests -pl server -am package
 
+## cli: the runnable atomkv command line jar (docs/cli.md), without tests
+.PHONY: cli
+cli:
+	$(MVN) -q -DskipTests -pl cli -am package
+
 ## bench: atomkv vs etcd vs a no-op gRPC ceiling (about 8 min); writes bench/results/ and docs/benchmarks.md
 ##        (apt-installs etcd-server, strace, linux-perf if missing; BENCH_ARGS=--quick: a smoke test)
 bench:
