@@ -4,10 +4,15 @@ import dev.atomkv.client.CommitOutcomeUnknownException;
 import dev.atomkv.client.CommitResult;
 import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvException;
+import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -68,6 +73,19 @@ public final class Cli {
       description = "The deadline of each call in milliseconds (default ${DEFAULT-VALUE}).")
   long deadlineMs;
 
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      defaultValue = "${env:ATOMKV_AUTH_TOKEN}",
+      description = "Bearer token for a server that requires one (env ATOMKV_AUTH_TOKEN).")
+  String token;
+
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "PEM",
+      description = "Connect with TLS, trusting this CA certificate (PEM file).")
+  java.io.File tlsCa;
+
   private ManagedChannel channel;
 
   public static void main(String[] args) {
@@ -76,11 +94,41 @@ public final class Cli {
 
   ManagedChannel channel() {
     if (channel == null) {
-      channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+      ChannelCredentials credentials;
+      try {
+        credentials = tlsCa == null
+            ? InsecureChannelCredentials.create()
+            : TlsChannelCredentials.newBuilder().trustManager(tlsCa).build();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read --tls-ca " + tlsCa + ": " + e.getMessage());
+      }
+      if (token != null && !token.isBlank()) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+            "Bearer " + token.strip());
+        credentials = CompositeChannelCredentials.create(credentials,
+            new StaticHeaders(headers));
+      }
+      channel = Grpc.newChannelBuilder(target, credentials)
           .maxInboundMessageSize(64 << 20)
           .build();
     }
     return channel;
+  }
+
+  /** Sends the same headers (the bearer token) on every call. */
+  private static final class StaticHeaders extends CallCredentials {
+    private final Metadata headers;
+
+    StaticHeaders(Metadata headers) {
+      this.headers = headers;
+    }
+
+    @Override
+    public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor,
+        MetadataApplier applier) {
+      applier.apply(headers);
+    }
   }
 
   KvClient client() {

@@ -279,4 +279,15 @@ class CliIT {
     assertEquals(Cli.EXIT_SERVER, code);
     assertTrue(err.toString().startsWith("atomkv: UNAVAILABLE"), err.toString());
   }
+
+  @Test
+  void sendsItsTokenToAServerThatRequiresOne() throws Exception {
+    server.close();
+    server = RunningServer.start(dir.resolve("data"), "--auth-token=cli-s3cret");
+    Run refused = cli("get", "k");
+    assertEquals(Cli.EXIT_SERVER, refused.code());
+    assertTrue(refused.err().contains("UNAUTHENTICATED"), refused.err());
+    ok("--token", "cli-s3cret", "set", "k", "v");
+    assertEquals("v", str(ok("--token", "cli-s3cret", "get", "k").json(), "value"));
+  }
 }
