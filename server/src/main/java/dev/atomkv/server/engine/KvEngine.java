@@ -38,6 +38,12 @@ public interface KvEngine extends AutoCloseable {
    */
   CompletableFuture<CommitResult> commit(AtomicWrite write);
 
+  /**
+   * Sizes and counters for monitoring; cheap enough to call on every metrics scrape (no table
+   * scans). Fails with UNAVAILABLE once the engine is closed.
+   */
+  EngineStats stats();
+
   /** Stops accepting commits, finishes those queued, and releases the storage. */
   @Override
   void close();

@@ -1,6 +1,7 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
@@ -32,6 +33,7 @@ import java.util.function.ToLongFunction;
 import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
+import org.lmdbjava.EnvInfo;
 import org.lmdbjava.Txn;
 
 /**
@@ -177,6 +179,17 @@ public final class LmdbEngine implements KvEngine {
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
     return writer.submit(write);
+  }
+
+  @Override
+  public EngineStats stats() {
+    return read(txn -> {
+      EnvInfo info = env.info();
+      long pageSize = env.stat().pageSize;
+      return new EngineStats(info.mapSize, (info.lastPageNumber + 1) * pageSize,
+          store.data.rawEntries(txn), writer.queueDepth(), writer.batches(),
+          writer.batchedRequests(), writer.sweeps(), writer.sweptKeys());
+    });
   }
 
   /**
