@@ -1,7 +1,9 @@
 package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.server.api.EngineMetrics;
 import dev.atomkv.server.api.KvGrpcService;
+import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
@@ -12,6 +14,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -34,6 +40,8 @@ public final class AtomkvServer implements AutoCloseable {
   private final ExecutorService executor;
   private final HealthStatusManager health;
   private final long graceMs;
+  /** The /metrics endpoint, or null when it is off. */
+  private MetricsEndpoint metrics;
   private boolean closed;
 
   private AtomkvServer(Server server, KvEngine engine, ExecutorService executor,
@@ -51,25 +59,45 @@ public final class AtomkvServer implements AutoCloseable {
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.bind(), config.port()))
         .maxInboundMessageSize(config.maxInboundMessageBytes());
+    PrometheusMeterRegistry registry = config.metricsPort() < 0 ? null
+        : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    AtomkvServer server;
     try {
-      return start(builder, engine, config.limits(), config.workerThreads(),
-          config.shutdownGraceMs());
+      server = start(builder, engine, config.limits(), config.workerThreads(),
+          config.shutdownGraceMs(), registry == null ? new CompositeMeterRegistry() : registry);
     } catch (IOException | RuntimeException e) {
       engine.close();
       throw e;
     }
+    if (registry != null) {
+      try {
+        server.metrics = MetricsEndpoint.start(config.bind(), config.metricsPort(), registry);
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        throw e;
+      }
+    }
+    return server;
+  }
+
+  /** As below, without metrics (they go to an empty registry). */
+  public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
+      int threads, long graceMs) throws IOException {
+    return start(builder, engine, limits, threads, graceMs, new CompositeMeterRegistry());
   }
 
   /**
    * Serves {@code engine} on {@code builder}. Calls run on a fixed pool of {@code threads}: on few
-   * cores gRPC's default cached pool costs several times the throughput in thread churn.
+   * cores gRPC's default cached pool costs several times the throughput in thread churn. Every
+   * call is counted and timed in {@code registry}, which also gets the engine's gauges.
    */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
-      int threads, long graceMs) throws IOException {
+      int threads, long graceMs, MeterRegistry registry) throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
     Server server = builder
         .executor(executor)
+        .intercept(new MetricsInterceptor(registry))
         .addService(new KvGrpcService(engine, limits, Clock.systemUTC(), executor))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -83,12 +111,18 @@ public final class AtomkvServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    new EngineMetrics(engine).bindTo(registry);
     return new AtomkvServer(server, engine, executor, health, graceMs);
   }
 
   /** The port actually bound (useful when started on port 0). */
   public int port() {
     return server.getPort();
+  }
+
+  /** The port of the /metrics endpoint, or -1 when it is off. */
+  public int metricsPort() {
+    return metrics == null ? -1 : metrics.port();
   }
 
   public void awaitTermination() throws InterruptedException {
@@ -119,6 +153,9 @@ public final class AtomkvServer implements AutoCloseable {
     } finally {
       engine.close();
       executor.shutdown();
+      if (metrics != null) {
+        metrics.close();
+      }
     }
   }
 
