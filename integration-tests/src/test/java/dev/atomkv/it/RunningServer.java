@@ -37,6 +37,7 @@ public final class RunningServer implements AutoCloseable {
 
   private void open() throws IOException {
     List<String> args = new ArrayList<>(List.of("--bind=127.0.0.1", "--port=0",
+        "--metrics-port=0",
         "--data-dir=" + dataDir, "--map-size=1g", "--sweep-interval-ms=50",
         "--shutdown-grace-ms=2000"));
     args.addAll(List.of(flags));
@@ -68,6 +69,11 @@ public final class RunningServer implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** The port of the Prometheus /metrics endpoint. */
+  public int metricsPort() {
+    return server.metricsPort();
   }
 
   @Override

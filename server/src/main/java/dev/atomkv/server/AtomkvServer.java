@@ -2,7 +2,9 @@ package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.server.api.AdminGrpcService;
+import dev.atomkv.server.api.EngineMetrics;
 import dev.atomkv.server.api.KvGrpcService;
+import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.api.Tokens;
 import dev.atomkv.server.engine.KvEngine;
@@ -19,6 +21,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -45,6 +51,8 @@ public final class AtomkvServer implements AutoCloseable {
   private final ExecutorService executor;
   private final HealthStatusManager health;
   private final long graceMs;
+  /** The /metrics endpoint, or null when it is off. */
+  private MetricsEndpoint metrics;
   private boolean closed;
   private volatile TokenAuthInterceptor tokenAuth;
   private SignalHandler previousHangup;
@@ -97,13 +105,24 @@ public final class AtomkvServer implements AutoCloseable {
         .permitKeepAliveTime(config.permitKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(false);
     KvEngine engine = LmdbEngine.open(config.engineOptions());
+    PrometheusMeterRegistry registry = config.metricsPort() < 0 ? null
+        : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AtomkvServer server;
     try {
       server = start(builder, engine, config.limits(), config.workerThreads(),
-          config.shutdownGraceMs(), auth == null ? List.of() : List.of(auth));
+          config.shutdownGraceMs(), registry == null ? new CompositeMeterRegistry() : registry,
+          auth == null ? List.of() : List.of(auth));
     } catch (IOException | RuntimeException e) {
       engine.close();
       throw e;
+    }
+    if (registry != null) {
+      try {
+        server.metrics = MetricsEndpoint.start(config.bind(), config.metricsPort(), registry);
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        throw e;
+      }
     }
     server.tokenAuth = auth;
     if (auth != null) {
@@ -132,20 +151,23 @@ public final class AtomkvServer implements AutoCloseable {
     return tls.build();
   }
 
-  /** Serves {@code engine} on {@code builder} with no interceptors; see the full overload. */
+  /** Serves {@code engine} on {@code builder}, metrics unrecorded and no interceptors. */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
       int threads, long graceMs) throws IOException {
-    return start(builder, engine, limits, threads, graceMs, List.of());
+    return start(builder, engine, limits, threads, graceMs, new CompositeMeterRegistry(),
+        List.of());
   }
 
   /**
    * Serves {@code engine} on {@code builder}. Calls run on a fixed pool of {@code threads}: on few
-   * cores gRPC's default cached pool costs several times the throughput in thread churn.
-   * {@code interceptors} wrap every service (the first listed runs first).
+   * cores gRPC's default cached pool costs several times the throughput in thread churn. Every
+   * call is counted and timed in {@code registry}, which also gets the engine's gauges;
+   * {@code interceptors} wrap every service (the first listed runs first), inside the metrics so
+   * that refused calls are counted too.
    */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
-      int threads, long graceMs, List<? extends ServerInterceptor> interceptors)
-      throws IOException {
+      int threads, long graceMs, MeterRegistry registry,
+      List<? extends ServerInterceptor> interceptors) throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
     builder
@@ -155,10 +177,11 @@ public final class AtomkvServer implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
-    // ServerBuilder.intercept runs the last added first.
+    // ServerBuilder.intercept runs the last added first: metrics outermost.
     for (int i = interceptors.size() - 1; i >= 0; i--) {
       builder.intercept(interceptors.get(i));
     }
+    builder.intercept(new MetricsInterceptor(registry));
     Server server = builder.build();
     try {
       server.start();
@@ -168,6 +191,7 @@ public final class AtomkvServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    new EngineMetrics(engine).bindTo(registry);
     return new AtomkvServer(server, engine, executor, health, graceMs);
   }
 
@@ -208,6 +232,11 @@ public final class AtomkvServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The port of the /metrics endpoint, or -1 when it is off. */
+  public int metricsPort() {
+    return metrics == null ? -1 : metrics.port();
+  }
+
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
   }
@@ -239,6 +268,9 @@ public final class AtomkvServer implements AutoCloseable {
     } finally {
       engine.close();
       executor.shutdown();
+      if (metrics != null) {
+        metrics.close();
+      }
     }
   }
 

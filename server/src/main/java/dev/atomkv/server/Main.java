@@ -49,7 +49,9 @@ public final class Main implements Callable<Integer> {
     // SIGTERM and Ctrl-C: stop accepting, finish what is in flight, close the environment.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atomkv-shutdown"));
     LOG.info(() -> "atomkv serving on " + config.bind() + ":" + server.port()
-        + " with data in " + config.engineOptions().dataDir().toAbsolutePath().normalize());
+        + " with data in " + config.engineOptions().dataDir().toAbsolutePath().normalize()
+        + (server.metricsPort() < 0 ? "" : "; metrics at http://" + config.bind() + ":"
+            + server.metricsPort() + "/metrics"));
     server.awaitTermination();
     return 0;
   }

@@ -27,6 +27,11 @@ public final class ServerConfig {
       description = "TCP port to listen on; 0 picks a free one. Env: ATOMKV_PORT.")
   int port;
 
+  @Option(names = "--metrics-port", defaultValue = "${ATOMKV_METRICS_PORT:-9464}",
+      description = "Port of the Prometheus /metrics endpoint (HTTP, on the --bind address); 0 "
+          + "picks a free one, -1 turns it off. Env: ATOMKV_METRICS_PORT.")
+  int metricsPort;
+
   @Option(names = "--data-dir", defaultValue = "${ATOMKV_DATA_DIR:-./data}",
       description = "Directory holding the LMDB files; created if missing. Env: ATOMKV_DATA_DIR.")
   Path dataDir;
@@ -202,6 +207,7 @@ public final class ServerConfig {
   /** Rejects settings that would make the server refuse everything or misbehave. */
   public void validate() {
     requireRange("--port", port, 0, 65535);
+    requireRange("--metrics-port", metricsPort, -1, 65535);
     requireRange("--threads", threads, 0, 4096);
     requireRange("--write-queue", writeQueue, 1, Integer.MAX_VALUE);
     requireRange("--max-batch", maxBatch, 1, 65535);
@@ -306,6 +312,11 @@ public final class ServerConfig {
 
   public int port() {
     return port;
+  }
+
+  /** The /metrics port; -1 when the endpoint is off. */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** Never below the request-size limit, so that limit answers with its own message. */

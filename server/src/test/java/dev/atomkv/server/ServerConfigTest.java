@@ -21,6 +21,7 @@ class ServerConfigTest {
     ServerConfig c = ServerConfig.parse();
     assertEquals("127.0.0.1", c.bind());
     assertEquals(50051, c.port());
+    assertEquals(9464, c.metricsPort());
     assertEquals(Path.of("./data"), c.engineOptions().dataDir());
     assertEquals(SyncMode.FULL, c.engineOptions().syncMode());
     assertEquals(Limits.defaults(), c.limits());
@@ -57,6 +58,8 @@ class ServerConfigTest {
         () -> ServerConfig.parse("--max-checks=-1"));
     assertEquals("--max-checks must be between 0 and 2147483647, got -1", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--max-batch=65536"));
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--metrics-port=-2"));
+    assertEquals(-1, ServerConfig.parse("--metrics-port=-1").metricsPort());
   }
 
   @Test

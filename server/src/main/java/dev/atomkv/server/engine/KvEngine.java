@@ -49,6 +49,12 @@ public interface KvEngine extends AutoCloseable {
    */
   BackupResult backup(Path directory);
 
+  /**
+   * Sizes and counters for monitoring; cheap enough to call on every metrics scrape (no table
+   * scans). Fails with UNAVAILABLE once the engine is closed.
+   */
+  EngineStats stats();
+
   /** Stops accepting commits, finishes those queued, and releases the storage. */
   @Override
   void close();

@@ -23,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.lmdbjava.Env;
 import org.lmdbjava.Txn;
 
@@ -68,6 +69,12 @@ final class GroupCommitWriter {
   private final Deque<Request> retryAlone = new ArrayDeque<>();
   private final Thread thread;
 
+  // Monitoring counters: written by the writer thread only, read by anyone.
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong batchedRequests = new AtomicLong();
+  private final AtomicLong sweeps = new AtomicLong();
+  private final AtomicLong sweptKeys = new AtomicLong();
+
   /** Only the writer thread touches it after construction. */
   private long lastCommitVersion;
 
@@ -105,6 +112,29 @@ final class GroupCommitWriter {
       future.completeExceptionally(refused);
     }
     return future;
+  }
+
+  /** Jobs waiting for the writer thread (requests and sweeps). */
+  long queueDepth() {
+    return queue.size();
+  }
+
+  long batches() {
+    return batches.get();
+  }
+
+  /** Client requests committed (ok=true). */
+  long batchedRequests() {
+    return batchedRequests.get();
+  }
+
+  /** Sweeps that found due keys and committed. */
+  long sweeps() {
+    return sweeps.get();
+  }
+
+  long sweptKeys() {
+    return sweptKeys.get();
   }
 
   /** Queues a sweep unless one is already waiting. */
@@ -197,6 +227,8 @@ final class GroupCommitWriter {
     long nowMs = clock.millis();
     long version = Math.max(lastCommitVersion + 1, micros(clock.instant()));
     int position = 0;
+    int committedRequests = 0;
+    int swept = -1;
     boolean changed = false;
     boolean sweepAgain = false;
     // Answers are given after the parent commit, in order; retries are queued only then, so that a
@@ -209,12 +241,13 @@ final class GroupCommitWriter {
         try (Txn<byte[]> child = env.txn(parent)) {
           if (job instanceof Sweep) {
             sweepQueued.set(false);
-            Store.Swept swept = store.sweep(child, nowMs, SWEEP_MAX_KEYS);
-            if (swept.due() > 0) {
+            Store.Swept result = store.sweep(child, nowMs, SWEEP_MAX_KEYS);
+            if (result.due() > 0) {
               child.commit();
               changed = true;
-              position += swept.deleted() > 0 ? 1 : 0;
-              sweepAgain = swept.due() >= SWEEP_MAX_KEYS;
+              position += result.deleted() > 0 ? 1 : 0;
+              swept = result.deleted();
+              sweepAgain = result.due() >= SWEEP_MAX_KEYS;
             }
             continue;
           }
@@ -230,6 +263,7 @@ final class GroupCommitWriter {
             child.commit();
             changed = true;
             position++;
+            committedRequests++;
           }
           answers.add(() -> r.future().complete(result));
         } catch (Env.MapFullException | Txn.TxFullException e) {
@@ -264,6 +298,14 @@ final class GroupCommitWriter {
     }
     if (position > 0) {
       lastCommitVersion = version;
+    }
+    if (changed) {
+      batches.incrementAndGet();
+      batchedRequests.addAndGet(committedRequests);
+      if (swept >= 0) {
+        sweeps.incrementAndGet();
+        sweptKeys.addAndGet(swept);
+      }
     }
     retryAlone.addAll(retries);
     if (changed) {

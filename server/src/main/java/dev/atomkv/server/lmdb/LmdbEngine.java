@@ -2,6 +2,7 @@ package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
@@ -36,6 +37,7 @@ import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.CopyFlags;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
+import org.lmdbjava.EnvInfo;
 import org.lmdbjava.LmdbException;
 import org.lmdbjava.Txn;
 
@@ -181,6 +183,17 @@ public final class LmdbEngine implements KvEngine {
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
     return writer.submit(write);
+  }
+
+  @Override
+  public EngineStats stats() {
+    return read(txn -> {
+      EnvInfo info = env.info();
+      long pageSize = env.stat().pageSize;
+      return new EngineStats(info.mapSize, (info.lastPageNumber + 1) * pageSize,
+          store.data.rawEntries(txn), writer.queueDepth(), writer.batches(),
+          writer.batchedRequests(), writer.sweeps(), writer.sweptKeys());
+    });
   }
 
   /**

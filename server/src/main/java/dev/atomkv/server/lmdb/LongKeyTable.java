@@ -88,6 +88,14 @@ public final class LongKeyTable {
     this.dbi = Objects.requireNonNull(dbi, "dbi");
   }
 
+  /**
+   * LMDB entries of the Dbi, read from its statistics without a scan: one per key of at most
+   * {@link #SEGMENT} bytes, more for longer keys (directory entries, the namespace counter).
+   */
+  public long rawEntries(Txn<byte[]> txn) {
+    return dbi.stat(txn).entries;
+  }
+
   /** Returns the value stored under {@code key}, or null; the array is the caller's own. */
   public byte[] get(Txn<byte[]> txn, byte[] key) {
     Objects.requireNonNull(key, "key");

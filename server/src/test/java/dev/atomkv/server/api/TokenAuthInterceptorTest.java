@@ -192,6 +192,11 @@ class TokenAuthInterceptorTest {
     }
 
     @Override
+    public dev.atomkv.server.engine.EngineStats stats() {
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
     public void close() {}
   }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
@@ -358,6 +359,49 @@ class LmdbEngineTest {
     // above the sweep's commit version: one more than the clock, not the clock itself.
     long clockMicros = clock.millis() * 1000;
     assertEquals(clockMicros + 1, commitOk(engine, set(key("after"), "v")).commitVersion());
+  }
+
+  // ---- stats -----------------------------------------------------------------------------------
+
+  @Test
+  void statsCountBatchesRequestsKeysAndSweeps() throws Exception {
+    MutableClock clock = new MutableClock(1_800_000_000_000L);
+    LmdbEngine engine = LmdbEngine.open(options(clock, 10_000, 20));
+    opened.add(engine);
+    EngineStats before = engine.stats();
+    assertEquals(MAP_SIZE, before.mapSizeBytes());
+    assertTrue(before.mapUsedBytes() > 0, "the meta pages are in use");
+    assertEquals(before.mapSizeBytes() - before.mapUsedBytes(), before.mapFreeBytes());
+    assertEquals(0, before.keys());
+    assertEquals(0, before.batchedRequests());
+
+    commitOk(engine, set(key("a"), "A"), set(key("b"), "B"));
+    commitOk(engine, setExpiring(key("gone"), "g", clock.millis() + 100));
+    CommitResult failed = engine.commit(new AtomicWrite(List.of(Check.absent(key("a"))),
+        List.of(set(key("c"), "C")))).get(5, TimeUnit.SECONDS);
+    assertFalse(failed.ok());
+
+    EngineStats written = engine.stats();
+    assertEquals(3, written.keys());
+    assertEquals(2, written.batchedRequests(), "a failed check commits nothing");
+    assertTrue(written.batches() >= 2 && written.batches() <= 2 + before.batches());
+    assertTrue(written.mapUsedBytes() >= before.mapUsedBytes());
+
+    clock.advance(Duration.ofMillis(1_000));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    while (engine.stats().sweptKeys() < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    EngineStats swept = engine.stats();
+    assertEquals(1, swept.sweptKeys());
+    assertEquals(1, swept.sweeps());
+    assertEquals(2, swept.keys());
+    assertEquals(written.batches() + 1, swept.batches());
+    assertEquals(2, swept.batchedRequests());
+
+    engine.close();
+    assertEquals(ErrorKind.UNAVAILABLE,
+        assertThrows(KvException.class, engine::stats).kind());
   }
 
   // ---- versionstamps ---------------------------------------------------------------------------

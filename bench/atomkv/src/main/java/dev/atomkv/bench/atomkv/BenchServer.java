@@ -36,15 +36,19 @@ public final class BenchServer {
   public static void main(String[] args) throws Exception {
     ServerConfig config = ServerConfig.parse(args);
     KvEngine engine = LmdbEngine.open(config.engineOptions());
-    // The three lines of AtomkvServer.start(ServerConfig), with the bench services added to the
-    // builder before it is handed over.
+    // As AtomkvServer.start(ServerConfig) builds it (plaintext, no tokens), with the bench services
+    // added to the builder before it is handed over.
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.bind(), config.port()))
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .addService(new NoopService())
         .addService(new Stats());
+    // Calls are counted and timed as in production (a Prometheus registry), though not served.
     AtomkvServer server = AtomkvServer.start(builder, engine, config.limits(),
-        config.workerThreads(), config.shutdownGraceMs());
+        config.workerThreads(), config.shutdownGraceMs(),
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
+        java.util.List.of());
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-shutdown"));
     System.out.println("@@ {\"port\":" + server.port() + ",\"pid\":"
         + ProcessHandle.current().pid() + ",\"threads\":" + config.workerThreads() + "}");
