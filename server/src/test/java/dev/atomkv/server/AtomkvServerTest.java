@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AtomkvServerTest {
   @TempDir Path dir;
   private AtomkvServer server;
+  private LmdbEngine engine;
   private ManagedChannel channel;
   private KvServiceGrpc.KvServiceBlockingStub stub;
   private KvServiceGrpc.KvServiceFutureStub async;
@@ -49,7 +50,8 @@ class AtomkvServerTest {
         1 /* write queue */, defaults.maxBatchRequests(), defaults.maxBatchBytes(),
         defaults.sweepIntervalMs(), defaults.clock());
     String name = InProcessServerBuilder.generateName();
-    server = AtomkvServer.start(InProcessServerBuilder.forName(name), LmdbEngine.open(options),
+    engine = LmdbEngine.open(options);
+    server = AtomkvServer.start(InProcessServerBuilder.forName(name), engine,
         Limits.defaults(), 2, 1000);
     channel = InProcessChannelBuilder.forName(name).build();
     stub = KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -70,6 +72,7 @@ class AtomkvServerTest {
     var first = async.atomic(set("first"));            // in the writer's batch, blocked
     assertTrue(writerBlocked.await(10, TimeUnit.SECONDS));
     var queued = async.atomic(set("queued"));          // fills the one-slot queue
+    awaitQueueDepth(1);
     StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
         () -> stub.atomic(set("refused")));
     assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
@@ -119,6 +122,14 @@ class AtomkvServerTest {
         .addKeys(Key.newBuilder().addParts(KeyPart.getDefaultInstance())).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertEquals("keys[0].parts[0] has no kind set", e.getStatus().getDescription());
+  }
+
+  private void awaitQueueDepth(long depth) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (engine.stats().writerQueueDepth() < depth && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(depth, engine.stats().writerQueueDepth());
   }
 
   private void blockWriter() {
