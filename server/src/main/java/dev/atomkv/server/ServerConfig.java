@@ -208,7 +208,8 @@ public final class ServerConfig {
   public void validate() {
     requireRange("--port", port, 0, 65535);
     requireRange("--metrics-port", metricsPort, -1, 65535);
-    requireRange("--threads", threads, 0, 4096);
+    // Each busy worker may hold an LMDB reader slot; the engine opens 512.
+    requireRange("--threads", threads, 0, 256);
     requireRange("--write-queue", writeQueue, 1, Integer.MAX_VALUE);
     requireRange("--max-batch", maxBatch, 1, 65535);
     requireRange("--max-batch-bytes", maxBatchBytes, 1, Long.MAX_VALUE);

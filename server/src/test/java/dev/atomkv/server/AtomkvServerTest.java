@@ -90,7 +90,7 @@ class AtomkvServerTest {
     var first = async.atomic(set("first"));
     assertTrue(writerBlocked.await(10, TimeUnit.SECONDS));
     var late = async.withDeadlineAfter(100, TimeUnit.MILLISECONDS).atomic(set("late"));
-    Thread.sleep(300);
+    Thread.sleep(1_000); // well past the deadline, even on a busy machine
     release.countDown();
     assertTrue(first.get(10, TimeUnit.SECONDS).getOk());
     Exception e = assertThrows(Exception.class, () -> late.get(10, TimeUnit.SECONDS));

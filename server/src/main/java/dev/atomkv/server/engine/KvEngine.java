@@ -34,7 +34,7 @@ public interface KvEngine extends AutoCloseable {
    * the request is durably committed (or with ok=false when a check failed), and fails with a
    * {@link dev.atomkv.server.model.KvException}: FAILED_PRECONDITION when a mutation met a value of
    * another kind (nothing of the request written), NOT_APPLIED when refused before evaluation
-   * (queue full, deadline passed), RESOURCE_EXHAUSTED when storage is full, UNAVAILABLE when the
+   * (queue full, deadline passed, engine closing), RESOURCE_EXHAUSTED when storage is full, UNAVAILABLE when the
    * engine is closing.
    */
   CompletableFuture<CommitResult> commit(AtomicWrite write);

@@ -101,7 +101,8 @@ final class GroupCommitWriter {
     KvException refused = null;
     synchronized (lock) {
       if (stopping) {
-        refused = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+        // Never queued, so never applied: the client may safely retry elsewhere or later.
+        refused = new KvException(ErrorKind.NOT_APPLIED, "server is shutting down");
       } else if (queue.size() >= capacity) {
         refused = new KvException(ErrorKind.NOT_APPLIED, "writer queue full");
       } else {

@@ -614,7 +614,7 @@ class LmdbEngineTest {
     }
 
     KvException refused = cause(engine.commit(write(set(key("d"), "1"))));
-    assertEquals(ErrorKind.UNAVAILABLE, refused.kind());
+    assertEquals(ErrorKind.NOT_APPLIED, refused.kind());
     assertEquals("server is shutting down", refused.getMessage());
 
     gate.release();
