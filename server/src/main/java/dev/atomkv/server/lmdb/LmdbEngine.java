@@ -104,10 +104,15 @@ public final class LmdbEngine implements KvEngine {
       env.close();
       throw e;
     }
-    engine.writer.start();
-    long interval = Math.max(1, options.sweepIntervalMs());
-    engine.sweeper.scheduleWithFixedDelay(
-        engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
+    try {
+      engine.writer.start();
+      long interval = Math.max(1, options.sweepIntervalMs());
+      engine.sweeper.scheduleWithFixedDelay(
+          engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException | Error e) {
+      engine.close();
+      throw e;
+    }
     LOG.log(Level.INFO, "opened LMDB store " + options.dataDir() + " (database id "
         + engine.databaseId + ", sync " + options.syncMode() + ")");
     return engine;
@@ -237,6 +242,8 @@ public final class LmdbEngine implements KvEngine {
       }
       env.copy(target.toFile(), CopyFlags.MDB_CP_COMPACT);
     } catch (LmdbException e) {
+      // A half-written copy would make the retry into the same directory refuse it as not empty.
+      deleteContents(target);
       throw new KvException(ErrorKind.INTERNAL, "backup failed: " + target, e);
     } finally {
       shared.unlock();
@@ -253,6 +260,16 @@ public final class LmdbEngine implements KvEngine {
       return result;
     } catch (IOException | UncheckedIOException | LmdbException e) {
       throw new KvException(ErrorKind.INTERNAL, "backup could not be read back: " + target, e);
+    }
+  }
+
+  private static void deleteContents(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "could not remove the partial backup in " + dir + ": " + e);
     }
   }
 
