@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,10 +54,7 @@ final class Commands {
 
     @Override
     int run(PrintWriter out) {
-      List<Key> parsed = new ArrayList<>();
-      for (String k : keys) {
-        parsed.add(KeySyntax.parseNonEmpty(k));
-      }
+      List<Key> parsed = KeySyntax.parseAllNonEmpty(keys);
       for (KvEntry e : cli.client().getMany(parsed)) {
         out.println(JsonOut.entry(e));
       }
@@ -122,10 +118,7 @@ final class Commands {
 
     @Override
     int run(PrintWriter out) {
-      List<Key> parsed = new ArrayList<>();
-      for (String k : keys) {
-        parsed.add(KeySyntax.parseNonEmpty(k));
-      }
+      List<Key> parsed = KeySyntax.parseAllNonEmpty(keys);
       var op = cli.client().atomic();
       parsed.forEach(op::delete);
       return printCommit(out, op.commit());

@@ -89,6 +89,11 @@ public final class KeySyntax {
     return parse(text);
   }
 
+  /** {@link #parseNonEmpty} of each text, in order (for commands that take several keys). */
+  public static List<Key> parseAllNonEmpty(List<String> texts) {
+    return texts.stream().map(KeySyntax::parseNonEmpty).toList();
+  }
+
   private static Object parsePart(String s) {
     if (s.isEmpty()) {
       throw new IllegalArgumentException("empty part (write the empty string as str:)");
