@@ -10,6 +10,7 @@ import dev.atomkv.server.api.Tokens;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
+import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -75,6 +76,15 @@ public final class AtomkvServer implements AutoCloseable {
    *     engine is not opened then
    */
   public static AtomkvServer start(ServerConfig config) throws IOException {
+    return start(config, List.of());
+  }
+
+  /**
+   * As {@link #start(ServerConfig)}, with {@code extraServices} on the same server, executor and
+   * settings (the benchmark's no-op ceiling runs exactly the production stack this way).
+   */
+  public static AtomkvServer start(ServerConfig config, List<BindableService> extraServices)
+      throws IOException {
     boolean exposed;
     try {
       exposed = config.checkExposure();
@@ -104,6 +114,7 @@ public final class AtomkvServer implements AutoCloseable {
         .keepAliveTimeout(config.keepaliveTimeoutMs(), TimeUnit.MILLISECONDS)
         .permitKeepAliveTime(config.permitKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(false);
+    extraServices.forEach(builder::addService);
     KvEngine engine = LmdbEngine.open(config.engineOptions());
     PrometheusMeterRegistry registry = config.metricsPort() < 0 ? null
         : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -10,23 +10,21 @@ import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.server.AtomkvServer;
 import dev.atomkv.server.ServerConfig;
-import dev.atomkv.server.engine.KvEngine;
-import dev.atomkv.server.lmdb.LmdbEngine;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryUsage;
-import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The real atomkv server, built exactly as {@code AtomkvServer.start(ServerConfig)} builds it (same
- * flags, same Netty server, same fixed executor), plus two bench services on that same server:
+ * The real atomkv server, started by {@code AtomkvServer.start(ServerConfig, services)} exactly as
+ * {@code make run} starts it (same flags, Netty settings, executor, metrics), plus two bench
+ * services on that same server:
  * {@link NoopService} (the ceiling) and {@link Stats}. Takes the server's own flags
  * ({@code --port 0 --data-dir DIR ...}) and prints {@code @@ {"port":N}} once serving.
  */
@@ -34,21 +32,13 @@ public final class BenchServer {
   private BenchServer() {}
 
   public static void main(String[] args) throws Exception {
-    ServerConfig config = ServerConfig.parse(args);
-    KvEngine engine = LmdbEngine.open(config.engineOptions());
-    // As AtomkvServer.start(ServerConfig) builds it (plaintext, no tokens), with the bench services
-    // added to the builder before it is handed over.
-    NettyServerBuilder builder = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.bind(), config.port()))
-        .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .addService(new NoopService())
-        .addService(new Stats());
-    // Calls are counted and timed as in production (a Prometheus registry), though not served.
-    AtomkvServer server = AtomkvServer.start(builder, engine, config.limits(),
-        config.workerThreads(), config.shutdownGraceMs(),
-        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
-            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
-        java.util.List.of());
+    // The production start-up, bench services added; metrics are recorded and served on a free
+    // port so the bench never collides with a running server's default metrics port.
+    String[] withMetrics = new String[args.length + 1];
+    withMetrics[0] = "--metrics-port=0";
+    System.arraycopy(args, 0, withMetrics, 1, args.length);
+    ServerConfig config = ServerConfig.parse(withMetrics);
+    AtomkvServer server = AtomkvServer.start(config, List.of(new NoopService(), new Stats()));
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-shutdown"));
     System.out.println("@@ {\"port\":" + server.port() + ",\"pid\":"
         + ProcessHandle.current().pid() + ",\"threads\":" + config.workerThreads() + "}");
