@@ -416,7 +416,8 @@ public final class AtomkvDriver {
       lmdb = new LmdbPutBench(java.nio.file.Path.of(String.valueOf(cmd.get("dir"))));
     }
     return lmdb.run(DriverLoop.longArg(cmd, "warmup_ms", 1000),
-        DriverLoop.longArg(cmd, "measure_ms", 5000)).fields();
+        DriverLoop.longArg(cmd, "measure_ms", 5000),
+        (int) DriverLoop.longArg(cmd, "concurrency", 1)).fields();
   }
 
   // ---- verification ------------------------------------------------------------------------------

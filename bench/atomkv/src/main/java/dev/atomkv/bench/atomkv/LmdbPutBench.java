@@ -17,10 +17,15 @@ import org.lmdbjava.EnvFlags;
 import org.lmdbjava.Txn;
 
 /**
- * The floor under a single-client Atomic: one LMDB write transaction holding one put of a 100-byte
- * value under a random one of 100k 16-byte keys, committed fully synced (the server's FULL mode:
- * same env flags, no MDB_NOSYNC/NOMETASYNC), on the same file system as the server's data, one
- * thread. The table is preloaded with the 100k keys so the B-tree has the server's depth.
+ * The engine's floor under Atomic, without gRPC: LMDB write transactions of N puts of a 100-byte
+ * value under random ones of 100k 16-byte keys, each committed fully synced (the server's FULL
+ * mode: same env flags, no MDB_NOSYNC/NOMETASYNC), on the same file system as the server's data,
+ * one thread. The table is preloaded with the 100k keys so the B-tree has the server's depth.
+ *
+ * <p>N = 1 is the floor under a single-client Atomic. N = 64 is what the writer must do for one
+ * full batch at 64 in flight (the largest batch 64 callers can form): per request a read of the
+ * key (the versionstamp check) and a put in a child transaction, then one synced commit. Its
+ * puts/s bound Atomic's throughput at 64 in flight from above, whatever the server around it does.
  */
 final class LmdbPutBench {
   private final Env<byte[]> env;
@@ -60,7 +65,8 @@ final class LmdbPutBench {
     return v;
   }
 
-  Result run(long warmupMs, long measureMs) {
+  /** Runs transactions of {@code putsPerTxn} puts; ok/s counts puts, latencies are per commit. */
+  Result run(long warmupMs, long measureMs, int putsPerTxn) {
     Histogram h = new Histogram(3_600_000_000L, 3);
     long start = System.nanoTime();
     long windowStart = start + TimeUnit.MILLISECONDS.toNanos(warmupMs);
@@ -68,11 +74,21 @@ final class LmdbPutBench {
     long seq = 0;
     long count = 0;
     while (true) {
-      int k = ThreadLocalRandom.current().nextInt(keys.length);
-      byte[] v = record(k, ++seq);
       long t0 = System.nanoTime();
       try (Txn<byte[]> txn = env.txnWrite()) {
-        db.put(txn, keys[k], v);
+        if (putsPerTxn == 1) {
+          int k = ThreadLocalRandom.current().nextInt(keys.length);
+          db.put(txn, keys[k], record(k, ++seq));
+        } else {
+          for (int i = 0; i < putsPerTxn; i++) {
+            int k = ThreadLocalRandom.current().nextInt(keys.length);
+            db.get(txn, keys[k]);
+            try (Txn<byte[]> child = env.txn(txn)) {
+              db.put(child, keys[k], record(k, ++seq));
+              child.commit();
+            }
+          }
+        }
         txn.commit();
       }
       long t1 = System.nanoTime();
@@ -81,11 +97,12 @@ final class LmdbPutBench {
       }
       if (t1 >= windowStart) {
         h.recordValue(t1 - t0);
-        count++;
+        count += putsPerTxn;
       }
     }
     double secs = measureMs / 1000.0;
-    Result r = new Result("lmdb", "put_synced", 1);
+    Result r = new Result("lmdb", "put_synced", putsPerTxn);
+    r.put("puts_per_txn", putsPerTxn);
     r.put("secs", secs);
     r.put("ok", count);
     r.put("not_ok", 0);

@@ -255,7 +255,8 @@ public final class Coordinator {
         plan.add(new String[] {"atomkv", "list"});
         plan.add(new String[] {"etcd", "list"});
       }
-      if (c == 1) {
+      if (c == 1 || c == 64) {
+        // LMDB alone: 1 put per synced txn at c=1, a full batch's 64 check+puts at c=64.
         plan.add(new String[] {"lmdb", "put_synced"});
       }
       // Rotate so no scenario always runs first (JIT, page cache and disk state drift).

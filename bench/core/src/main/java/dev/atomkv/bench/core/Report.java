@@ -84,11 +84,13 @@ public final class Report {
     StringBuilder sb = new StringBuilder("| target | goal | measured | |\n|---|---|---|---|\n");
     for (Object o : (List<Object>) doc.get("targets")) {
       Map<String, Object> t = (Map<String, Object>) o;
+      String note = t.get("note") == null ? "" : " " + t.get("note");
       String value = t.get("value_text") != null ? String.valueOf(t.get("value_text"))
           : fmt(num(t.get("value")), 2) + t.get("unit");
       sb.append("| ").append(t.get("target")).append(" | ").append(t.get("goal")).append(" | ")
           .append(value).append(" | ")
-          .append(Boolean.TRUE.equals(t.get("met")) ? "**met**" : "**missed**").append(" |\n");
+          .append(Boolean.TRUE.equals(t.get("met")) ? "**met**" : "**missed**").append(note)
+          .append(" |\n");
     }
     return sb.toString();
   }
@@ -111,7 +113,8 @@ public final class Report {
       String sys = String.valueOf(r.get("system"));
       double serverCpu = sys.equals("etcd") ? num(r.get("cpu_cores_etcd"))
           : sys.equals("lmdb") ? Double.NaN : num(r.get("cpu_cores_server"));
-      sb.append("| ").append(label(sys, String.valueOf(r.get("scenario"))))
+      sb.append("| ").append(label(sys, String.valueOf(r.get("scenario")),
+              (long) num(r.get("concurrency"))))
           .append(" | ").append((long) num(r.get("concurrency")))
           .append(" | ").append(fmt(num(r.get("ops_per_s")), 0))
           .append(" | ").append(fmt(num(r.get("p50_us")) / 1000, 2))
@@ -132,7 +135,7 @@ public final class Report {
     return sb.toString();
   }
 
-  private static String label(String system, String scenario) {
+  private static String label(String system, String scenario, long concurrency) {
     return switch (system + "/" + scenario) {
       case "atomkv/atomic" -> "atomkv Atomic (check versionstamp + set 100 B)";
       case "atomkv/noop" -> "no-op gRPC (same request, same server)";
@@ -141,7 +144,8 @@ public final class Report {
       case "etcd/txn" -> "etcd Txn (mod-revision compare + put 100 B)";
       case "etcd/get" -> "etcd Range (1 key)";
       case "etcd/list" -> "etcd Range (prefix, limit 100)";
-      case "lmdb/put_synced" -> "LMDB alone: 1 put per synced txn";
+      case "lmdb/put_synced" -> concurrency == 1 ? "LMDB alone: 1 put per synced txn"
+          : "LMDB alone: " + concurrency + " reads + puts (child txns) per synced txn, 1 thread";
       default -> system + " " + scenario;
     };
   }

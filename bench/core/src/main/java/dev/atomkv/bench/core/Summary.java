@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -154,6 +155,10 @@ final class Summary {
     out.put("list_vs_etcd_range_prefix_c64", ratio("atomkv List ÷ etcd prefix Range at 64",
         rep -> get(rep, "atomkv", "list", 64, "ops_per_s")
             / get(rep, "etcd", "list", 64, "ops_per_s")));
+    out.put("lmdb_batch_vs_noop_c64", ratio(
+        "LMDB alone, 64 reads + puts per synced txn (puts/s) ÷ no-op ok/s at 64: Atomic's ceiling",
+        rep -> get(rep, "lmdb", "put_synced", 64, "ops_per_s")
+            / get(rep, "atomkv", "noop", 64, "ops_per_s")));
     out.put("single_client_p50_bound", ratio(
         "Atomic p50 at 1 ÷ (no-op p50 at 1 + LMDB synced single-put p50)",
         rep -> get(rep, "atomkv", "atomic", 1, "p50_us")
@@ -170,8 +175,16 @@ final class Summary {
     out.add(target("Atomic at 64 ≥ 5× etcd Txn", "≥ 5×", atomicVsEtcd, atomicVsEtcd >= 5,
         "×"));
     double atomicVsNoop = med(r, "atomic_vs_noop_c64");
-    out.add(target("Atomic at 64 ≥ 0.5× no-op ceiling", "≥ 0.5×", atomicVsNoop,
-        atomicVsNoop >= 0.5, "×"));
+    Map<String, Object> vsNoop = target("Atomic at 64 ≥ 0.5× no-op ceiling", "≥ 0.5×",
+        atomicVsNoop, atomicVsNoop >= 0.5, "×");
+    // At 64 in flight no batch can hold more than 64 requests, so LMDB alone doing a full batch's
+    // work per synced commit, on an otherwise idle thread, bounds what Atomic can reach.
+    double ceiling = med(r, "lmdb_batch_vs_noop_c64");
+    if (atomicVsNoop < 0.5 && ceiling < 0.5) {
+      vsNoop.put("note", String.format(Locale.ROOT, "(out of reach here: LMDB alone, 64 reads + "
+          + "puts per synced commit on one thread, makes %.2f× the no-op)", ceiling));
+    }
+    out.add(vsNoop);
     double getVsNoop = med(r, "get_vs_noop_c64");
     out.add(target("Get at 64 ≥ 0.8× no-op ceiling", "≥ 0.8×", getVsNoop, getVsNoop >= 0.8,
         "×"));
