@@ -5,6 +5,7 @@ import dev.atomkv.server.api.AdminGrpcService;
 import dev.atomkv.server.api.EngineMetrics;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
+import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.api.Tokens;
 import dev.atomkv.server.engine.KvEngine;
@@ -183,8 +184,9 @@ public final class AtomkvServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     builder
         .executor(executor)
-        .addService(new KvGrpcService(engine, limits, Clock.systemUTC(), executor))
-        .addService(new AdminGrpcService(engine))
+        .addService(StrictParsing.wrap(new KvGrpcService(engine, limits, Clock.systemUTC(),
+            executor)))
+        .addService(StrictParsing.wrap(new AdminGrpcService(engine)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());

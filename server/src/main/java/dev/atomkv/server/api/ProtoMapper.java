@@ -15,11 +15,14 @@ import dev.atomkv.server.model.ValueKind;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** Converts between the wire messages and the model. {@code field} names the offending field. */
 final class ProtoMapper {
   private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+  private static final Pattern CANONICAL_DECIMAL =
+      Pattern.compile("-?[1-9][0-9]*");
 
   private ProtoMapper() {}
 
@@ -59,6 +62,12 @@ final class ProtoMapper {
   }
 
   private static BigInteger bigInt(String text, String field) {
+    // BigInteger also reads '+7' and '007': text that is not the one canonical decimal form would
+    // be echoed back by Get as sent and by List as the canonical form.
+    if (!CANONICAL_DECIMAL.matcher(text).matches()) {
+      throw KvException.invalid(field + ".big_int is not a decimal integer"
+          + " (digits, an optional leading '-', no leading zeros)");
+    }
     BigInteger v;
     try {
       v = new BigInteger(text);
