@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -36,10 +37,16 @@ public final class RunningServer implements AutoCloseable {
   }
 
   private void open() throws IOException {
-    List<String> args = new ArrayList<>(List.of("--bind=127.0.0.1", "--port=0",
-        "--metrics-port=0",
+    List<String> args = new ArrayList<>();
+    for (String d : List.of("--bind=127.0.0.1", "--port=0", "--metrics-port=0",
         "--data-dir=" + dataDir, "--map-size=1g", "--sweep-interval-ms=50",
-        "--shutdown-grace-ms=2000"));
+        "--shutdown-grace-ms=2000")) {
+      String name = d.substring(0, d.indexOf('=') + 1);
+      // A flag given by the test replaces the default of the same name.
+      if (Arrays.stream(flags).noneMatch(f -> f.startsWith(name))) {
+        args.add(d);
+      }
+    }
     args.addAll(List.of(flags));
     server = AtomkvServer.start(ServerConfig.parse(args.toArray(String[]::new)));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
