@@ -5,6 +5,8 @@ import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.AtomicWrite;
@@ -56,6 +58,7 @@ public final class LmdbEngine implements KvEngine {
   private final UUID databaseId;
   private final GroupCommitWriter writer;
   private final ScheduledExecutorService sweeper;
+  private final QueueDispatcher queue;
   /** Readers hold it shared so that close() never frees the env under a read transaction. */
   private final ReentrantReadWriteLock envLock = new ReentrantReadWriteLock();
   private boolean closed;
@@ -78,6 +81,7 @@ public final class LmdbEngine implements KvEngine {
     this.databaseId = new UUID(idBytes.getLong(), idBytes.getLong());
     this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
         options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes());
+    this.queue = new QueueDispatcher(writer, store, this::read, clock, options.queueLeaseMs());
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
       t.setDaemon(true);
@@ -106,6 +110,7 @@ public final class LmdbEngine implements KvEngine {
     }
     try {
       engine.writer.start();
+      engine.queue.start();
       long interval = Math.max(1, options.sweepIntervalMs());
       engine.sweeper.scheduleWithFixedDelay(
           engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
@@ -187,7 +192,26 @@ public final class LmdbEngine implements KvEngine {
 
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
-    return writer.submit(write);
+    CompletableFuture<CommitResult> result = writer.submit(write);
+    if (!write.enqueues().isEmpty()) {
+      result.thenRun(queue::enqueued);
+    }
+    return result;
+  }
+
+  @Override
+  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    return queue.listen(maxInFlight, sink);
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return queue.ack(leaseId, success);
+  }
+
+  @Override
+  public void stopQueueDelivery() {
+    queue.stop();
   }
 
   @Override
@@ -211,6 +235,7 @@ public final class LmdbEngine implements KvEngine {
       if (closed) {
         return;
       }
+      queue.stop();
       writer.stop();
       sweeper.shutdownNow();
       Lock exclusive = envLock.writeLock();
@@ -322,5 +347,10 @@ public final class LmdbEngine implements KvEngine {
 
   long expiryEntries() {
     return read(txn -> Store.count(txn, store.expiry));
+  }
+
+  /** Queue messages waiting, and in flight. */
+  long[] queueEntries() {
+    return read(txn -> new long[] {store.queues.waiting(txn), store.queues.inFlight(txn)});
   }
 }
