@@ -249,6 +249,7 @@ final class GroupCommitWriter {
             sweepQueued.set(false);
             Store.Swept result = store.sweep(child, nowMs, SWEEP_MAX_KEYS);
             if (result.due() > 0) {
+              FailurePoints.reach(FailurePoints.Point.IN_SWEEP);
               child.commit();
               changed = true;
               for (byte[] key : result.deleted()) {
@@ -275,6 +276,7 @@ final class GroupCommitWriter {
             changed = true;
             position++;
             committedRequests++;
+            FailurePoints.reach(FailurePoints.Point.IN_BATCH);
           }
           answers.add(() -> r.future().complete(result));
         } catch (Env.MapFullException | Txn.TxFullException e) {
@@ -321,7 +323,15 @@ final class GroupCommitWriter {
     }
     retryAlone.addAll(retries);
     if (changed) {
-      FailurePoints.reach(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK);
+      try {
+        FailurePoints.reach(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK);
+      } catch (RuntimeException | Error e) {
+        // The batch is durable: an error that reads as "not written" would make clients act on a
+        // falsehood, so the outcome is reported as unknown (the client re-reads).
+        failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
+            "commit outcome unknown: re-read before retrying"));
+        throw e;
+      }
     }
     answers.forEach(Runnable::run);
     if (sweepAgain) {

@@ -95,6 +95,10 @@ public final class LmdbEngine implements KvEngine {
 
   /** Opens (creating if needed) the store in {@link EngineOptions#dataDir()} and starts writing. */
   public static LmdbEngine open(EngineOptions options) {
+    String armed = FailurePoints.describeArmed();
+    if (!armed.isEmpty()) {
+      LOG.log(Level.WARNING, "failure points armed (test use only): " + armed);
+    }
     try {
       Files.createDirectories(options.dataDir());
     } catch (IOException e) {
