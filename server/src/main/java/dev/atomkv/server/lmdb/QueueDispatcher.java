@@ -330,6 +330,7 @@ final class QueueDispatcher {
       Versionstamp vs = ctx.versionstamp();
       for (byte[] key : m.keysIfUndelivered()) {
         store.put(txn, key, m.payload(), vs, 0);
+        ctx.wrote(key);
       }
     }
   }

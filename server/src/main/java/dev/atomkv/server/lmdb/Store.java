@@ -105,25 +105,27 @@ final class Store {
     data.put(txn, key, record(value, vs, expiresAtMs));
   }
 
-  void delete(Txn<byte[]> txn, byte[] key) {
+  /** Removes the key and its expiry entry; returns whether there was anything to remove. */
+  boolean delete(Txn<byte[]> txn, byte[] key) {
     byte[] old = data.get(txn, key);
     if (old == null) {
-      return;
+      return false;
     }
     long oldExpiresAt = expiresAt(old);
     if (oldExpiresAt != 0) {
       expiry.delete(txn, expiryKey(oldExpiresAt, key));
     }
     data.delete(txn, key);
+    return true;
   }
 
   /**
    * What a sweep did.
    *
    * @param due expiry entries found due and removed
-   * @param deleted data entries deleted with them (the sweep then counts as a commit)
+   * @param deleted keys of the data entries deleted with them (the sweep then counts as a commit)
    */
-  record Swept(int due, int deleted) {}
+  record Swept(int due, List<byte[]> deleted) {}
 
   /**
    * Deletes up to {@code maxKeys} keys whose expiry time is at or before {@code nowMs}, and their
@@ -141,7 +143,7 @@ final class Store {
         due.add(expiryKey);
       }
     }
-    int deleted = 0;
+    List<byte[]> deleted = new ArrayList<>();
     for (byte[] expiryKey : due) {
       byte[] key = Arrays.copyOfRange(expiryKey, Long.BYTES, expiryKey.length);
       byte[] record = data.get(txn, key);
@@ -149,7 +151,7 @@ final class Store {
       // guarantees a stale expiry entry can never delete a live key.
       if (record != null && expiresAt(record) == expiryTime(expiryKey)) {
         data.delete(txn, key);
-        deleted++;
+        deleted.add(key);
       }
       expiry.delete(txn, expiryKey);
     }

@@ -1,6 +1,9 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.KeyChange;
 import dev.atomkv.server.model.Versionstamp;
+import java.util.ArrayList;
+import java.util.List;
 import org.lmdbjava.Txn;
 
 /**
@@ -16,6 +19,7 @@ interface WriterTask<T> {
     private final Versionstamp versionstamp;
     private final long nowMs;
     private boolean stamped;
+    private final List<KeyChange> changes = new ArrayList<>();
 
     Context(Versionstamp versionstamp, long nowMs) {
       this.versionstamp = versionstamp;
@@ -29,6 +33,15 @@ interface WriterTask<T> {
     Versionstamp versionstamp() {
       stamped = true;
       return versionstamp;
+    }
+
+    /** Records a user key the task wrote, for the change feed (watchers see it like any write). */
+    void wrote(byte[] key) {
+      changes.add(new KeyChange(key, versionstamp(), false));
+    }
+
+    List<KeyChange> changes() {
+      return changes;
     }
 
     /** The batch's clock reading. */

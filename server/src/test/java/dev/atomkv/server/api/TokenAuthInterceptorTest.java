@@ -11,9 +11,12 @@ import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.Mutation;
 import dev.atomkv.proto.v1.Value;
+import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.engine.WatchUpdate;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Limits;
@@ -200,6 +203,20 @@ class TokenAuthInterceptorTest {
 
     @Override
     public void stopQueueDelivery() {}
+
+    @Override
+    public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
+      engineCalls++;
+      return new KeyWatch() {
+        @Override
+        public WatchUpdate poll() {
+          return null;
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
 
     @Override
     public dev.atomkv.server.engine.BackupResult backup(java.nio.file.Path dir) {
