@@ -90,6 +90,10 @@ final class QueueDispatcher {
    * in order, so no lease taken afterwards can be caught by this.
    */
   void start() {
+    if (reader.read(store.queues::inFlight) == 0) {
+      wake();
+      return; // nothing was held at the last stop: no commit needed
+    }
     writer.submit((txn, ctx) -> store.queues.requeueInflight(txn, ctx.nowMs()))
         .whenComplete((n, failure) -> {
           if (failure != null) {
