@@ -27,7 +27,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.lmdbjava.Env;
+import org.lmdbjava.LmdbNativeException;
 import org.lmdbjava.Txn;
 
 /**
@@ -56,8 +58,13 @@ final class GroupCommitWriter {
 
   private static final Sweep SWEEP = new Sweep();
 
-  private final Env<byte[]> env;
+  /** Replaced when a failed commit left it in MDB_PANIC; writer thread only. */
+  private Env<byte[]> env;
   private final Store store;
+  /** Closes an env in MDB_PANIC and opens the store again (rebinding {@link #store}). */
+  private final Supplier<Env<byte[]>> reopen;
+  /** The env was closed for a reopen that failed: every batch tries again first. */
+  private boolean broken;
   private final Clock clock;
   private final int capacity;
   private final int maxBatchRequests;
@@ -86,8 +93,10 @@ final class GroupCommitWriter {
   private long lastCommitVersion;
 
   GroupCommitWriter(Env<byte[]> env, Store store, Clock clock, long lastCommitVersion,
-      int capacity, int maxBatchRequests, long maxBatchBytes, ChangeFeed changeFeed) {
+      int capacity, int maxBatchRequests, long maxBatchBytes, ChangeFeed changeFeed,
+      Supplier<Env<byte[]>> reopen) {
     this.env = env;
+    this.reopen = reopen;
     this.store = store;
     this.clock = clock;
     this.lastCommitVersion = lastCommitVersion;
@@ -254,6 +263,11 @@ final class GroupCommitWriter {
   }
 
   private void runBatch(List<Job> batch, boolean alone) {
+    if (broken && !reopen()) {
+      failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
+          "storage failed and could not be reopened: the write was not applied"));
+      return;
+    }
     long nowMs = clock.millis();
     long version = Math.max(lastCommitVersion + 1, micros(clock.instant()));
     int position = 0;
@@ -266,6 +280,7 @@ final class GroupCommitWriter {
     List<Runnable> answers = new ArrayList<>();
     List<Request> retries = new ArrayList<>();
     List<KeyChange> changes = new ArrayList<>();
+    RuntimeException commitFailure = null;
     try (Txn<byte[]> parent = env.txnWrite()) {
       for (Job job : batch) {
         Versionstamp vs = new Versionstamp(version, position);
@@ -344,15 +359,14 @@ final class GroupCommitWriter {
           FailurePoints.reach(FailurePoints.Point.BEFORE_COMMIT);
           parent.commit();
         } catch (RuntimeException e) {
-          // Nothing of the batch was written, and answers computed against the batch's own writes
-          // may no longer hold: every request of the batch fails.
-          LOG.log(Level.ERROR, "batch commit failed; " + batch.size() + " requests not applied", e);
-          failAll(batch, new KvException(ErrorKind.RESOURCE_EXHAUSTED,
-              "storage is full or failing: the write was not applied"));
-          return;
+          commitFailure = e; // handled once the parent is closed
         }
       }
       // Without changes the parent is simply aborted on close: no sync for a batch of refusals.
+    }
+    if (commitFailure != null) {
+      failAfterCommitFailure(batch, position > 0 ? version : -1, changes, commitFailure);
+      return;
     }
     if (position > 0) {
       lastCommitVersion = version;
@@ -456,6 +470,70 @@ final class GroupCommitWriter {
       store.queues.add(txn, QueuedMessage.enqueued(vs, i, enqueues.get(i)));
     }
     return CommitResult.committed(vs);
+  }
+
+  /**
+   * The parent commit failed. Usually LMDB rolled it back (a data page write failed: disk full,
+   * I/O error) and nothing of the batch was written. If the meta page write failed, the env is in
+   * MDB_PANIC: it is reopened, and the reopened store tells whether the batch became the last
+   * commit anyway; if it did, it cannot be called durable, so its outcome is reported unknown.
+   * Answers computed against the batch's own writes may not hold: every request fails.
+   *
+   * @param version the batch's commit version, or -1 when it stamped nothing
+   */
+  private void failAfterCommitFailure(List<Job> batch, long version, List<KeyChange> changes,
+      RuntimeException failure) {
+    if (!panicked()) {
+      LOG.log(Level.ERROR, "batch commit failed; " + batch.size() + " requests not applied",
+          failure);
+      failAll(batch, new KvException(ErrorKind.RESOURCE_EXHAUSTED,
+          "storage is full or failing: the write was not applied"));
+      return;
+    }
+    LOG.log(Level.ERROR, "batch commit failed and left the LMDB environment in MDB_PANIC ("
+        + batch.size() + " requests); reopening it", failure);
+    if (!reopen()) {
+      failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
+          "storage failed while committing: commit outcome unknown, re-read before retrying"));
+      return;
+    }
+    if (version >= 0 && lastCommitVersion >= version) {
+      changeFeed.publish(changes);
+      failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
+          "storage failed while committing: commit outcome unknown, re-read before retrying"));
+    } else {
+      failAll(batch, new KvException(ErrorKind.RESOURCE_EXHAUSTED,
+          "storage failed while committing: the write was not applied"));
+    }
+  }
+
+  /** Whether LMDB refuses new transactions of this env (MDB_PANIC). */
+  private boolean panicked() {
+    try (Txn<byte[]> probe = env.txnRead()) {
+      return false;
+    } catch (LmdbNativeException.PanicException e) {
+      return true;
+    }
+  }
+
+  /**
+   * Reopens the env through the engine and carries on from its last commit version, so
+   * versionstamps keep increasing whether or not the failed batch landed. False if it failed.
+   */
+  private boolean reopen() {
+    try {
+      env = reopen.get();
+      try (Txn<byte[]> txn = env.txnRead()) {
+        lastCommitVersion = Math.max(lastCommitVersion, store.lastCommitVersion(txn));
+      }
+      broken = false;
+      return true;
+    } catch (RuntimeException e) {
+      broken = true;
+      LOG.log(Level.ERROR, "could not reopen the LMDB environment; writes fail until it reopens",
+          e);
+      return false;
+    }
   }
 
   private static void failAll(List<Job> batch, KvException e) {

@@ -46,6 +46,7 @@ import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
 import org.lmdbjava.EnvInfo;
 import org.lmdbjava.LmdbException;
+import org.lmdbjava.LmdbNativeException;
 import org.lmdbjava.Txn;
 
 /**
@@ -56,8 +57,14 @@ import org.lmdbjava.Txn;
 public final class LmdbEngine implements KvEngine {
   private static final Logger LOG = System.getLogger(LmdbEngine.class.getName());
   private static final int MAX_READERS = 512;
+  private static final String STORAGE_REOPENING =
+      "storage failed and is being reopened: retry the read";
 
-  private final Env<byte[]> env;
+  /** Replaced only by {@link #reopenAfterPanic}, under the exclusive lock. */
+  private volatile Env<byte[]> env;
+  /** True from the moment a reopen closes the broken env until a new one is open. */
+  private volatile boolean broken;
+  private final EngineOptions options;
   private final Store store;
   private final Clock clock;
   private final UUID databaseId;
@@ -71,6 +78,7 @@ public final class LmdbEngine implements KvEngine {
 
   private LmdbEngine(Env<byte[]> env, EngineOptions options) {
     this.env = env;
+    this.options = options;
     this.clock = options.clock();
     this.store = new Store(env);
     long lastCommitVersion;
@@ -88,7 +96,8 @@ public final class LmdbEngine implements KvEngine {
     this.changes = new ChangeFeed(this::readForWatch, lastCommitVersion,
         ChangeFeed.DEFAULT_DELETION_LOG_BYTES);
     this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
-        options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(), changes);
+        options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(), changes,
+        this::reopenAfterPanic);
     this.queue = new QueueDispatcher(writer, store, this::read, clock, options.queueLeaseMs());
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
@@ -108,11 +117,7 @@ public final class LmdbEngine implements KvEngine {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data directory " + options.dataDir(), e);
     }
-    Env<byte[]> env = Env.create(ByteArrayProxy.PROXY_BA)
-        .setMapSize(options.mapSizeBytes())
-        .setMaxDbs(Store.MAX_DBS)
-        .setMaxReaders(MAX_READERS)
-        .open(options.dataDir().toFile(), envFlags(options.syncMode()));
+    Env<byte[]> env = openEnv(options);
     LmdbEngine engine;
     try {
       engine = new LmdbEngine(env, options);
@@ -133,6 +138,50 @@ public final class LmdbEngine implements KvEngine {
     LOG.log(Level.INFO, "opened LMDB store " + options.dataDir() + " (database id "
         + engine.databaseId + ", sync " + options.syncMode() + ")");
     return engine;
+  }
+
+  private static Env<byte[]> openEnv(EngineOptions options) {
+    return Env.create(ByteArrayProxy.PROXY_BA)
+        .setMapSize(options.mapSizeBytes())
+        .setMaxDbs(Store.MAX_DBS)
+        .setMaxReaders(MAX_READERS)
+        .open(options.dataDir().toFile(), envFlags(options.syncMode()));
+  }
+
+  /**
+   * What the writer calls when a failed commit left the environment in MDB_PANIC (LMDB refuses
+   * every transaction of such an env): closes it once no reader holds it and opens the store
+   * again. Until that succeeds, reads and writes fail with UNAVAILABLE; the writer retries the
+   * reopen before each later batch.
+   *
+   * @return the new environment
+   */
+  private Env<byte[]> reopenAfterPanic() {
+    Lock exclusive = envLock.writeLock();
+    exclusive.lock();
+    try {
+      if (closed) {
+        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+      }
+      broken = true;
+      LOG.log(Level.WARNING, "LMDB environment " + options.dataDir() + " is in MDB_PANIC after "
+          + "a failed commit; closing and reopening it");
+      env.close();
+      Env<byte[]> fresh = openEnv(options);
+      try {
+        store.bindTo(fresh);
+      } catch (RuntimeException e) {
+        fresh.close();
+        throw e;
+      }
+      env = fresh;
+      broken = false;
+      LOG.log(Level.WARNING, "LMDB environment " + options.dataDir()
+          + " reopened after MDB_PANIC; serving again");
+      return fresh;
+    } finally {
+      exclusive.unlock();
+    }
   }
 
   static EnvFlags[] envFlags(SyncMode mode) {
@@ -365,8 +414,14 @@ public final class LmdbEngine implements KvEngine {
       if (closed) {
         throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
       }
+      if (broken) {
+        throw new KvException(ErrorKind.UNAVAILABLE, STORAGE_REOPENING);
+      }
       try (Txn<byte[]> txn = env.txnRead()) {
         return body.apply(txn);
+      } catch (LmdbNativeException.PanicException e) {
+        // Between a commit that broke the env and the writer reopening it.
+        throw new KvException(ErrorKind.UNAVAILABLE, STORAGE_REOPENING);
       }
     } finally {
       shared.unlock();

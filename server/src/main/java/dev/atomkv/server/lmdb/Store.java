@@ -40,12 +40,19 @@ final class Store {
   private static final byte[] META_DATABASE_ID = ascii("database_id");
   private static final byte[] EMPTY = {};
 
-  final LongKeyTable data;
-  final LongKeyTable expiry;
-  final QueueTables queues;
-  private final Dbi<byte[]> meta;
+  // Not final: an environment reopened after MDB_PANIC gets new handles (see bindTo). Written by
+  // the writer thread while the engine holds its environment lock exclusively.
+  volatile LongKeyTable data;
+  volatile LongKeyTable expiry;
+  volatile QueueTables queues;
+  private volatile Dbi<byte[]> meta;
 
   Store(Env<byte[]> env) {
+    bindTo(env);
+  }
+
+  /** Opens (creating if needed) the tables in {@code env}, replacing handles of an earlier env. */
+  void bindTo(Env<byte[]> env) {
     data = new LongKeyTable(env.openDbi("data", DbiFlags.MDB_CREATE));
     expiry = new LongKeyTable(env.openDbi("expiry", DbiFlags.MDB_CREATE));
     meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
