@@ -41,6 +41,9 @@ final class GroupCommitWriter {
   private static final Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
   /** Expired keys one sweep job deletes at most, so that a sweep never makes a batch huge. */
   static final int SWEEP_MAX_KEYS = 10_000;
+  /** What a request is told when LMDB's map (the --map-size cap) has no room for it. */
+  static final String DATABASE_FULL =
+      "database is full (map size reached): the write was not applied";
   /** Rough per-mutation cost (record header, expiry entry, page overhead) for batch sizing. */
   private static final long MUTATION_OVERHEAD = 64;
 
@@ -340,12 +343,12 @@ final class GroupCommitWriter {
           // The child is already aborted; the parent carries on without it.
           if (job instanceof Task t) {
             answers.add(() -> t.future().completeExceptionally(
-                new KvException(ErrorKind.RESOURCE_EXHAUSTED, "database is full")));
+                new KvException(ErrorKind.RESOURCE_EXHAUSTED, DATABASE_FULL)));
           } else if (!(job instanceof Request r)) {
             LOG.log(Level.WARNING, "expiry sweep did not fit in the map; will retry");
           } else if (alone) {
             answers.add(() -> r.future().completeExceptionally(
-                new KvException(ErrorKind.RESOURCE_EXHAUSTED, "database is full")));
+                new KvException(ErrorKind.RESOURCE_EXHAUSTED, DATABASE_FULL)));
           } else {
             retries.add(r);
           }
@@ -487,7 +490,8 @@ final class GroupCommitWriter {
       LOG.log(Level.ERROR, "batch commit failed; " + batch.size() + " requests not applied",
           failure);
       failAll(batch, new KvException(ErrorKind.RESOURCE_EXHAUSTED,
-          "storage is full or failing: the write was not applied"));
+          failure instanceof Env.MapFullException ? DATABASE_FULL
+              : "storage is full or failing: the write was not applied"));
       return;
     }
     LOG.log(Level.ERROR, "batch commit failed and left the LMDB environment in MDB_PANIC ("

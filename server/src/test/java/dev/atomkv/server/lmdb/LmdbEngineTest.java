@@ -591,7 +591,7 @@ class LmdbEngineTest {
       } catch (ExecutionException e) {
         KvException kv = (KvException) e.getCause();
         assertEquals(ErrorKind.RESOURCE_EXHAUSTED, kv.kind());
-        assertEquals("database is full", kv.getMessage());
+        assertEquals(GroupCommitWriter.DATABASE_FULL, kv.getMessage());
         assertNull(engine.get(List.of(key("big", i))).get(0));
         full++;
       }
