@@ -49,6 +49,14 @@ cli:
 bench:
 	MVN="$(MVN)" JAVA="$(JAVA)" bench/run.sh --server-jvm-opts "$(SERVER_JVM_OPTS)" $(BENCH_ARGS)
 
+## fuzz: the hostile-input fuzzer (HostileInputIT) alone and longer: FUZZ_CASES requests
+##       (default 20000, about 2 minutes); SEED=n varies the seed (make test runs 1500 with a fixed one)
+FUZZ_CASES ?= 20000
+.PHONY: fuzz
+fuzz:
+	ATOMKV_FUZZ_CASES=$(FUZZ_CASES) $(MVN) -pl integration-tests -am verify -Dit.test=HostileInputIT \
+	  -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false $(if $(SEED),-Dtest.seed=$(SEED))
+
 ## clean: remove build output (never ./data)
 clean:
 	$(MVN) -q clean
