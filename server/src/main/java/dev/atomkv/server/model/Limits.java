@@ -17,6 +17,7 @@ package dev.atomkv.server.model;
  * @param maxRequestBytes serialised size of one Atomic request, 0 for no limit beyond the inbound
  *     message limit (Forge: 4 MB)
  * @param uniqueKeys each key at most once across the checks and mutations of one Atomic (Forge)
+ * @param maxWatchKeys keys in one Watch (Deno: 10)
  */
 public record Limits(
     int maxWriteKeyBytes,
@@ -31,13 +32,14 @@ public record Limits(
     int maxResponseBytes,
     int maxOperations,
     int maxRequestBytes,
-    boolean uniqueKeys) {
+    boolean uniqueKeys,
+    int maxWatchKeys) {
 
   public static final int DEFAULT_LIST_LIMIT = 100;
 
   public static Limits defaults() {
     return new Limits(2048, 2049, 65536, 1000, 1000, 100, 1000, 819200, 81920, 4 * 1024 * 1024,
-        0, 0, false);
+        0, 0, false, 10);
   }
 
   public String writeKeyTooLarge() {
