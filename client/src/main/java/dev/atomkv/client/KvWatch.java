@@ -147,7 +147,9 @@ public final class KvWatch implements Iterator<WatchEvent>, AutoCloseable {
     }
     Call c = new Call();
     current = c;
-    stub.watch(request.build(), c);
+    // Wait-for-ready: while the server is down, a new attempt waits for the channel to reconnect
+    // instead of failing at once and spinning through the pauses.
+    stub.withWaitForReady().watch(request.build(), c);
     if (closed) {
       c.cancel(); // close() ran while this call was being made
     }
