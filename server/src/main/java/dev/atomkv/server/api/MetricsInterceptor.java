@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * does not end OK: the method and status code only, never keys, values or the description.
  *
  * <p>Server-streaming calls (Watch) last as long as their client wants: they are counted when
- * they end but not timed (their length would drown the latency of every other call), a client's
- * cancel is their normal end and is not logged, and {@code atomkv_rpc_streams_open} gauges how
- * many are open.
+ * they end but not timed (their length would drown the latency of every other call), their normal
+ * ends (the client's cancel, UNAVAILABLE at shutdown) are not logged, and
+ * {@code atomkv_rpc_streams_open} gauges how many are open.
  */
 public final class MetricsInterceptor implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsInterceptor.class);
@@ -87,14 +87,14 @@ public final class MetricsInterceptor implements ServerInterceptor {
     if (!recorded.compareAndSet(false, true)) {
       return;
     }
+    counter(method, code).increment();
     if (open == null) {
       timer(method).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     } else {
       open.decrementAndGet();
     }
-    counter(method, code).increment();
-    if (open != null && code == Status.Code.CANCELLED) {
-      return; // how a client stops watching
+    if (open != null && (code == Status.Code.CANCELLED || code == Status.Code.UNAVAILABLE)) {
+      return; // how a client stops watching, and how a shutdown ends every watch
     }
     if (code != Status.Code.OK) {
       if (serverSide(code)) {
