@@ -187,6 +187,28 @@ public final class KvClient {
     return atomic().delete(key).commit();
   }
 
+  /**
+   * Listens for queue messages ({@link AtomicOperation#enqueue}) until closed, one at a time; see
+   * {@link #listenQueue(QueueHandler, ListenOptions)}.
+   */
+  public QueueListener listenQueue(QueueHandler handler) {
+    return listenQueue(handler, ListenOptions.defaults());
+  }
+
+  /**
+   * Listens for queue messages until the returned listener is closed. Each message goes to one
+   * listener among all those open on the server; the handler's outcome acknowledges it (return:
+   * handled; exception: redelivered after the message's next backoff interval, or given up on).
+   * The Listen stream has no deadline; each acknowledgement carries the client's deadline.
+   */
+  public QueueListener listenQueue(QueueHandler handler, ListenOptions options) {
+    Objects.requireNonNull(handler, "handler");
+    Objects.requireNonNull(options, "options");
+    QueueListener listener = new QueueListener(asyncStub, deadline, handler, options);
+    listener.start();
+    return listener;
+  }
+
   CommitResult commit(AtomicRequest request) {
     AtomicResponse response;
     try {

@@ -269,6 +269,8 @@ public final class AtomkvServer implements AutoCloseable {
       Signal.handle(new Signal("HUP"), previousHangup);
     }
     health.enterTerminalState();
+    // Open Listen streams would otherwise hold the graceful stop for the whole grace period.
+    engine.stopQueueDelivery();
     server.shutdown();
     kvService.endWatches();
     try {

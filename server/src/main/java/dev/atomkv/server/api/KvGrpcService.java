@@ -2,6 +2,8 @@ package dev.atomkv.server.api;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import dev.atomkv.proto.v1.AckRequest;
+import dev.atomkv.proto.v1.AckResponse;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.proto.v1.Entry;
@@ -10,6 +12,8 @@ import dev.atomkv.proto.v1.GetResponse;
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.ListResponse;
+import dev.atomkv.proto.v1.ListenRequest;
+import dev.atomkv.proto.v1.ListenResponse;
 import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.proto.v1.WatchResponse;
 import dev.atomkv.server.engine.KeyWatch;
@@ -51,6 +55,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   private final Executor responseExecutor;
   private final Set<WatchStream> openWatches = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
+  private final QueueCalls queue;
 
   /**
    * @param responseExecutor where commit results and watch updates are sent from, so the writer
@@ -62,6 +67,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     this.validator = new AtomicValidator(limits);
     this.clock = clock;
     this.responseExecutor = responseExecutor;
+    this.queue = new QueueCalls(engine, limits, responseExecutor);
   }
 
   @Override
@@ -209,6 +215,16 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
         out.onCompleted();
       }
     }, responseExecutor);
+  }
+
+  @Override
+  public void listen(ListenRequest req, StreamObserver<ListenResponse> out) {
+    queue.listen(req, out);
+  }
+
+  @Override
+  public void ack(AckRequest req, StreamObserver<AckResponse> out) {
+    queue.ack(req, out);
   }
 
   private static AtomicResponse toResponse(CommitResult r) {

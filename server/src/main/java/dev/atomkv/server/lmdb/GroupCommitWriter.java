@@ -6,6 +6,7 @@ import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KeyCodec;
 import dev.atomkv.server.model.KvException;
@@ -41,10 +42,13 @@ final class GroupCommitWriter {
   /** Rough per-mutation cost (record header, expiry entry, page overhead) for batch sizing. */
   private static final long MUTATION_OVERHEAD = 64;
 
-  private sealed interface Job permits Request, Sweep, Stop {}
+  private sealed interface Job permits Request, Sweep, Task, Stop {}
 
   private record Request(AtomicWrite write, CompletableFuture<CommitResult> future, long bytes)
       implements Job {}
+
+  /** A write of the engine's own (queue moves), run in a child transaction like a request. */
+  private record Task(WriterTask<?> body, CompletableFuture<Object> future) implements Job {}
 
   private record Sweep() implements Job {}
 
@@ -119,7 +123,28 @@ final class GroupCommitWriter {
     return future;
   }
 
-  /** Jobs waiting for the writer thread (requests and sweeps). */
+  /**
+   * Queues an engine-internal write. It is not bounded by the queue capacity (the engine bounds
+   * how many it has outstanding); refused with NOT_APPLIED once the writer is stopping.
+   */
+  @SuppressWarnings("unchecked")
+  <T> CompletableFuture<T> submit(WriterTask<T> body) {
+    CompletableFuture<Object> future = new CompletableFuture<>();
+    boolean refused;
+    synchronized (lock) {
+      refused = stopping;
+      if (!refused) {
+        queue.add(new Task(body, future));
+      }
+    }
+    if (refused) {
+      future.completeExceptionally(
+          new KvException(ErrorKind.NOT_APPLIED, "server is shutting down"));
+    }
+    return (CompletableFuture<T>) future;
+  }
+
+  /** Jobs waiting for the writer thread (requests, sweeps and internal writes). */
   long queueDepth() {
     return queue.size();
   }
@@ -261,6 +286,23 @@ final class GroupCommitWriter {
             }
             continue;
           }
+          if (job instanceof Task t) {
+            WriterTask.Context context = new WriterTask.Context(vs, nowMs);
+            Object result;
+            try {
+              result = t.body().run(child, context);
+            } catch (RuntimeException e) {
+              LOG.log(Level.ERROR, "internal write failed; rolled back", e);
+              answers.add(() -> t.future().completeExceptionally(e));
+              continue;
+            }
+            child.commit();
+            changed = true;
+            position += context.stamped() ? 1 : 0;
+            changes.addAll(context.changes());
+            answers.add(() -> t.future().complete(result));
+            continue;
+          }
           Request r = (Request) job;
           CommitResult result;
           List<KeyChange> requestChanges = new ArrayList<>();
@@ -281,7 +323,10 @@ final class GroupCommitWriter {
           answers.add(() -> r.future().complete(result));
         } catch (Env.MapFullException | Txn.TxFullException e) {
           // The child is already aborted; the parent carries on without it.
-          if (!(job instanceof Request r)) {
+          if (job instanceof Task t) {
+            answers.add(() -> t.future().completeExceptionally(
+                new KvException(ErrorKind.RESOURCE_EXHAUSTED, "database is full")));
+          } else if (!(job instanceof Request r)) {
             LOG.log(Level.WARNING, "expiry sweep did not fit in the map; will retry");
           } else if (alone) {
             answers.add(() -> r.future().completeExceptionally(
@@ -406,6 +451,10 @@ final class GroupCommitWriter {
         default -> throw new IllegalStateException("unknown mutation kind " + m.kind());
       }
     }
+    List<Enqueue> enqueues = write.enqueues();
+    for (int i = 0; i < enqueues.size(); i++) {
+      store.queues.add(txn, QueuedMessage.enqueued(vs, i, enqueues.get(i)));
+    }
     return CommitResult.committed(vs);
   }
 
@@ -413,6 +462,8 @@ final class GroupCommitWriter {
     for (Job job : batch) {
       if (job instanceof Request r) {
         r.future().completeExceptionally(e);
+      } else if (job instanceof Task t) {
+        t.future().completeExceptionally(e);
       }
     }
   }
@@ -425,6 +476,12 @@ final class GroupCommitWriter {
     for (Mutation m : write.mutations()) {
       bytes += 2L * m.key().length + MUTATION_OVERHEAD
           + (m.value() == null ? 0 : m.value().countedSize());
+    }
+    for (Enqueue e : write.enqueues()) {
+      bytes += MUTATION_OVERHEAD + e.payload().countedSize();
+      for (byte[] key : e.keysIfUndelivered()) {
+        bytes += key.length;
+      }
     }
     return bytes;
   }

@@ -6,6 +6,8 @@ import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.engine.WatchListener;
@@ -62,6 +64,7 @@ public final class LmdbEngine implements KvEngine {
   private final GroupCommitWriter writer;
   private final ChangeFeed changes;
   private final ScheduledExecutorService sweeper;
+  private final QueueDispatcher queue;
   /** Readers hold it shared so that close() never frees the env under a read transaction. */
   private final ReentrantReadWriteLock envLock = new ReentrantReadWriteLock();
   private boolean closed;
@@ -86,6 +89,7 @@ public final class LmdbEngine implements KvEngine {
         ChangeFeed.DEFAULT_DELETION_LOG_BYTES);
     this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
         options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(), changes);
+    this.queue = new QueueDispatcher(writer, store, this::read, clock, options.queueLeaseMs());
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
       t.setDaemon(true);
@@ -118,6 +122,7 @@ public final class LmdbEngine implements KvEngine {
     }
     try {
       engine.writer.start();
+      engine.queue.start();
       long interval = Math.max(1, options.sweepIntervalMs());
       engine.sweeper.scheduleWithFixedDelay(
           engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
@@ -199,7 +204,26 @@ public final class LmdbEngine implements KvEngine {
 
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
-    return writer.submit(write);
+    CompletableFuture<CommitResult> result = writer.submit(write);
+    if (!write.enqueues().isEmpty()) {
+      result.thenRun(queue::enqueued);
+    }
+    return result;
+  }
+
+  @Override
+  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    return queue.listen(maxInFlight, sink);
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return queue.ack(leaseId, success);
+  }
+
+  @Override
+  public void stopQueueDelivery() {
+    queue.stop();
   }
 
   @Override
@@ -243,6 +267,7 @@ public final class LmdbEngine implements KvEngine {
       if (closed) {
         return;
       }
+      queue.stop();
       writer.stop();
       sweeper.shutdownNow();
       // After the writer: the last commits are published before watchers hear of the close.
@@ -356,5 +381,10 @@ public final class LmdbEngine implements KvEngine {
 
   long expiryEntries() {
     return read(txn -> Store.count(txn, store.expiry));
+  }
+
+  /** Queue messages waiting, and in flight. */
+  long[] queueEntries() {
+    return read(txn -> new long[] {store.queues.waiting(txn), store.queues.inFlight(txn)});
   }
 }

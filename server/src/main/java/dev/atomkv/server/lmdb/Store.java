@@ -25,11 +25,12 @@ import org.lmdbjava.Txn;
  *   <li>{@code expiry}: {@code expiresAtMs:8 BE ‖ encoded key} → empty, one entry per record that
  *       expires, so the sweeper finds due keys without scanning the data
  *   <li>{@code meta}: format version, last commit version, database id
+ *   <li>{@code queue} and {@code inflight}: queue messages, see {@link QueueTables}
  * </ul>
  */
 final class Store {
   static final int FORMAT_VERSION = 1;
-  /** Named databases an environment holding a store must allow (3 used, room to grow). */
+  /** Named databases an environment holding a store must allow (5 used, room to grow). */
   static final int MAX_DBS = 8;
 
   private static final int HEADER = 1 + Versionstamp.LENGTH + Long.BYTES;
@@ -41,12 +42,14 @@ final class Store {
 
   final LongKeyTable data;
   final LongKeyTable expiry;
+  final QueueTables queues;
   private final Dbi<byte[]> meta;
 
   Store(Env<byte[]> env) {
     data = new LongKeyTable(env.openDbi("data", DbiFlags.MDB_CREATE));
     expiry = new LongKeyTable(env.openDbi("expiry", DbiFlags.MDB_CREATE));
     meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
+    queues = new QueueTables(env);
   }
 
   // ---- records ---------------------------------------------------------------------------------

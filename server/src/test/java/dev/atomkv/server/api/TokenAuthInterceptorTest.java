@@ -198,6 +198,22 @@ class TokenAuthInterceptorTest {
     }
 
     @Override
+    public dev.atomkv.server.engine.QueueSubscription listen(int maxInFlight,
+        dev.atomkv.server.engine.QueueSink sink) {
+      engineCalls++;
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
+    public CompletableFuture<Void> ack(String leaseId, boolean success) {
+      engineCalls++;
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
+    public void stopQueueDelivery() {}
+
+    @Override
     public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
       engineCalls++;
       return new KeyWatch() {
