@@ -302,6 +302,48 @@ class QueueIT {
     }
   }
 
+  /**
+   * Many messages, many listeners, several handlers each: every message is handled exactly once
+   * (no handler fails, so none is redelivered). Prints the rate, a figure for a loaded machine.
+   */
+  @Test
+  void manyMessagesToManyListenersAreEachHandledOnce() throws Exception {
+    try (RunningServer server = RunningServer.start(dir)) {
+      KvClient kv = server.client();
+      int requests = 20;
+      int perRequest = 100;
+      int messages = requests * perRequest;
+      Map<Long, Integer> handled = new ConcurrentHashMap<>();
+      CountDownLatch all = new CountDownLatch(messages);
+      List<QueueListener> listeners = new ArrayList<>();
+      long start = System.nanoTime();
+      try {
+        for (int l = 0; l < 4; l++) {
+          listeners.add(kv.listenQueue(m -> {
+            handled.merge(m.payload().asU64(), 1, Integer::sum);
+            all.countDown();
+          }, ListenOptions.builder().concurrency(16).build()));
+        }
+        for (int r = 0; r < requests; r++) {
+          dev.atomkv.client.AtomicOperation op = kv.atomic();
+          for (int i = 0; i < perRequest; i++) {
+            op.enqueue(KvValue.u64((long) r * perRequest + i));
+          }
+          assertTrue(op.commit().ok());
+        }
+        assertTrue(all.await(120, TimeUnit.SECONDS), all.getCount() + " not handled");
+        long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        System.out.printf("queue: %d messages through 4 listeners x 16 in %d ms (%d messages/s)%n",
+            messages, ms, messages * 1000L / ms);
+        Thread.sleep(300);
+      } finally {
+        listeners.forEach(QueueListener::close);
+      }
+      assertEquals(messages, handled.size());
+      handled.forEach((n, times) -> assertEquals(1, times, "message " + n));
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private static KvEntry awaitExists(KvClient kv, Key key) throws InterruptedException {

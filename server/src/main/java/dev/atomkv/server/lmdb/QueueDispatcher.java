@@ -20,10 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,11 +75,14 @@ final class QueueDispatcher {
     this.reader = reader;
     this.clock = clock;
     this.leaseMs = Math.max(1, leaseMs);
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "atomkv-queue");
       t.setDaemon(true);
       return t;
     });
+    // Most lease timers are cancelled by an ack; without this they would pile up until due.
+    pool.setRemoveOnCancelPolicy(true);
+    this.executor = pool;
     byte[] e = new byte[8];
     new SecureRandom().nextBytes(e);
     this.epoch = HexFormat.of().formatHex(e);
