@@ -28,20 +28,28 @@ class CrashIT {
 
   /** How a round ends. */
   enum Fault {
-    KILL(null, 0),
-    BEFORE_COMMIT(FailurePoints.Point.BEFORE_COMMIT, 30),
-    IN_BATCH(FailurePoints.Point.IN_BATCH, 50),
-    AFTER_COMMIT(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK, 30),
-    IN_SWEEP(FailurePoints.Point.IN_SWEEP, 3);
+    KILL(null, null, 0),
+    BEFORE_COMMIT(FailurePoints.Point.BEFORE_COMMIT, "halt", 30),
+    IN_BATCH(FailurePoints.Point.IN_BATCH, "halt", 50),
+    AFTER_COMMIT(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK, "halt", 30),
+    IN_SWEEP(FailurePoints.Point.IN_SWEEP, "halt", 3),
+    // From the n-th reach on every batch fails at the point, then a SIGKILL: answers given by a
+    // failing writer must tell the truth (an error that says "not written" must mean it).
+    AFTER_COMMIT_THROWS(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK, "throw", 30),
+    BEFORE_COMMIT_THROWS(FailurePoints.Point.BEFORE_COMMIT, "throw", 30),
+    IN_BATCH_THROWS(FailurePoints.Point.IN_BATCH, "throw", 50);
 
-    private static final Fault[] POINTS = {BEFORE_COMMIT, IN_BATCH, AFTER_COMMIT, IN_SWEEP};
+    private static final Fault[] POINTS = {BEFORE_COMMIT, IN_BATCH, AFTER_COMMIT, IN_SWEEP,
+        AFTER_COMMIT_THROWS, BEFORE_COMMIT_THROWS, IN_BATCH_THROWS};
 
     final FailurePoints.Point point;
+    final String action;
     /** Reaches to let pass at least, so that start-up and the post-restart checks are behind. */
     final long minReaches;
 
-    Fault(FailurePoints.Point point, long minReaches) {
+    Fault(FailurePoints.Point point, String action, long minReaches) {
       this.point = point;
+      this.action = action;
       this.minReaches = minReaches;
     }
 
@@ -56,7 +64,7 @@ class CrashIT {
   @Test
   void acknowledgedCommitsSurviveKillNineAndEveryFailurePoint() throws Exception {
     long seed = Seeds.seed("CrashIT");
-    int rounds = Integer.getInteger("reliability.crash.rounds", 8);
+    int rounds = Integer.getInteger("reliability.crash.rounds", 10);
     long loadMs = Long.getLong("reliability.crash.load-ms", 1500);
     Random rnd = new Random(seed);
     Path data = dir.resolve("data");
@@ -80,7 +88,7 @@ class CrashIT {
         };
         long reaches = Math.max(fault.minReaches,
             Math.round(perMs * loadMs * (0.3 + 0.9 * rnd.nextDouble())));
-        spec = fault.point.id() + "=halt@" + reaches;
+        spec = fault.point.id() + "=" + fault.action + "@" + reaches;
       }
       try (ServerProcess server = ServerProcess.start(data, dir.resolve("server-" + round + ".log"),
           spec); Clients clients = new Clients(server, CLIENTS, CONNECTIONS)) {
@@ -96,7 +104,6 @@ class CrashIT {
           int status = server.stop();
           assertTrue(status == 0 || status == 128 + 15, "SIGTERM ends the server cleanly, got "
               + status + "; its log:\n" + server.log());
-          assertTrue(server.log().contains("closed LMDB store"), server.log());
           break;
         }
         CrashWorkload load = new CrashWorkload(round, clients.all(), seed);
@@ -111,6 +118,17 @@ class CrashIT {
           }
           server.kill();
           how = "SIGKILL after " + killAfter + " ms";
+        } else if (fault.action.equals("throw")) {
+          String injected = "injected failure at " + fault.point.id();
+          long deadline = System.nanoTime() + Duration.ofMillis(20 * loadMs + 120_000).toNanos();
+          while (!server.log().contains(injected) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+          }
+          assertTrue(server.log().contains(injected), "round " + round + ": " + spec
+              + " never fired; the server's log:\n" + server.log());
+          Thread.sleep(300); // a few batches that fail, then the crash
+          server.kill();
+          how = spec + ", then SIGKILL";
         } else {
           int status = server.awaitExit(Duration.ofMillis(20 * loadMs + 120_000));
           assertEquals(FailurePoints.HALT_EXIT_CODE, status, "round " + round + ": " + spec

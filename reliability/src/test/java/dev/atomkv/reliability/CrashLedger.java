@@ -10,6 +10,7 @@ import dev.atomkv.client.Versionstamp;
 import dev.atomkv.reliability.CrashWorkload.Kind;
 import dev.atomkv.reliability.CrashWorkload.Op;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * What the database must hold after each crash, from the requests the crash test sent: it checks a
@@ -36,7 +38,9 @@ final class CrashLedger {
   private final Versionstamp[] counterStamps = new Versionstamp[CrashWorkload.COUNTERS];
   /** Every request that landed, by its log key, with its versionstamp. */
   private final Map<Key, Versionstamp> landed = new HashMap<>();
+  private static final int MAX_PROBLEMS = 30;
   private final List<String> problems = new ArrayList<>();
+  private long problemCount;
   private Versionstamp newest;
 
   long acknowledged;
@@ -46,19 +50,29 @@ final class CrashLedger {
   long refused;
 
   CrashLedger() {
-    java.util.Arrays.fill(groups, ABSENT);
-    java.util.Arrays.fill(pairs, ABSENT);
+    Arrays.fill(groups, ABSENT);
+    Arrays.fill(pairs, ABSENT);
   }
 
+  /** The first problems found (enough to diagnose), and how many there were in all. */
   List<String> problems() {
-    return problems;
+    return problemCount > problems.size()
+        ? Stream.concat(problems.stream(),
+            Stream.of("... " + problemCount + " problems in all")).toList()
+        : problems;
+  }
+
+  private void problem(String text) {
+    if (problemCount++ < MAX_PROBLEMS) {
+      problems.add(text);
+    }
   }
 
   /** A first commit on a restarted server must be numbered above everything before the crash. */
   void probe(KvClient kv) {
     Versionstamp vs = kv.set(Key.of("probe"), KvValue.of("after restart")).versionstamp();
     if (newest != null && vs.compareTo(newest) <= 0) {
-      problems.add("versionstamp " + vs + " after the restart is not above " + newest);
+      problem("versionstamp " + vs + " after the restart is not above " + newest);
     }
     newest = vs;
   }
@@ -81,19 +95,19 @@ final class CrashLedger {
           acknowledged++;
           if (log == null) {
             acknowledgedLost++;
-            problems.add("acknowledged request " + op.id() + " (" + op.logValue() + ", "
+            problem("acknowledged request " + op.id() + " (" + op.logValue() + ", "
                 + a.versionstamp() + ") is lost");
             continue;
           }
           if (!log.versionstamp().equals(a.versionstamp())) {
-            problems.add("request " + op.id() + " was acknowledged with " + a.versionstamp()
+            problem("request " + op.id() + " was acknowledged with " + a.versionstamp()
                 + " but is stored with " + log.versionstamp());
           }
         }
         case REFUSED -> {
           refused++;
           if (log != null) {
-            problems.add("refused request " + op.id() + " was written");
+            problem("refused request " + op.id() + " was written");
           }
           continue;
         }
@@ -106,14 +120,14 @@ final class CrashLedger {
         }
       }
       if (!log.value().equals(KvValue.of(op.logValue()))) {
-        problems.add("log of " + op.id() + " holds " + log.value() + ", sent " + op.logValue());
+        problem("log of " + op.id() + " holds " + log.value() + ", sent " + op.logValue());
       }
       applied.add(op);
       stamps.put(op, log.versionstamp());
     }
     for (Key k : logs.keySet()) {
       if (!sent.contains(k)) {
-        problems.add("log " + k + " belongs to no request that was sent");
+        problem("log " + k + " belongs to no request that was sent");
       }
     }
     applied.sort(Comparator.comparing(stamps::get));
@@ -136,11 +150,11 @@ final class CrashLedger {
       seen++;
       Versionstamp want = landed.get(e.key());
       if (!e.versionstamp().equals(want)) {
-        problems.add("log " + e.key() + " has " + e.versionstamp() + ", expected " + want);
+        problem("log " + e.key() + " has " + e.versionstamp() + ", expected " + want);
       }
     }
     if (seen != landed.size()) {
-      problems.add(seen + " logs in the database, " + landed.size() + " requests landed");
+      problem(seen + " logs in the database, " + landed.size() + " requests landed");
     }
   }
 
@@ -150,12 +164,12 @@ final class CrashLedger {
     for (Op op : applied) {
       Versionstamp vs = stamps.get(op);
       if (previous != null && vs.compareTo(previous) <= 0) {
-        problems.add("request " + op.id() + " has " + vs + ", not above " + previous);
+        problem("request " + op.id() + " has " + vs + ", not above " + previous);
       }
       // Each client waits for an answer before its next request: its commits are in its order.
       Long last = lastSeqOfClient.put(op.client(), op.seq());
       if (last != null && last > op.seq()) {
-        problems.add("client " + op.client() + ": request " + op.seq() + " committed after "
+        problem("client " + op.client() + ": request " + op.seq() + " committed after "
             + last);
       }
       previous = vs;
@@ -194,7 +208,7 @@ final class CrashLedger {
         State got = e.exists()
             ? new State(Long.toString(e.value().asU64()), e.versionstamp()) : ABSENT;
         if (!got.equals(want)) {
-          problems.add(e.key() + " is " + got + ", the requests that landed make it " + want);
+          problem(e.key() + " is " + got + ", the requests that landed make it " + want);
         }
       }
     }
@@ -208,7 +222,7 @@ final class CrashLedger {
       State before = pairs[op.target()];
       // Check-and-set: a request that landed checked exactly the version it replaced.
       if (!Objects.equals(op.checked(), before.versionstamp())) {
-        problems.add("CAS " + op.id() + " on pair " + op.target() + " checked " + op.checked()
+        problem("CAS " + op.id() + " on pair " + op.target() + " checked " + op.checked()
             + " but replaced " + before.versionstamp() + ": a lost update");
       }
       pairs[op.target()] = new State(op.id(), stamps.get(op));
@@ -224,7 +238,7 @@ final class CrashLedger {
   private void expect(KvEntry e, State want, String what) {
     State got = e.exists() ? new State(e.value().asString(), e.versionstamp()) : ABSENT;
     if (!got.equals(want)) {
-      problems.add(what + ": " + e.key() + " is " + got + ", the requests that landed make it "
+      problem(what + ": " + e.key() + " is " + got + ", the requests that landed make it "
           + want + " (half-applied or lost)");
     }
   }

@@ -10,6 +10,7 @@ import dev.atomkv.client.Versionstamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -237,8 +238,8 @@ final class CrashWorkload {
       return;
     }
     for (KvEntry e : got) {
-      if (!java.util.Objects.equals(e.value(), got.get(0).value())
-          || !java.util.Objects.equals(e.versionstamp(), got.get(0).versionstamp())) {
+      if (!Objects.equals(e.value(), got.get(0).value())
+          || !Objects.equals(e.versionstamp(), got.get(0).versionstamp())) {
         problems.add("one snapshot of keys written together disagrees: " + got);
         return;
       }

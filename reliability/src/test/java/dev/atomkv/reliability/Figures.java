@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -15,6 +16,9 @@ import java.util.stream.Collectors;
  * {@code make soak} can show them together at the end.
  */
 final class Figures {
+  /** The first report of a test JVM starts the file afresh: it holds one run's figures. */
+  private static final AtomicBoolean FIRST = new AtomicBoolean(true);
+
   private final String name;
   private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -33,7 +37,8 @@ final class Figures {
     System.out.println("FIGURES " + line);
     try {
       Files.writeString(Path.of("target", "reliability-figures.txt"), line + "\n",
-          StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+          StandardCharsets.UTF_8, StandardOpenOption.CREATE, FIRST.getAndSet(false)
+              ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

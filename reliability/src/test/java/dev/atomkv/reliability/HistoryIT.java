@@ -46,7 +46,7 @@ class HistoryIT {
     long seed = Seeds.seed("HistoryIT " + name);
     long calls = Long.getLong("reliability.history.ops", 3000);
     HistoryRun.Result r = HistoryRun.run(dir, workload, CLIENTS, calls, crashes, seed);
-    new Figures("HistoryIT " + name).put("seed", seed).put("calls", r.calls())
+    new Figures("HistoryIT " + name).put("seed", seed).put("operations", r.calls())
         .put("writes", r.writes()).put("landed", r.landed()).put("unknown", r.unknown())
         .put("kills", r.crashes()).put("violations", r.violations().size()).report();
     assertEquals(List.of(), r.violations(), LinearizabilityChecker.describe(r.violations()));

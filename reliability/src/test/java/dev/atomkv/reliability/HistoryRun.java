@@ -95,7 +95,7 @@ final class HistoryRun {
 
   private static void pause() {
     try {
-      Thread.sleep(20);
+      Thread.sleep(100);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
