@@ -46,12 +46,15 @@ public final class KvClient {
   public static final Duration DEFAULT_READ_BACKOFF = Duration.ofMillis(50);
 
   private final KvServiceGrpc.KvServiceBlockingStub stub;
+  private final KvServiceGrpc.KvServiceStub asyncStub;
   private final Duration deadline;
   private final int readAttempts;
   private final Duration readBackoff;
 
-  private KvClient(KvServiceGrpc.KvServiceBlockingStub stub, Duration deadline, int readAttempts, Duration readBackoff) {
+  private KvClient(KvServiceGrpc.KvServiceBlockingStub stub, KvServiceGrpc.KvServiceStub asyncStub,
+      Duration deadline, int readAttempts, Duration readBackoff) {
     this.stub = stub;
+    this.asyncStub = asyncStub;
     this.deadline = deadline;
     this.readAttempts = readAttempts;
     this.readBackoff = readBackoff;
@@ -69,7 +72,7 @@ public final class KvClient {
 
   /** A client sharing this one's channel and settings, with another per-call deadline. */
   public KvClient withDeadline(Duration deadline) {
-    return new KvClient(stub, positive(deadline, "deadline"), readAttempts, readBackoff);
+    return new KvClient(stub, asyncStub, positive(deadline, "deadline"), readAttempts, readBackoff);
   }
 
   /** The deadline each call (each attempt, for retried reads) carries. */
@@ -160,6 +163,28 @@ public final class KvClient {
   /** Removes a key (an atomic of one delete). See {@link AtomicOperation#commit()} for failures. */
   public CommitResult delete(Key key) {
     return atomic().delete(key).commit();
+  }
+
+  /**
+   * Listens for queue messages ({@link AtomicOperation#enqueue}) until closed, one at a time; see
+   * {@link #listenQueue(QueueHandler, ListenOptions)}.
+   */
+  public QueueListener listenQueue(QueueHandler handler) {
+    return listenQueue(handler, ListenOptions.defaults());
+  }
+
+  /**
+   * Listens for queue messages until the returned listener is closed. Each message goes to one
+   * listener among all those open on the server; the handler's outcome acknowledges it (return:
+   * handled; exception: redelivered after the message's next backoff interval, or given up on).
+   * The Listen stream has no deadline; each acknowledgement carries the client's deadline.
+   */
+  public QueueListener listenQueue(QueueHandler handler, ListenOptions options) {
+    Objects.requireNonNull(handler, "handler");
+    Objects.requireNonNull(options, "options");
+    QueueListener listener = new QueueListener(asyncStub, deadline, handler, options);
+    listener.start();
+    return listener;
   }
 
   CommitResult commit(AtomicRequest request) {
@@ -256,7 +281,8 @@ public final class KvClient {
     }
 
     public KvClient build() {
-      return new KvClient(KvServiceGrpc.newBlockingStub(channel), deadline, readAttempts, readBackoff);
+      return new KvClient(KvServiceGrpc.newBlockingStub(channel), KvServiceGrpc.newStub(channel),
+          deadline, readAttempts, readBackoff);
     }
   }
 }

@@ -117,6 +117,13 @@ class SecurityIT {
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
     assertEquals("read-only token", e.getStatus().getDescription());
     assertEquals("original", read(rw), "a read-only token wrote");
+    // Taking and settling queue messages changes the queue: not for a reader either.
+    e = assertThrows(StatusRuntimeException.class, () -> ro.listen(
+        dev.atomkv.proto.v1.ListenRequest.getDefaultInstance()).hasNext());
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    e = assertThrows(StatusRuntimeException.class, () -> ro.ack(
+        dev.atomkv.proto.v1.AckRequest.newBuilder().setLeaseId("x").build()));
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
 
     assertEquals(ServingStatus.SERVING, health(channel));
   }

@@ -266,6 +266,8 @@ public final class AtomkvServer implements AutoCloseable {
       Signal.handle(new Signal("HUP"), previousHangup);
     }
     health.enterTerminalState();
+    // Open Listen streams would otherwise hold the graceful stop for the whole grace period.
+    engine.stopQueueDelivery();
     server.shutdown();
     try {
       if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {

@@ -2,6 +2,8 @@ package dev.atomkv.server.api;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import dev.atomkv.proto.v1.AckRequest;
+import dev.atomkv.proto.v1.AckResponse;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.proto.v1.Entry;
@@ -10,6 +12,8 @@ import dev.atomkv.proto.v1.GetResponse;
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.ListResponse;
+import dev.atomkv.proto.v1.ListenRequest;
+import dev.atomkv.proto.v1.ListenResponse;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
@@ -41,6 +45,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   private final AtomicValidator validator;
   private final Clock clock;
   private final Executor responseExecutor;
+  private final QueueCalls queue;
 
   /**
    * @param responseExecutor where commit results are sent from, so the writer thread only writes
@@ -51,6 +56,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     this.validator = new AtomicValidator(limits);
     this.clock = clock;
     this.responseExecutor = responseExecutor;
+    this.queue = new QueueCalls(engine, limits, responseExecutor);
   }
 
   @Override
@@ -148,6 +154,16 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
         out.onCompleted();
       }
     }, responseExecutor);
+  }
+
+  @Override
+  public void listen(ListenRequest req, StreamObserver<ListenResponse> out) {
+    queue.listen(req, out);
+  }
+
+  @Override
+  public void ack(AckRequest req, StreamObserver<AckResponse> out) {
+    queue.ack(req, out);
   }
 
   private static AtomicResponse toResponse(CommitResult r) {

@@ -11,9 +11,12 @@ import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.Mutation;
 import dev.atomkv.proto.v1.Value;
+import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.engine.WatchUpdate;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Limits;
@@ -183,6 +186,36 @@ class TokenAuthInterceptorTest {
     public CompletableFuture<CommitResult> commit(AtomicWrite write) {
       engineCalls++;
       return CompletableFuture.completedFuture(CommitResult.committed(new Versionstamp(1, 0)));
+    }
+
+    @Override
+    public dev.atomkv.server.engine.QueueSubscription listen(int maxInFlight,
+        dev.atomkv.server.engine.QueueSink sink) {
+      engineCalls++;
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
+    public CompletableFuture<Void> ack(String leaseId, boolean success) {
+      engineCalls++;
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
+    public void stopQueueDelivery() {}
+
+    @Override
+    public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
+      engineCalls++;
+      return new KeyWatch() {
+        @Override
+        public WatchUpdate poll() {
+          return null;
+        }
+
+        @Override
+        public void close() {}
+      };
     }
 
     @Override
