@@ -42,12 +42,14 @@ build:
 ## soak: the crash, history and lost-update tests of reliability/ at length (about 15 min on 2
 ##       cores): SOAK_CRASH_ROUNDS kill rounds of SOAK_CRASH_LOAD_MS load each, SOAK_HISTORY_OPS
 ##       calls per history run with SOAK_HISTORY_KILLS kills, SOAK_COUNTER_INCREMENTS per client;
-##       prints the figures (docs/reliability.md)
+##       prints the figures (docs/reliability.md); then make fuzz with SOAK_FUZZ_CASES requests
 SOAK_CRASH_ROUNDS ?= 52
 SOAK_CRASH_LOAD_MS ?= 12000
 SOAK_HISTORY_OPS ?= 40000
 SOAK_HISTORY_KILLS ?= 10
 SOAK_COUNTER_INCREMENTS ?= 400
+# ... and the hostile-input fuzzer with SOAK_FUZZ_CASES requests (make fuzz).
+SOAK_FUZZ_CASES ?= 50000
 .PHONY: soak
 soak:
 	$(MVN) -pl reliability -am verify -Dtest=LinearizabilityCheckerTest \
@@ -58,6 +60,7 @@ soak:
 	  -Dreliability.history.crash-rounds=$(SOAK_HISTORY_KILLS) \
 	  -Dreliability.counter.increments=$(SOAK_COUNTER_INCREMENTS)
 	@cat reliability/target/reliability-figures.txt
+	$(MAKE) fuzz FUZZ_CASES=$(SOAK_FUZZ_CASES)
 	@awk -F'operations=' 'NF > 1 { split($$2, a, " "); n += a[1] } END { print "operations in all: " n }' \
 	  reliability/target/reliability-figures.txt
 
