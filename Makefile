@@ -60,9 +60,9 @@ soak:
 	  -Dreliability.history.crash-rounds=$(SOAK_HISTORY_KILLS) \
 	  -Dreliability.counter.increments=$(SOAK_COUNTER_INCREMENTS)
 	@cat reliability/target/reliability-figures.txt
-	$(MAKE) fuzz FUZZ_CASES=$(SOAK_FUZZ_CASES)
 	@awk -F'operations=' 'NF > 1 { split($$2, a, " "); n += a[1] } END { print "operations in all: " n }' \
 	  reliability/target/reliability-figures.txt
+	$(MAKE) fuzz FUZZ_CASES=$(SOAK_FUZZ_CASES)
 
 ## cli: the runnable atomkv command line jar (docs/cli.md), without tests
 .PHONY: cli
