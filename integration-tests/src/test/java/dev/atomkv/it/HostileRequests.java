@@ -20,6 +20,7 @@ import dev.atomkv.proto.v1.Operator;
 import dev.atomkv.proto.v1.Value;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -92,7 +93,7 @@ final class HostileRequests {
       int at = random.nextInt(b.length);
       switch (random.nextInt(4)) {
         case 0 -> b[at] = (byte) random.nextInt(256);
-        case 1 -> b = java.util.Arrays.copyOf(b, at); // truncated
+        case 1 -> b = Arrays.copyOf(b, at); // truncated
         case 2 -> { // a random tag or length byte inserted
           byte[] longer = new byte[b.length + 1];
           System.arraycopy(b, 0, longer, 0, at);
@@ -101,7 +102,7 @@ final class HostileRequests {
           b = longer;
         }
         default -> { // the tail repeated: fields sent twice
-          byte[] longer = java.util.Arrays.copyOf(b, b.length + (b.length - at));
+          byte[] longer = Arrays.copyOf(b, b.length + (b.length - at));
           System.arraycopy(b, at, longer, b.length, b.length - at);
           b = longer;
         }

@@ -16,6 +16,7 @@ import dev.atomkv.proto.v1.Entry;
 import dev.atomkv.server.lmdb.FailurePoints;
 import io.grpc.Status;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,6 +96,6 @@ class PanicRecoveryIT {
   }
 
   private static int compareUnsigned(ByteString a, ByteString b) {
-    return java.util.Arrays.compareUnsigned(a.toByteArray(), b.toByteArray());
+    return Arrays.compareUnsigned(a.toByteArray(), b.toByteArray());
   }
 }

@@ -16,16 +16,17 @@ import dev.atomkv.proto.v1.Entry;
 import dev.atomkv.proto.v1.GetRequest;
 import dev.atomkv.proto.v1.Key;
 import dev.atomkv.proto.v1.KvServiceGrpc.KvServiceBlockingStub;
-import dev.atomkv.proto.v1.Mutation;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -113,7 +114,7 @@ class StorageFullIT {
    */
   private static Outcomes fillUntilRefused(RunningServer server) throws Exception {
     Outcomes outcomes = new Outcomes(new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet(),
-        new java.util.concurrent.CopyOnWriteArrayList<>());
+        new CopyOnWriteArrayList<>());
     AtomicInteger others = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
     try {
@@ -171,7 +172,7 @@ class StorageFullIT {
   private static String seedChecksum(KvServiceBlockingStub stub) {
     StringBuilder all = new StringBuilder();
     for (Entry e : list(stub, key("seed"))) {
-      all.append(java.util.HexFormat.of().formatHex(e.toByteArray())).append('\n');
+      all.append(HexFormat.of().formatHex(e.toByteArray())).append('\n');
     }
     return all.toString();
   }

@@ -8,7 +8,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.SecurityLevel;
 import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
@@ -17,6 +16,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Parses requests at the edge instead of in gRPC's own marshaller. gRPC answers a request that is
@@ -53,7 +54,7 @@ public final class StrictParsing {
     ServiceDescriptor descriptor = original.getServiceDescriptor();
     ServiceDescriptor.Builder wrappedDescriptor = ServiceDescriptor.newBuilder(descriptor.getName())
         .setSchemaDescriptor(descriptor.getSchemaDescriptor());
-    java.util.List<ServerMethodDefinition<byte[], ?>> methods = new java.util.ArrayList<>();
+    List<ServerMethodDefinition<byte[], ?>> methods = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> m : original.getMethods()) {
       ServerMethodDefinition<byte[], ?> wrapped = wrap(m);
       methods.add(wrapped);

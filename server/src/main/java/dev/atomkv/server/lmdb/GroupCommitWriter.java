@@ -26,6 +26,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.lmdbjava.Env;
@@ -79,6 +80,11 @@ final class GroupCommitWriter {
    * client requests under {@link #lock}, which also orders submissions against {@link #stop}.
    */
   private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  /**
+   * Client requests in {@link #queue}: the capacity bounds these only, so a waiting sweep or queue
+   * move never makes a client request look like overload.
+   */
+  private final AtomicInteger queuedRequests = new AtomicInteger();
   private final Object lock = new Object();
   private boolean stopping;
   private final AtomicBoolean sweepQueued = new AtomicBoolean();
@@ -123,9 +129,10 @@ final class GroupCommitWriter {
       if (stopping) {
         // Never queued, so never applied: the client may safely retry elsewhere or later.
         refused = new KvException(ErrorKind.NOT_APPLIED, "server is shutting down");
-      } else if (queue.size() >= capacity) {
+      } else if (queuedRequests.get() >= capacity) {
         refused = new KvException(ErrorKind.NOT_APPLIED, "writer queue full");
       } else {
+        queuedRequests.incrementAndGet();
         queue.add(new Request(write, future, approximateBytes(write)));
       }
     }
@@ -244,6 +251,9 @@ final class GroupCommitWriter {
     long bytes = 0;
     Job job = queue.take();
     while (true) {
+      if (job instanceof Request) {
+        queuedRequests.decrementAndGet();
+      }
       if (job instanceof Stop) {
         return true;
       }

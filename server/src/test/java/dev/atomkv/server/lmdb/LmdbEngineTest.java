@@ -509,6 +509,22 @@ class LmdbEngineTest {
   }
 
   @Test
+  void aWaitingSweepDoesNotCountAgainstTheQueueCapacity() throws Exception {
+    // Capacity 1 and a sweep every 5 ms: while the writer is held, a sweep job waits in the queue.
+    LmdbEngine engine = LmdbEngine.open(options(Clock.systemUTC(), 1, 5));
+    opened.add(engine);
+    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
+    CompletableFuture<CommitResult> a = engine.commit(write(set(key("a"), "1")));
+    gate.awaitReached();
+    Thread.sleep(200); // many sweep intervals
+    CompletableFuture<CommitResult> b = engine.commit(write(set(key("b"), "1")));
+    assertFalse(b.isCompletedExceptionally(), "refused although no client request was waiting");
+    gate.release();
+    assertTrue(a.get(5, TimeUnit.SECONDS).ok());
+    assertTrue(b.get(5, TimeUnit.SECONDS).ok());
+  }
+
+  @Test
   void requestWhoseDeadlinePassedInTheQueueIsNotApplied() throws Exception {
     LmdbEngine engine = open(Clock.systemUTC());
     Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
