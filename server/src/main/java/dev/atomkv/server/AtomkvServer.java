@@ -8,6 +8,7 @@ import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.api.Tokens;
 import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.kvconnect.KvConnectServer;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
 import io.grpc.BindableService;
@@ -54,6 +55,8 @@ public final class AtomkvServer implements AutoCloseable {
   private final long graceMs;
   /** The /metrics endpoint, or null when it is off. */
   private MetricsEndpoint metrics;
+  /** The KV Connect edge, or null when it is off. */
+  private KvConnectServer kvConnect;
   private boolean closed;
   private volatile TokenAuthInterceptor tokenAuth;
   private SignalHandler previousHangup;
@@ -130,6 +133,20 @@ public final class AtomkvServer implements AutoCloseable {
     if (registry != null) {
       try {
         server.metrics = MetricsEndpoint.start(config.bind(), config.metricsPort(), registry);
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        throw e;
+      }
+    }
+    if (config.kvConnectPort() >= 0) {
+      TokenAuthInterceptor tokens = auth;
+      try {
+        server.kvConnect = KvConnectServer.start(new KvConnectServer.Options(config.bind(),
+                config.kvConnectPort(), 4 * config.workerThreads(),
+                config.maxInboundMessageBytes(), config.kvConnectMaxResponseBytes(),
+                config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
+                    config.tlsClientCa()) : null),
+            engine, config.limits(), tokens == null ? null : tokens::tokens);
       } catch (IOException | RuntimeException e) {
         server.close();
         throw e;
@@ -243,6 +260,11 @@ public final class AtomkvServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The KV Connect port, or -1 when it is off. */
+  public int kvConnectPort() {
+    return kvConnect == null ? -1 : kvConnect.port();
+  }
+
   /** The port of the /metrics endpoint, or -1 when it is off. */
   public int metricsPort() {
     return metrics == null ? -1 : metrics.port();
@@ -266,6 +288,9 @@ public final class AtomkvServer implements AutoCloseable {
       Signal.handle(new Signal("HUP"), previousHangup);
     }
     health.enterTerminalState();
+    if (kvConnect != null) {
+      kvConnect.close();
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {

@@ -4,6 +4,7 @@ import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
 
@@ -30,6 +31,15 @@ public interface KvEngine extends AutoCloseable {
       ToLongFunction<StoredEntry> sizer);
 
   /**
+   * Reads every range from one snapshot, as {@link #list} reads one; {@code maxBytes} is shared by
+   * all of them, in order (each page still gets at least one entry when any exists).
+   *
+   * @return one page per range, in order
+   */
+  List<ListPage> listRanges(List<RangeRead> ranges, long maxBytes,
+      ToLongFunction<StoredEntry> sizer);
+
+  /**
    * Queues a validated request for the single writer. The future completes after the batch holding
    * the request is durably committed (or with ok=false when a check failed), and fails with a
    * {@link dev.atomkv.server.model.KvException}: FAILED_PRECONDITION when a mutation met a value of
@@ -48,6 +58,12 @@ public interface KvEngine extends AutoCloseable {
    * cannot be written, UNAVAILABLE when the engine is closing.
    */
   BackupResult backup(Path directory);
+
+  /**
+   * The random id the store was given when it was created. It is kept in the store itself, so it
+   * survives restarts and travels with a backup; KV Connect clients see it as the database id.
+   */
+  UUID databaseId();
 
   /**
    * Sizes and counters for monitoring; cheap enough to call on every metrics scrape (no table
