@@ -55,7 +55,18 @@ public final class V8Writer {
     } else if (value instanceof JsonValue.Arr a) {
       out.write(V8Tags.BEGIN_DENSE_ARRAY);
       varint(a.elements().size());
-      a.elements().forEach(this::json);
+      // An array of numbers that are not all Smis is a double array in V8, whose elements it
+      // writes as doubles, integers included.
+      boolean doubles = !a.elements().isEmpty()
+          && a.elements().stream().allMatch(e -> e instanceof JsonValue.Num)
+          && a.elements().stream().anyMatch(e -> !isSmi(((JsonValue.Num) e).value()));
+      for (JsonValue e : a.elements()) {
+        if (doubles) {
+          doubleValue(((JsonValue.Num) e).value());
+        } else {
+          json(e);
+        }
+      }
       out.write(V8Tags.END_DENSE_ARRAY);
       varint(0);
       varint(a.elements().size());
@@ -77,13 +88,21 @@ public final class V8Writer {
   }
 
   private void number(double d) {
-    boolean negativeZero = d == 0 && 1 / d < 0;
-    if (d == Math.rint(d) && d >= SMI_MIN && d <= SMI_MAX && !negativeZero) {
+    if (isSmi(d)) {
       smi((int) d);
     } else {
-      out.write(V8Tags.DOUBLE);
-      out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(d).array());
+      doubleValue(d);
     }
+  }
+
+  private static boolean isSmi(double d) {
+    boolean negativeZero = d == 0 && 1 / d < 0;
+    return d == Math.rint(d) && d >= SMI_MIN && d <= SMI_MAX && !negativeZero;
+  }
+
+  private void doubleValue(double d) {
+    out.write(V8Tags.DOUBLE);
+    out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(d).array());
   }
 
   private void smi(int v) {
