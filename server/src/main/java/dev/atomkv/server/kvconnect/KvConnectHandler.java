@@ -70,7 +70,7 @@ final class KvConnectHandler extends Handler.Abstract {
     boolean dataPath = path.startsWith(Metadata.ENDPOINT + "/");
     if (!metadata && !dataPath) {
       throw new HttpFailure(HttpFailure.NOT_FOUND, "Not found: KV Connect serves POST / and "
-          + "POST " + Metadata.ENDPOINT + "/{snapshot_read,atomic_write,watch}");
+          + "POST " + Metadata.ENDPOINT + "/{snapshot_read,atomic_write}");
     }
     if (!HttpMethod.POST.is(request.getMethod())) {
       throw new HttpFailure(HttpFailure.METHOD_NOT_ALLOWED, "Method not allowed: use POST");
