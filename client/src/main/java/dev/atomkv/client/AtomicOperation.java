@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.Check;
+import dev.atomkv.proto.v1.Enqueue;
 import dev.atomkv.proto.v1.Mutation;
 import java.time.Duration;
 import java.util.Objects;
@@ -190,6 +191,39 @@ public final class AtomicOperation {
   }
 
   /**
+   * Enqueues a message, delivered at once to one queue listener ({@link KvClient#listenQueue}),
+   * if and only if this operation commits.
+   */
+  public AtomicOperation enqueue(KvValue value) {
+    return enqueue(value, EnqueueOptions.defaults());
+  }
+
+  /**
+   * Enqueues a message with a delay, undelivered keys and a backoff schedule (see {@link
+   * EnqueueOptions}), if and only if this operation commits: a failed check enqueues nothing.
+   * Enqueues count against the mutation limit.
+   */
+  public AtomicOperation enqueue(KvValue value, EnqueueOptions options) {
+    Objects.requireNonNull(options, "options");
+    Enqueue.Builder e = Enqueue.newBuilder()
+        .setPayload(ProtoMapping.toProto(Objects.requireNonNull(value, "value")))
+        .setDelayMs(ceilMillis(options.delay()));
+    for (Key k : options.keysIfUndelivered()) {
+      e.addKeysIfUndelivered(ProtoMapping.toProto(k));
+    }
+    if (options.backoffSchedule() != null) {
+      if (options.backoffSchedule().isEmpty()) {
+        e.setNoRetries(true);
+      }
+      for (Duration d : options.backoffSchedule()) {
+        e.addBackoffScheduleMs(ceilMillis(d));
+      }
+    }
+    request.addEnqueues(e);
+    return this;
+  }
+
+  /**
    * Sends the request once; the client never retries it.
    *
    * @return {@code ok=true} with the versionstamp once the write is durable, or {@code ok=false}
@@ -211,6 +245,12 @@ public final class AtomicOperation {
   private static Mutation.Builder mutation(Key key, Where where) {
     Objects.requireNonNull(where, "where");
     return mutation(key).setWhere(ProtoMapping.toProto(where.filter()));
+  }
+
+  /** Whole milliseconds, rounded up so that a delay is never shortened; negative stays negative. */
+  private static long ceilMillis(Duration d) {
+    long millis = d.toMillis();
+    return d.isNegative() || d.minusMillis(millis).isZero() ? millis : millis + 1;
   }
 
   static long expireInMillis(Duration expireIn) {

@@ -33,7 +33,7 @@ import java.util.stream.StreamSupport;
  * kv.stream(ListSelector.prefix(Key.of("users")), ListOptions.defaults()).forEach(...);
  * }</pre>
  *
- * <p>Every call carries a deadline ({@link #DEFAULT_DEADLINE} unless set). Reads (Get and each
+ * <p>Every call but {@link #watch(List)} carries a deadline ({@link #DEFAULT_DEADLINE} unless set). Reads (Get and each
  * List page) are retried on UNAVAILABLE, each attempt with a fresh deadline; commits are never
  * retried (see {@link AtomicOperation#commit()}). Failures surface as {@link KvException}.
  */
@@ -46,12 +46,15 @@ public final class KvClient {
   public static final Duration DEFAULT_READ_BACKOFF = Duration.ofMillis(50);
 
   private final KvServiceGrpc.KvServiceBlockingStub stub;
+  private final KvServiceGrpc.KvServiceStub asyncStub;
   private final Duration deadline;
   private final int readAttempts;
   private final Duration readBackoff;
 
-  private KvClient(KvServiceGrpc.KvServiceBlockingStub stub, Duration deadline, int readAttempts, Duration readBackoff) {
+  private KvClient(KvServiceGrpc.KvServiceBlockingStub stub, KvServiceGrpc.KvServiceStub asyncStub,
+      Duration deadline, int readAttempts, Duration readBackoff) {
     this.stub = stub;
+    this.asyncStub = asyncStub;
     this.deadline = deadline;
     this.readAttempts = readAttempts;
     this.readBackoff = readBackoff;
@@ -69,7 +72,7 @@ public final class KvClient {
 
   /** A client sharing this one's channel and settings, with another per-call deadline. */
   public KvClient withDeadline(Duration deadline) {
-    return new KvClient(stub, positive(deadline, "deadline"), readAttempts, readBackoff);
+    return new KvClient(stub, asyncStub, positive(deadline, "deadline"), readAttempts, readBackoff);
   }
 
   /** The deadline each call (each attempt, for retried reads) carries. */
@@ -142,6 +145,28 @@ public final class KvClient {
     return StreamSupport.stream(entries, false);
   }
 
+  /**
+   * Watches up to 10 keys (a server setting): the first event holds the current entry of every
+   * key, later ones come whenever any key's versionstamp changes (write, delete, expiry). Reconnects
+   * on UNAVAILABLE, resuming after the last event. Close it when done. See {@link KvWatch}.
+   */
+  public KvWatch watch(List<Key> keys) {
+    return watch(keys, null);
+  }
+
+  /**
+   * As {@link #watch(List)}, resuming after {@code after} (a {@link WatchEvent#readVersionstamp()}
+   * kept from an earlier watch): no first event unless a key changed since. Null starts afresh.
+   */
+  public KvWatch watch(List<Key> keys, Versionstamp after) {
+    Objects.requireNonNull(keys, "keys");
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("watch needs at least one key");
+    }
+    // No deadline: a watch lasts until it is closed.
+    return new KvWatch(asyncStub, keys, after, readBackoff);
+  }
+
   /** Starts an atomic operation. */
   public AtomicOperation atomic() {
     return new AtomicOperation(this);
@@ -160,6 +185,28 @@ public final class KvClient {
   /** Removes a key (an atomic of one delete). See {@link AtomicOperation#commit()} for failures. */
   public CommitResult delete(Key key) {
     return atomic().delete(key).commit();
+  }
+
+  /**
+   * Listens for queue messages ({@link AtomicOperation#enqueue}) until closed, one at a time; see
+   * {@link #listenQueue(QueueHandler, ListenOptions)}.
+   */
+  public QueueListener listenQueue(QueueHandler handler) {
+    return listenQueue(handler, ListenOptions.defaults());
+  }
+
+  /**
+   * Listens for queue messages until the returned listener is closed. Each message goes to one
+   * listener among all those open on the server; the handler's outcome acknowledges it (return:
+   * handled; exception: redelivered after the message's next backoff interval, or given up on).
+   * The Listen stream has no deadline; each acknowledgement carries the client's deadline.
+   */
+  public QueueListener listenQueue(QueueHandler handler, ListenOptions options) {
+    Objects.requireNonNull(handler, "handler");
+    Objects.requireNonNull(options, "options");
+    QueueListener listener = new QueueListener(asyncStub, deadline, handler, options);
+    listener.start();
+    return listener;
   }
 
   CommitResult commit(AtomicRequest request) {
@@ -256,7 +303,8 @@ public final class KvClient {
     }
 
     public KvClient build() {
-      return new KvClient(KvServiceGrpc.newBlockingStub(channel), deadline, readAttempts, readBackoff);
+      return new KvClient(KvServiceGrpc.newBlockingStub(channel), KvServiceGrpc.newStub(channel),
+          deadline, readAttempts, readBackoff);
     }
   }
 }

@@ -103,6 +103,10 @@ public final class ServerConfig {
       description = "Keys in one Get. Env: ATOMKV_MAX_GET_KEYS.")
   int maxGetKeys;
 
+  @Option(names = "--max-watch-keys", defaultValue = "${ATOMKV_MAX_WATCH_KEYS:-10}",
+      description = "Keys in one Watch. Env: ATOMKV_MAX_WATCH_KEYS.")
+  int maxWatchKeys;
+
   @Option(names = "--max-list-limit", defaultValue = "${ATOMKV_MAX_LIST_LIMIT:-1000}",
       description = "Entries in one List page. Env: ATOMKV_MAX_LIST_LIMIT.")
   int maxListLimit;
@@ -144,6 +148,16 @@ public final class ServerConfig {
       description = "Reject an Atomic that names a key more than once across its checks and "
           + "mutations (Forge's rule). Env: ATOMKV_UNIQUE_KEYS.")
   boolean uniqueKeys;
+
+  @Option(names = "--queue-lease-ms", defaultValue = "${ATOMKV_QUEUE_LEASE_MS:-30000}",
+      description = "How long a queue listener holds a delivered message before, unacknowledged, "
+          + "it counts as failed and is redelivered after its backoff. Env: ATOMKV_QUEUE_LEASE_MS.")
+  long queueLeaseMs;
+
+  @Option(names = "--max-listen-in-flight", defaultValue = "${ATOMKV_MAX_LISTEN_IN_FLIGHT:-100}",
+      description = "Queue messages one Listen stream may hold unacknowledged (its max_in_flight). "
+          + "Env: ATOMKV_MAX_LISTEN_IN_FLIGHT.")
+  int maxListenInFlight;
 
   @Option(names = "--max-inbound-message-bytes",
       defaultValue = "${ATOMKV_MAX_INBOUND_MESSAGE_BYTES:-8m}", converter = ByteSizeConverter.class,
@@ -236,6 +250,7 @@ public final class ServerConfig {
     requireRange("--max-value-bytes", maxValueBytes, 0, Integer.MAX_VALUE);
     requireRange("--max-get-keys", maxGetKeys, 1, Integer.MAX_VALUE);
     requireRange("--max-list-limit", maxListLimit, 1, Integer.MAX_VALUE);
+    requireRange("--max-watch-keys", maxWatchKeys, 1, Integer.MAX_VALUE);
     requireRange("--max-checks", maxChecks, 0, Integer.MAX_VALUE);
     requireRange("--max-mutations", maxMutations, 0, Integer.MAX_VALUE);
     requireRange("--max-total-mutation-bytes", maxTotalMutationBytes, 0, Integer.MAX_VALUE);
@@ -243,6 +258,8 @@ public final class ServerConfig {
     requireRange("--max-response-bytes", maxResponseBytes, 1, Integer.MAX_VALUE);
     requireRange("--max-operations", maxOperations, 0, Integer.MAX_VALUE);
     requireRange("--max-request-bytes", maxRequestBytes, 0, Integer.MAX_VALUE);
+    requireRange("--queue-lease-ms", queueLeaseMs, 1, Long.MAX_VALUE);
+    requireRange("--max-listen-in-flight", maxListenInFlight, 1, 10_000);
     requireRange("--max-inbound-message-bytes", maxInboundMessageBytes, 1, Integer.MAX_VALUE);
     requireRange("--shutdown-grace-ms", shutdownGraceMs, 0, Long.MAX_VALUE);
     requireRange("--map-size", mapSize, 1 << 20, Long.MAX_VALUE);
@@ -312,12 +329,13 @@ public final class ServerConfig {
   public Limits limits() {
     return new Limits(maxWriteKeyBytes, maxReadKeyBytes, maxValueBytes, maxGetKeys, maxListLimit,
         maxChecks, maxMutations, maxTotalMutationBytes, maxTotalKeyBytes, maxResponseBytes,
-        maxOperations, (int) Math.min(Integer.MAX_VALUE, maxRequestBytes), uniqueKeys);
+        maxOperations, (int) Math.min(Integer.MAX_VALUE, maxRequestBytes), uniqueKeys,
+        maxWatchKeys, maxListenInFlight);
   }
 
   public EngineOptions engineOptions() {
     return new EngineOptions(dataDir, mapSize, sync, writeQueue, maxBatch, maxBatchBytes,
-        sweepIntervalMs, Clock.systemUTC());
+        sweepIntervalMs, Clock.systemUTC(), queueLeaseMs);
   }
 
   public int workerThreads() {

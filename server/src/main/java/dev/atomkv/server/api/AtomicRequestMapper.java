@@ -4,6 +4,7 @@ import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.Condition;
+import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Filter;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Mutation;
@@ -35,7 +36,25 @@ final class AtomicRequestMapper {
     for (int i = 0; i < req.getMutationsCount(); i++) {
       mutations.add(mutation(req.getMutations(i), "mutations[" + i + "]", receivedAtMs));
     }
-    return new AtomicWrite(checks, mutations, deadlineNanos);
+    List<Enqueue> enqueues = new ArrayList<>(req.getEnqueuesCount());
+    for (int i = 0; i < req.getEnqueuesCount(); i++) {
+      enqueues.add(enqueue(req.getEnqueues(i), "enqueues[" + i + "]", receivedAtMs));
+    }
+    return new AtomicWrite(checks, mutations, deadlineNanos, enqueues);
+  }
+
+  private static Enqueue enqueue(dev.atomkv.proto.v1.Enqueue e, String field, long nowMs) {
+    if (!e.hasPayload()) {
+      throw KvException.invalid(field + ".payload is not set");
+    }
+    Value payload = ProtoMapper.value(e.getPayload(), field + ".payload");
+    List<byte[]> keys = new ArrayList<>(e.getKeysIfUndeliveredCount());
+    for (int i = 0; i < e.getKeysIfUndeliveredCount(); i++) {
+      keys.add(ProtoMapper.encodeKey(e.getKeysIfUndelivered(i),
+          field + ".keys_if_undelivered[" + i + "]"));
+    }
+    long[] schedule = e.getBackoffScheduleMsList().stream().mapToLong(Long::longValue).toArray();
+    return Enqueue.of(payload, e.getDelayMs(), nowMs, keys, schedule, e.getNoRetries());
   }
 
   private static Check check(dev.atomkv.proto.v1.Check c, String field) {

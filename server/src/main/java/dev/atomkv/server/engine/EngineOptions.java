@@ -17,6 +17,7 @@ import java.time.Clock;
  * @param maxBatchBytes approximate bytes of mutations per batch, bounding dirty pages in memory
  * @param sweepIntervalMs how often expired keys are looked for
  * @param clock wall clock for expiry and commit versions
+ * @param queueLeaseMs how long a listener holds a queue message before it counts as failed
  */
 public record EngineOptions(
     Path dataDir,
@@ -26,9 +27,17 @@ public record EngineOptions(
     int maxBatchRequests,
     long maxBatchBytes,
     long sweepIntervalMs,
-    Clock clock) {
+    Clock clock,
+    long queueLeaseMs) {
 
   public static final long DEFAULT_MAP_SIZE = 64L << 30;
+  public static final long DEFAULT_QUEUE_LEASE_MS = 30_000;
+
+  public EngineOptions(Path dataDir, long mapSizeBytes, SyncMode syncMode, int writeQueueCapacity,
+      int maxBatchRequests, long maxBatchBytes, long sweepIntervalMs, Clock clock) {
+    this(dataDir, mapSizeBytes, syncMode, writeQueueCapacity, maxBatchRequests, maxBatchBytes,
+        sweepIntervalMs, clock, DEFAULT_QUEUE_LEASE_MS);
+  }
 
   public static EngineOptions defaults(Path dataDir) {
     return new EngineOptions(dataDir, DEFAULT_MAP_SIZE, SyncMode.FULL, 10_000, 1024, 16L << 20,
@@ -37,6 +46,11 @@ public record EngineOptions(
 
   public EngineOptions withClock(Clock c) {
     return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
-        maxBatchRequests, maxBatchBytes, sweepIntervalMs, c);
+        maxBatchRequests, maxBatchBytes, sweepIntervalMs, c, queueLeaseMs);
+  }
+
+  public EngineOptions withQueueLeaseMs(long ms) {
+    return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
+        maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, ms);
   }
 }

@@ -2,6 +2,7 @@ package dev.atomkv.server.engine;
 
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.Versionstamp;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -48,6 +49,50 @@ public interface KvEngine extends AutoCloseable {
    * engine is closing.
    */
   CompletableFuture<CommitResult> commit(AtomicWrite write);
+
+  /**
+   * Registers a queue listener. Every message that is ready (AtomicWrite enqueues, once their
+   * delay has passed) goes to exactly one listener with room, under a lease, until the listener
+   * settles it with {@link #ack} or the lease expires; a listener holds at most
+   * {@code maxInFlight} unsettled messages. Fails with UNAVAILABLE once the engine is stopping.
+   */
+  QueueSubscription listen(int maxInFlight, QueueSink sink);
+
+  /**
+   * Settles a delivery. Success removes the message; failure (as the end of the lease does)
+   * makes it ready again after the next interval of its backoff schedule, or, when none is left,
+   * writes its payload to each of its undelivered keys in a commit of its own and drops it. The
+   * future completes once that is durably committed; it fails with FAILED_PRECONDITION when the
+   * lease has already ended.
+   */
+  CompletableFuture<Void> ack(String leaseId, boolean success);
+
+  /**
+   * Ends every queue listener ({@link QueueSink#end} with UNAVAILABLE) and stops delivering,
+   * leaving the messages they hold in flight: they are delivered again after a restart. Called
+   * when the server begins to shut down, so that open listeners do not hold up a graceful stop;
+   * {@link #close()} does it too. Idempotent.
+   */
+  void stopQueueDelivery();
+
+  /**
+   * Watches a few keys for changes of their versionstamps: writes, deletions and expiry. The watch
+   * is registered before this returns; the owner calls {@link KeyWatch#poll()} once to get the first
+   * state, then again whenever {@code listener} fires (and whenever it is ready to send again:
+   * changes coalesce while it does not poll). No thread is held per watch.
+   *
+   * <p>With {@code after} (a versionstamp the caller saw earlier, typically from the last update
+   * it received), the first poll returns null unless some key provably or possibly changed after
+   * {@code after}: it was written after it, or deleted after it (deletions are remembered in a
+   * bounded log; a resume older than what the log remembers, or from before the engine opened,
+   * counts every missing key as possibly changed), or {@code after} is newer than any commit of
+   * this store.
+   *
+   * @param keys encoded keys (the edge enforces how many); duplicates are allowed
+   * @param after resume point, or null for a fresh watch whose first poll returns every key
+   * @throws dev.atomkv.server.model.KvException UNAVAILABLE when the engine is closing
+   */
+  KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener);
 
   /**
    * Writes a compacted, consistent copy of the whole store into {@code directory} (created if

@@ -1,9 +1,12 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.KeyChange;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KeyCodec;
 import dev.atomkv.server.model.KvException;
@@ -39,10 +42,13 @@ final class GroupCommitWriter {
   /** Rough per-mutation cost (record header, expiry entry, page overhead) for batch sizing. */
   private static final long MUTATION_OVERHEAD = 64;
 
-  private sealed interface Job permits Request, Sweep, Stop {}
+  private sealed interface Job permits Request, Sweep, Task, Stop {}
 
   private record Request(AtomicWrite write, CompletableFuture<CommitResult> future, long bytes)
       implements Job {}
+
+  /** A write of the engine's own (queue moves), run in a child transaction like a request. */
+  private record Task(WriterTask<?> body, CompletableFuture<Object> future) implements Job {}
 
   private record Sweep() implements Job {}
 
@@ -56,6 +62,7 @@ final class GroupCommitWriter {
   private final int capacity;
   private final int maxBatchRequests;
   private final long maxBatchBytes;
+  private final ChangeFeed changeFeed;
 
   /**
    * Unbounded so that sweep and stop jobs always fit; {@link #submit} enforces the capacity for
@@ -79,7 +86,7 @@ final class GroupCommitWriter {
   private long lastCommitVersion;
 
   GroupCommitWriter(Env<byte[]> env, Store store, Clock clock, long lastCommitVersion,
-      int capacity, int maxBatchRequests, long maxBatchBytes) {
+      int capacity, int maxBatchRequests, long maxBatchBytes, ChangeFeed changeFeed) {
     this.env = env;
     this.store = store;
     this.clock = clock;
@@ -88,6 +95,7 @@ final class GroupCommitWriter {
     // One position stays free for the expiry sweep that may share the batch.
     this.maxBatchRequests = Math.min(Math.max(1, maxBatchRequests), Versionstamp.MAX_POSITIONS - 1);
     this.maxBatchBytes = Math.max(1, maxBatchBytes);
+    this.changeFeed = changeFeed;
     this.thread = new Thread(this::run, "atomkv-writer");
     thread.setDaemon(true);
   }
@@ -115,7 +123,28 @@ final class GroupCommitWriter {
     return future;
   }
 
-  /** Jobs waiting for the writer thread (requests and sweeps). */
+  /**
+   * Queues an engine-internal write. It is not bounded by the queue capacity (the engine bounds
+   * how many it has outstanding); refused with NOT_APPLIED once the writer is stopping.
+   */
+  @SuppressWarnings("unchecked")
+  <T> CompletableFuture<T> submit(WriterTask<T> body) {
+    CompletableFuture<Object> future = new CompletableFuture<>();
+    boolean refused;
+    synchronized (lock) {
+      refused = stopping;
+      if (!refused) {
+        queue.add(new Task(body, future));
+      }
+    }
+    if (refused) {
+      future.completeExceptionally(
+          new KvException(ErrorKind.NOT_APPLIED, "server is shutting down"));
+    }
+    return (CompletableFuture<T>) future;
+  }
+
+  /** Jobs waiting for the writer thread (requests, sweeps and internal writes). */
   long queueDepth() {
     return queue.size();
   }
@@ -236,6 +265,7 @@ final class GroupCommitWriter {
     // batch that fails as a whole cannot leave an already-answered request behind to be applied.
     List<Runnable> answers = new ArrayList<>();
     List<Request> retries = new ArrayList<>();
+    List<KeyChange> changes = new ArrayList<>();
     try (Txn<byte[]> parent = env.txnWrite()) {
       for (Job job : batch) {
         Versionstamp vs = new Versionstamp(version, position);
@@ -244,32 +274,59 @@ final class GroupCommitWriter {
             sweepQueued.set(false);
             Store.Swept result = store.sweep(child, nowMs, SWEEP_MAX_KEYS);
             if (result.due() > 0) {
+              FailurePoints.reach(FailurePoints.Point.IN_SWEEP);
               child.commit();
               changed = true;
-              position += result.deleted() > 0 ? 1 : 0;
-              swept = result.deleted();
+              for (byte[] key : result.deleted()) {
+                changes.add(new KeyChange(key, vs, true));
+              }
+              position += result.deleted().isEmpty() ? 0 : 1;
+              swept = result.deleted().size();
               sweepAgain = result.due() >= SWEEP_MAX_KEYS;
             }
             continue;
           }
+          if (job instanceof Task t) {
+            WriterTask.Context context = new WriterTask.Context(vs, nowMs);
+            Object result;
+            try {
+              result = t.body().run(child, context);
+            } catch (RuntimeException e) {
+              LOG.log(Level.ERROR, "internal write failed; rolled back", e);
+              answers.add(() -> t.future().completeExceptionally(e));
+              continue;
+            }
+            child.commit();
+            changed = true;
+            position += context.stamped() ? 1 : 0;
+            changes.addAll(context.changes());
+            answers.add(() -> t.future().complete(result));
+            continue;
+          }
           Request r = (Request) job;
           CommitResult result;
+          List<KeyChange> requestChanges = new ArrayList<>();
           try {
-            result = apply(child, r.write(), vs, nowMs);
+            result = apply(child, r.write(), vs, nowMs, requestChanges);
           } catch (KvException e) {
             answers.add(() -> r.future().completeExceptionally(e));
             continue; // closing the child rolls the whole request back
           }
           if (result.ok()) {
             child.commit();
+            changes.addAll(requestChanges);
             changed = true;
             position++;
             committedRequests++;
+            FailurePoints.reach(FailurePoints.Point.IN_BATCH);
           }
           answers.add(() -> r.future().complete(result));
         } catch (Env.MapFullException | Txn.TxFullException e) {
           // The child is already aborted; the parent carries on without it.
-          if (!(job instanceof Request r)) {
+          if (job instanceof Task t) {
+            answers.add(() -> t.future().completeExceptionally(
+                new KvException(ErrorKind.RESOURCE_EXHAUSTED, "database is full")));
+          } else if (!(job instanceof Request r)) {
             LOG.log(Level.WARNING, "expiry sweep did not fit in the map; will retry");
           } else if (alone) {
             answers.add(() -> r.future().completeExceptionally(
@@ -300,6 +357,7 @@ final class GroupCommitWriter {
     if (position > 0) {
       lastCommitVersion = version;
     }
+    changeFeed.publish(changes);
     if (changed) {
       batches.incrementAndGet();
       batchedRequests.addAndGet(committedRequests);
@@ -310,7 +368,15 @@ final class GroupCommitWriter {
     }
     retryAlone.addAll(retries);
     if (changed) {
-      FailurePoints.reach(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK);
+      try {
+        FailurePoints.reach(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK);
+      } catch (RuntimeException | Error e) {
+        // The batch is durable: an error that reads as "not written" would make clients act on a
+        // falsehood, so the outcome is reported as unknown (the client re-reads).
+        failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
+            "commit outcome unknown: re-read before retrying"));
+        throw e;
+      }
     }
     answers.forEach(Runnable::run);
     if (sweepAgain) {
@@ -318,8 +384,12 @@ final class GroupCommitWriter {
     }
   }
 
-  /** Evaluates one request inside its child transaction. */
-  private CommitResult apply(Txn<byte[]> txn, AtomicWrite write, Versionstamp vs, long nowMs) {
+  /**
+   * Evaluates one request inside its child transaction, adding the keys it writes to
+   * {@code changes}.
+   */
+  private CommitResult apply(Txn<byte[]> txn, AtomicWrite write, Versionstamp vs, long nowMs,
+      List<KeyChange> changes) {
     // Every check and every condition sees the state before the request, and all are evaluated so
     // that the caller learns every reason at once.
     List<Integer> failedChecks = new ArrayList<>();
@@ -351,8 +421,13 @@ final class GroupCommitWriter {
           byte[] key = m.versionstampSuffix()
               ? KeyCodec.appendString(m.key(), vs.toString()) : m.key();
           store.put(txn, key, m.value(), vs, m.expiresAtMs());
+          changes.add(new KeyChange(key, vs, false));
         }
-        case DELETE -> store.delete(txn, m.key());
+        case DELETE -> {
+          if (store.delete(txn, m.key())) {
+            changes.add(new KeyChange(m.key(), vs, true));
+          }
+        }
         case SUM, MIN, MAX -> {
           StoredEntry current = store.live(txn, m.key(), nowMs);
           long operand = m.value().asU64();
@@ -371,6 +446,7 @@ final class GroupCommitWriter {
             };
           }
           store.put(txn, m.key(), Value.u64(result), vs, 0);
+          changes.add(new KeyChange(m.key(), vs, false));
         }
         case MERGE -> {
           StoredEntry current = store.live(txn, m.key(), nowMs);
@@ -380,6 +456,10 @@ final class GroupCommitWriter {
         default -> throw new IllegalStateException("unknown mutation kind " + m.kind());
       }
     }
+    List<Enqueue> enqueues = write.enqueues();
+    for (int i = 0; i < enqueues.size(); i++) {
+      store.queues.add(txn, QueuedMessage.enqueued(vs, i, enqueues.get(i)));
+    }
     return CommitResult.committed(vs);
   }
 
@@ -387,6 +467,8 @@ final class GroupCommitWriter {
     for (Job job : batch) {
       if (job instanceof Request r) {
         r.future().completeExceptionally(e);
+      } else if (job instanceof Task t) {
+        t.future().completeExceptionally(e);
       }
     }
   }
@@ -399,6 +481,12 @@ final class GroupCommitWriter {
     for (Mutation m : write.mutations()) {
       bytes += 2L * m.key().length + MUTATION_OVERHEAD
           + (m.value() == null ? 0 : m.value().countedSize());
+    }
+    for (Enqueue e : write.enqueues()) {
+      bytes += MUTATION_OVERHEAD + e.payload().countedSize();
+      for (byte[] key : e.keysIfUndelivered()) {
+        bytes += key.length;
+      }
     }
     return bytes;
   }

@@ -3,15 +3,22 @@ package dev.atomkv.server.lmdb;
 import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.EngineStats;
+import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.RangeRead;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
+import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.engine.watch.ChangeFeed;
+import dev.atomkv.server.engine.watch.KeysSnapshot;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.Versionstamp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
@@ -56,7 +63,9 @@ public final class LmdbEngine implements KvEngine {
   private final Clock clock;
   private final UUID databaseId;
   private final GroupCommitWriter writer;
+  private final ChangeFeed changes;
   private final ScheduledExecutorService sweeper;
+  private final QueueDispatcher queue;
   /** Readers hold it shared so that close() never frees the env under a read transaction. */
   private final ReentrantReadWriteLock envLock = new ReentrantReadWriteLock();
   private boolean closed;
@@ -77,8 +86,11 @@ public final class LmdbEngine implements KvEngine {
     }
     ByteBuffer idBytes = ByteBuffer.wrap(id);
     this.databaseId = new UUID(idBytes.getLong(), idBytes.getLong());
+    this.changes = new ChangeFeed(this::readForWatch, lastCommitVersion,
+        ChangeFeed.DEFAULT_DELETION_LOG_BYTES);
     this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
-        options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes());
+        options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(), changes);
+    this.queue = new QueueDispatcher(writer, store, this::read, clock, options.queueLeaseMs());
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
       t.setDaemon(true);
@@ -88,6 +100,10 @@ public final class LmdbEngine implements KvEngine {
 
   /** Opens (creating if needed) the store in {@link EngineOptions#dataDir()} and starts writing. */
   public static LmdbEngine open(EngineOptions options) {
+    String armed = FailurePoints.describeArmed();
+    if (!armed.isEmpty()) {
+      LOG.log(Level.WARNING, "failure points armed (test use only): " + armed);
+    }
     try {
       Files.createDirectories(options.dataDir());
     } catch (IOException e) {
@@ -107,6 +123,7 @@ public final class LmdbEngine implements KvEngine {
     }
     try {
       engine.writer.start();
+      engine.queue.start();
       long interval = Math.max(1, options.sweepIntervalMs());
       engine.sweeper.scheduleWithFixedDelay(
           engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
@@ -207,7 +224,46 @@ public final class LmdbEngine implements KvEngine {
 
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
-    return writer.submit(write);
+    CompletableFuture<CommitResult> result = writer.submit(write);
+    if (!write.enqueues().isEmpty()) {
+      result.thenRun(queue::enqueued);
+    }
+    return result;
+  }
+
+  @Override
+  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    return queue.listen(maxInFlight, sink);
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return queue.ack(leaseId, success);
+  }
+
+  @Override
+  public void stopQueueDelivery() {
+    queue.stop();
+  }
+
+  @Override
+  public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
+    return changes.watch(keys, after, listener);
+  }
+
+  private KeysSnapshot readForWatch(List<byte[]> keys) {
+    long nowMs = clock.millis();
+    return read(txn -> {
+      List<StoredEntry> live = new ArrayList<>(keys.size());
+      List<Versionstamp> written = new ArrayList<>(keys.size());
+      for (byte[] key : keys) {
+        byte[] record = store.data.get(txn, key);
+        StoredEntry entry = record == null ? null : Store.decode(key, record);
+        written.add(entry == null ? null : entry.versionstamp());
+        live.add(entry != null && Store.isLive(entry.expiresAtMs(), nowMs) ? entry : null);
+      }
+      return new KeysSnapshot(live, written, store.lastCommitVersion(txn));
+    });
   }
 
   @Override
@@ -231,8 +287,11 @@ public final class LmdbEngine implements KvEngine {
       if (closed) {
         return;
       }
+      queue.stop();
       writer.stop();
       sweeper.shutdownNow();
+      // After the writer: the last commits are published before watchers hear of the close.
+      changes.close();
       Lock exclusive = envLock.writeLock();
       exclusive.lock();
       try {
@@ -342,5 +401,10 @@ public final class LmdbEngine implements KvEngine {
 
   long expiryEntries() {
     return read(txn -> Store.count(txn, store.expiry));
+  }
+
+  /** Queue messages waiting, and in flight. */
+  long[] queueEntries() {
+    return read(txn -> new long[] {store.queues.waiting(txn), store.queues.inFlight(txn)});
   }
 }

@@ -25,11 +25,12 @@ import org.lmdbjava.Txn;
  *   <li>{@code expiry}: {@code expiresAtMs:8 BE ‖ encoded key} → empty, one entry per record that
  *       expires, so the sweeper finds due keys without scanning the data
  *   <li>{@code meta}: format version, last commit version, database id
+ *   <li>{@code queue} and {@code inflight}: queue messages, see {@link QueueTables}
  * </ul>
  */
 final class Store {
   static final int FORMAT_VERSION = 1;
-  /** Named databases an environment holding a store must allow (3 used, room to grow). */
+  /** Named databases an environment holding a store must allow (5 used, room to grow). */
   static final int MAX_DBS = 8;
 
   private static final int HEADER = 1 + Versionstamp.LENGTH + Long.BYTES;
@@ -41,12 +42,14 @@ final class Store {
 
   final LongKeyTable data;
   final LongKeyTable expiry;
+  final QueueTables queues;
   private final Dbi<byte[]> meta;
 
   Store(Env<byte[]> env) {
     data = new LongKeyTable(env.openDbi("data", DbiFlags.MDB_CREATE));
     expiry = new LongKeyTable(env.openDbi("expiry", DbiFlags.MDB_CREATE));
     meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
+    queues = new QueueTables(env);
   }
 
   // ---- records ---------------------------------------------------------------------------------
@@ -102,25 +105,27 @@ final class Store {
     data.put(txn, key, record(value, vs, expiresAtMs));
   }
 
-  void delete(Txn<byte[]> txn, byte[] key) {
+  /** Removes the key and its expiry entry; returns whether there was anything to remove. */
+  boolean delete(Txn<byte[]> txn, byte[] key) {
     byte[] old = data.get(txn, key);
     if (old == null) {
-      return;
+      return false;
     }
     long oldExpiresAt = expiresAt(old);
     if (oldExpiresAt != 0) {
       expiry.delete(txn, expiryKey(oldExpiresAt, key));
     }
     data.delete(txn, key);
+    return true;
   }
 
   /**
    * What a sweep did.
    *
    * @param due expiry entries found due and removed
-   * @param deleted data entries deleted with them (the sweep then counts as a commit)
+   * @param deleted keys of the data entries deleted with them (the sweep then counts as a commit)
    */
-  record Swept(int due, int deleted) {}
+  record Swept(int due, List<byte[]> deleted) {}
 
   /**
    * Deletes up to {@code maxKeys} keys whose expiry time is at or before {@code nowMs}, and their
@@ -138,7 +143,7 @@ final class Store {
         due.add(expiryKey);
       }
     }
-    int deleted = 0;
+    List<byte[]> deleted = new ArrayList<>();
     for (byte[] expiryKey : due) {
       byte[] key = Arrays.copyOfRange(expiryKey, Long.BYTES, expiryKey.length);
       byte[] record = data.get(txn, key);
@@ -146,7 +151,7 @@ final class Store {
       // guarantees a stale expiry entry can never delete a live key.
       if (record != null && expiresAt(record) == expiryTime(expiryKey)) {
         data.delete(txn, key);
-        deleted++;
+        deleted.add(key);
       }
       expiry.delete(txn, expiryKey);
     }

@@ -24,7 +24,8 @@ public final class AtomicValidator {
     if (write.checks().size() > limits.maxChecks()) {
       throw KvException.invalid("Too many checks (max " + limits.maxChecks() + ")");
     }
-    if (write.mutations().size() > limits.maxMutations()) {
+    // Deno counts enqueues as mutations.
+    if (write.mutations().size() + write.enqueues().size() > limits.maxMutations()) {
       throw KvException.invalid("Too many mutations (max " + limits.maxMutations() + ")");
     }
     int operations = write.checks().size() + write.mutations().size();
@@ -57,6 +58,9 @@ public final class AtomicValidator {
         totalKeyBytes += keyBytes;
       }
     }
+    for (Enqueue e : write.enqueues()) {
+      totalMutationBytes += enqueueBytes(e);
+    }
     if (totalMutationBytes > limits.maxTotalMutationBytes()) {
       throw KvException.invalid(
           "Total mutation size too large (max " + limits.maxTotalMutationBytes() + " bytes)");
@@ -65,6 +69,28 @@ public final class AtomicValidator {
       throw KvException.invalid(
           "Total key size too large (max " + limits.maxTotalKeyBytes() + " bytes)");
     }
+  }
+
+  /**
+   * What an enqueue adds to the total mutation size: its payload and 4 bytes per backoff interval
+   * (Deno's count), plus its undelivered keys (denokv's), which a dead letter will write.
+   */
+  private long enqueueBytes(Enqueue e) {
+    int payloadBytes = e.payload().countedSize();
+    if (payloadBytes > limits.maxValueBytes()) {
+      throw KvException.invalid(
+          "enqueue payload too large (max " + limits.maxValueBytes() + " bytes)");
+    }
+    if (e.keysIfUndelivered().size() > Enqueue.MAX_UNDELIVERED_KEYS) {
+      throw KvException.invalid(
+          "Too many keys in keys_if_undelivered (max " + Enqueue.MAX_UNDELIVERED_KEYS + ")");
+    }
+    long bytes = payloadBytes
+        + (long) Enqueue.BACKOFF_INTERVAL_BYTES * e.backoffScheduleMs().length;
+    for (byte[] key : e.keysIfUndelivered()) {
+      bytes += checkWriteKey(key);
+    }
+    return bytes;
   }
 
   private static void requireUniqueKeys(AtomicWrite write) {

@@ -9,11 +9,18 @@ import java.util.List;
  * @param mutations applied in order when every check holds
  * @param deadlineNanos {@link System#nanoTime()} after which the request must not start;
  *     {@link Long#MAX_VALUE} for none
+ * @param enqueues queue messages committed with the request, only if it commits
  */
-public record AtomicWrite(List<Check> checks, List<Mutation> mutations, long deadlineNanos) {
+public record AtomicWrite(List<Check> checks, List<Mutation> mutations, long deadlineNanos,
+    List<Enqueue> enqueues) {
   public AtomicWrite {
     checks = List.copyOf(checks);
     mutations = List.copyOf(mutations);
+    enqueues = List.copyOf(enqueues);
+  }
+
+  public AtomicWrite(List<Check> checks, List<Mutation> mutations, long deadlineNanos) {
+    this(checks, mutations, deadlineNanos, List.of());
   }
 
   public AtomicWrite(List<Check> checks, List<Mutation> mutations) {

@@ -556,7 +556,9 @@ class LmdbEngineTest {
 
     KvException e = commitFails(engine, write(set(key("a"), "1")));
 
-    assertEquals(ErrorKind.INTERNAL, e.kind());
+    // Durable, so never an error that says nothing was written: the outcome is unknown.
+    assertEquals(ErrorKind.UNAVAILABLE, e.kind());
+    assertEquals("commit outcome unknown: re-read before retrying", e.getMessage());
     FailurePoints.disarmAll();
     // The client cannot know the outcome; a re-read finds the write.
     assertNotNull(engine.get(List.of(key("a"))).get(0));

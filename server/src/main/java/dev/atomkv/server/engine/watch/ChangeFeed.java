@@ -1,0 +1,165 @@
+package dev.atomkv.server.engine.watch;
+
+import dev.atomkv.server.engine.KeyChange;
+import dev.atomkv.server.engine.KeyWatch;
+import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.Versionstamp;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The engine's change feed and watch registry, independent of storage. The writer publishes every
+ * durable commit's changed keys; one notifier thread looks the keys up in an index of watches and
+ * flags the watches concerned, which then read a snapshot when their owner polls. Idle watches
+ * cost a map entry per key and no thread.
+ */
+public final class ChangeFeed implements AutoCloseable {
+  private static final Logger LOG = System.getLogger(ChangeFeed.class.getName());
+  /** Default budget of {@link DeletionLog}: about 100k deletions of short keys. */
+  public static final long DEFAULT_DELETION_LOG_BYTES = 16L << 20;
+
+  /** Its own instance, compared by identity: the writer never publishes an empty list. */
+  private static final List<KeyChange> STOP = Collections.unmodifiableList(new ArrayList<>());
+
+  private final KeysSnapshot.Reader reader;
+  private final DeletionLog deletions;
+  private final ConcurrentHashMap<ByteKey, Set<Watcher>> index = new ConcurrentHashMap<>();
+  private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
+  /** Unbounded so that the writer never waits for watchers; entries are one commit's key list. */
+  private final BlockingQueue<List<KeyChange>> pending = new LinkedBlockingQueue<>();
+  private final Thread notifier;
+  private volatile boolean closed;
+
+  /**
+   * @param lastCommitVersion the store's last commit version when it opened: deletions up to it
+   *     are unknown to the feed
+   * @param deletionLogBytes heap budget for remembered deletions
+   */
+  public ChangeFeed(KeysSnapshot.Reader reader, long lastCommitVersion, long deletionLogBytes) {
+    this.reader = reader;
+    this.deletions = new DeletionLog(lastCommitVersion, deletionLogBytes);
+    this.notifier = new Thread(this::run, "atomkv-watch-notifier");
+    notifier.setDaemon(true);
+    notifier.start();
+  }
+
+  /**
+   * Publishes one durable commit's changes, in the order the commit applied them. Called by the
+   * writer thread, in commit order, after the commit is visible to new snapshots.
+   */
+  public void publish(List<KeyChange> changes) {
+    if (changes.isEmpty() || closed) {
+      return;
+    }
+    deletions.apply(changes);
+    // With no watcher registered nobody needs notifying: one registering now reads a snapshot
+    // that already holds this commit.
+    if (!index.isEmpty()) {
+      pending.add(changes);
+    }
+  }
+
+  /** See {@link dev.atomkv.server.engine.KvEngine#watch}. */
+  public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
+    if (closed) {
+      throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+    }
+    Watcher w = new Watcher(this, keys, after, listener);
+    // Registered before its first snapshot is read: every later commit reaches it.
+    watchers.add(w);
+    for (ByteKey k : w.byteKeys()) {
+      index.computeIfAbsent(k, x -> ConcurrentHashMap.newKeySet()).add(w);
+    }
+    if (closed) {
+      w.engineClosing();
+    }
+    return w;
+  }
+
+  /** Watches currently registered. */
+  public int watchCount() {
+    return watchers.size();
+  }
+
+  /** Lowest versionstamp a resumed watch can prove deletions after; for tests and monitoring. */
+  public Versionstamp deletionLowWater() {
+    return deletions.lowWater();
+  }
+
+  KeysSnapshot read(List<byte[]> keys) {
+    return reader.read(keys);
+  }
+
+  DeletionLog deletions() {
+    return deletions;
+  }
+
+  void unregister(Watcher w) {
+    watchers.remove(w);
+    for (ByteKey k : w.byteKeys()) {
+      index.computeIfPresent(k, (x, set) -> {
+        set.remove(w);
+        return set.isEmpty() ? null : set;
+      });
+    }
+  }
+
+  private void run() {
+    List<List<KeyChange>> batch = new ArrayList<>();
+    while (true) {
+      try {
+        batch.add(pending.take());
+      } catch (InterruptedException e) {
+        LOG.log(Level.WARNING, "watch notifier interrupted; ignoring");
+        continue;
+      }
+      pending.drainTo(batch);
+      for (List<KeyChange> changes : batch) {
+        if (changes == STOP) {
+          return;
+        }
+        for (KeyChange c : changes) {
+          Set<Watcher> concerned = index.get(new ByteKey(c.key()));
+          if (concerned != null) {
+            concerned.forEach(Watcher::touch);
+          }
+        }
+      }
+      batch.clear();
+    }
+  }
+
+  /**
+   * Stops the notifier and tells every watch's listener, whose next poll then fails with
+   * UNAVAILABLE. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    pending.add(STOP);
+    boolean interrupted = false;
+    while (notifier.isAlive()) {
+      try {
+        notifier.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    watchers.forEach(Watcher::engineClosing);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,466 @@
+package dev.atomkv.server.lmdb;
+
+import dev.atomkv.server.engine.QueueDelivery;
+import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueSubscription;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.Versionstamp;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.lmdbjava.Txn;
+
+/**
+ * Hands ready queue messages to listeners. One thread serves every listener: it finds the due
+ * messages (a prefix of the queue table), asks the writer to move them to the in-flight table,
+ * then gives each to a listener with room under a lease. Leases live in memory only: after a
+ * restart every in-flight message is ready again. Settling (ack, lease expiry, a listener going
+ * away) is a writer task too, so every change to the tables goes through the single writer.
+ */
+final class QueueDispatcher {
+  private static final Logger LOG = System.getLogger(QueueDispatcher.class.getName());
+  /** Pause before trying again when the writer refused a queue move or a read failed. */
+  private static final long RETRY_MS = 1000;
+
+  /** Runs a read transaction (the engine's, so that close() waits for it). */
+  interface Reader {
+    <T> T read(Function<Txn<byte[]>, T> body);
+  }
+
+  private final GroupCommitWriter writer;
+  private final Store store;
+  private final Reader reader;
+  private final Clock clock;
+  private final long leaseMs;
+  private final ScheduledExecutorService executor;
+  /** Random per process, so a lease id from before a restart never names a lease after it. */
+  private final String epoch;
+  private final AtomicLong leaseCounter = new AtomicLong();
+  private final AtomicBoolean dispatchQueued = new AtomicBoolean();
+
+  // Guarded by this.
+  private final List<Listener> listeners = new ArrayList<>();
+  private int nextListener;
+  private final Map<String, Lease> leases = new HashMap<>();
+  /** Ids of messages being moved to the in-flight table, so a new scan does not take them again. */
+  private final Set<ByteBuffer> leasing = new HashSet<>();
+  private boolean stopped;
+  private ScheduledFuture<?> timer;
+  private long timerAtMs = Long.MAX_VALUE;
+
+  QueueDispatcher(GroupCommitWriter writer, Store store, Reader reader, Clock clock,
+      long leaseMs) {
+    this.writer = writer;
+    this.store = store;
+    this.reader = reader;
+    this.clock = clock;
+    this.leaseMs = Math.max(1, leaseMs);
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "atomkv-queue");
+      t.setDaemon(true);
+      return t;
+    });
+    // Most lease timers are cancelled by an ack; without this they would pile up until due.
+    pool.setRemoveOnCancelPolicy(true);
+    this.executor = pool;
+    byte[] e = new byte[8];
+    new SecureRandom().nextBytes(e);
+    this.epoch = HexFormat.of().formatHex(e);
+  }
+
+  /**
+   * Makes the messages left in flight by the previous run ready again. The writer runs its jobs
+   * in order, so no lease taken afterwards can be caught by this.
+   */
+  void start() {
+    if (reader.read(store.queues::inFlight) == 0) {
+      wake();
+      return; // nothing was held at the last stop: no commit needed
+    }
+    writer.submit((txn, ctx) -> store.queues.requeueInflight(txn, ctx.nowMs()))
+        .whenComplete((n, failure) -> {
+          if (failure != null) {
+            LOG.log(Level.ERROR, "could not make in-flight queue messages ready again", failure);
+          } else if (n > 0) {
+            LOG.log(Level.INFO, n + " queue messages in flight at the last stop are ready again");
+          }
+          wake();
+        });
+  }
+
+  QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    Listener listener = new Listener(Math.max(1, maxInFlight), sink);
+    synchronized (this) {
+      if (stopped) {
+        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+      }
+      listeners.add(listener);
+    }
+    wake();
+    return listener;
+  }
+
+  CompletableFuture<Void> ack(String leaseId, boolean success) {
+    Lease lease;
+    synchronized (this) {
+      lease = leases.remove(leaseId);
+      if (lease != null) {
+        release(lease);
+      }
+    }
+    if (lease == null) {
+      return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
+          "Queue message not found: the lease has ended (acknowledged, expired, or its "
+              + "listener closed)"));
+    }
+    wake();
+    return settle(lease.messageId, success);
+  }
+
+  /** Called when a commit that enqueued messages completes. */
+  void enqueued() {
+    wake();
+  }
+
+  void stop() {
+    List<Listener> ended;
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      ended = new ArrayList<>(listeners);
+      listeners.clear();
+      for (Lease lease : leases.values()) {
+        lease.timeout.cancel(false);
+      }
+      leases.clear();
+    }
+    // Their messages stay in the in-flight table: the next start makes them ready again.
+    KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+    for (Listener l : ended) {
+      try {
+        l.sink.end(reason);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "queue listener failed to end", e);
+      }
+    }
+    executor.shutdownNow();
+  }
+
+  // ---- dispatching (on the queue thread) -------------------------------------------------------
+
+  private void wake() {
+    if (!dispatchQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      executor.execute(() -> {
+        dispatchQueued.set(false);
+        dispatch();
+      });
+    } catch (RejectedExecutionException e) {
+      dispatchQueued.set(false); // stopped
+    }
+  }
+
+  private record Assignment(QueuedMessage message, Listener listener) {}
+
+  private void dispatch() {
+    int room;
+    Set<ByteBuffer> skip;
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      room = 0;
+      for (Listener l : listeners) {
+        room += l.room();
+      }
+      if (room == 0) {
+        return; // an ack, an expiry or a new listener wakes us again
+      }
+      skip = new HashSet<>(leasing);
+    }
+    long nowMs = clock.millis();
+    int wanted = room;
+    QueueTables.Due due;
+    try {
+      due = reader.read(txn -> store.queues.due(txn, nowMs, wanted, skip));
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "queue scan failed; retrying", e);
+      synchronized (this) {
+        arm(clock.millis() + RETRY_MS);
+      }
+      return;
+    }
+    List<Assignment> assignments = new ArrayList<>();
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      if (due.nextReadyAtMs() != Long.MAX_VALUE) {
+        arm(due.nextReadyAtMs());
+      }
+      for (QueuedMessage m : due.messages()) {
+        Listener l = listenerWithRoom();
+        if (l == null) {
+          break;
+        }
+        l.held++;
+        leasing.add(ByteBuffer.wrap(m.id()));
+        assignments.add(new Assignment(m, l));
+      }
+    }
+    if (assignments.isEmpty()) {
+      return;
+    }
+    writer.submit((txn, ctx) -> {
+      List<QueuedMessage> moved = new ArrayList<>(assignments.size());
+      for (Assignment a : assignments) {
+        moved.add(store.queues.lease(txn, a.message().readyAtMs(), a.message().id()));
+      }
+      return moved;
+    }).whenCompleteAsync((moved, failure) -> leased(assignments, moved, failure), executor);
+  }
+
+  private void leased(List<Assignment> assignments, List<QueuedMessage> moved,
+      Throwable failure) {
+    List<Runnable> deliveries = new ArrayList<>();
+    List<byte[]> orphans = new ArrayList<>();
+    long nowMs = clock.millis();
+    synchronized (this) {
+      for (int i = 0; i < assignments.size(); i++) {
+        Assignment a = assignments.get(i);
+        Listener l = a.listener();
+        leasing.remove(ByteBuffer.wrap(a.message().id()));
+        QueuedMessage m = failure == null ? moved.get(i) : null;
+        if (m == null || stopped) {
+          l.held--;
+          continue;
+        }
+        if (l.closed) {
+          l.held--;
+          orphans.add(m.id());
+          continue;
+        }
+        Lease lease = new Lease(newLeaseId(), m.id(), l);
+        leases.put(lease.id, lease);
+        l.leases.add(lease);
+        lease.timeout = executor.schedule(() -> expire(lease), leaseMs, TimeUnit.MILLISECONDS);
+        QueueDelivery delivery = new QueueDelivery(lease.id, m.payload(), m.deliveries(),
+            nowMs + leaseMs, m.versionstamp());
+        deliveries.add(() -> l.sink.deliver(delivery));
+      }
+      if (failure != null && !stopped) {
+        LOG.log(Level.WARNING, "queue move refused; retrying: " + failure);
+        arm(nowMs + RETRY_MS);
+      }
+    }
+    for (Runnable d : deliveries) {
+      try {
+        d.run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "queue delivery failed; the lease will expire", e);
+      }
+    }
+    // Taken for a listener that left meanwhile: ready again at once, the delivery not counted.
+    for (byte[] id : orphans) {
+      writeUntilDone(() -> writer.submit((txn, ctx) -> {
+        QueuedMessage m = store.queues.takeInflight(txn, id);
+        if (m != null) {
+          store.queues.add(txn, m.undelivered(ctx.nowMs()));
+        }
+        return null;
+      }));
+    }
+    wake();
+  }
+
+  private void expire(Lease lease) {
+    synchronized (this) {
+      if (leases.get(lease.id) != lease) {
+        return; // settled meanwhile
+      }
+      leases.remove(lease.id);
+      release(lease);
+    }
+    settle(lease.messageId, false);
+    wake();
+  }
+
+  // ---- settling --------------------------------------------------------------------------------
+
+  /** Removes the message on success; else schedules its redelivery or gives it up. */
+  private CompletableFuture<Void> settle(byte[] id, boolean success) {
+    WriterTask<Void> task = success
+        ? (txn, ctx) -> {
+          store.queues.takeInflight(txn, id);
+          return null;
+        }
+        : (txn, ctx) -> {
+          fail(txn, ctx, id);
+          return null;
+        };
+    return writeUntilDone(() -> writer.submit(task)).thenRun(this::wake);
+  }
+
+  private void fail(Txn<byte[]> txn, WriterTask.Context ctx, byte[] id) {
+    QueuedMessage m = store.queues.takeInflight(txn, id);
+    if (m == null) {
+      return;
+    }
+    if (m.canRetry()) {
+      store.queues.add(txn, m.retried(ctx.nowMs()));
+    } else if (!m.keysIfUndelivered().isEmpty()) {
+      // Given up on: one commit of its own writes the payload to every undelivered key.
+      Versionstamp vs = ctx.versionstamp();
+      for (byte[] key : m.keysIfUndelivered()) {
+        store.put(txn, key, m.payload(), vs, 0);
+        ctx.wrote(key);
+      }
+    }
+  }
+
+  /**
+   * Submits a settling write, and submits it again later if the writer refuses it (say the disk
+   * is full): otherwise the message would stay in flight, undelivered, until the next restart.
+   * The returned future reports the first attempt, which is what an Ack caller waits for.
+   */
+  private <T> CompletableFuture<T> writeUntilDone(
+      java.util.function.Supplier<CompletableFuture<T>> write) {
+    CompletableFuture<T> first = write.get();
+    first.whenComplete((r, failure) -> {
+      if (failure == null) {
+        return;
+      }
+      synchronized (this) {
+        if (stopped) {
+          return;
+        }
+      }
+      LOG.log(Level.WARNING, "queue settle refused; retrying: " + failure);
+      try {
+        executor.schedule(() -> writeUntilDone(write), RETRY_MS, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // stopped meanwhile: the message is ready again after the restart
+      }
+    });
+    return first;
+  }
+
+  // ---- bookkeeping (under this) ----------------------------------------------------------------
+
+  private void release(Lease lease) {
+    lease.timeout.cancel(false);
+    lease.owner.held--;
+    lease.owner.leases.remove(lease);
+  }
+
+  private Listener listenerWithRoom() {
+    for (int i = 0; i < listeners.size(); i++) {
+      Listener l = listeners.get((nextListener + i) % listeners.size());
+      if (l.room() > 0) {
+        nextListener = (nextListener + i + 1) % listeners.size();
+        return l;
+      }
+    }
+    return null;
+  }
+
+  /** Makes sure a dispatch runs no later than {@code atMs}. */
+  private void arm(long atMs) {
+    if (timer != null && !timer.isDone() && timerAtMs <= atMs) {
+      return;
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    timerAtMs = atMs;
+    // One millisecond more: the scan compares whole milliseconds of the same clock.
+    long delay = Math.max(0, atMs - clock.millis()) + 1;
+    try {
+      timer = executor.schedule(this::wake, delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      timer = null;
+    }
+  }
+
+  private String newLeaseId() {
+    return epoch + "-" + Long.toHexString(leaseCounter.incrementAndGet());
+  }
+
+  private final class Listener implements QueueSubscription {
+    final int maxInFlight;
+    final QueueSink sink;
+    /** Leases held plus messages being moved for it. */
+    int held;
+    boolean closed;
+    final Set<Lease> leases = new LinkedHashSet<>();
+
+    Listener(int maxInFlight, QueueSink sink) {
+      this.maxInFlight = maxInFlight;
+      this.sink = sink;
+    }
+
+    int room() {
+      return closed ? 0 : maxInFlight - held;
+    }
+
+    @Override
+    public void close() {
+      List<Lease> dropped;
+      synchronized (QueueDispatcher.this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        listeners.remove(this);
+        dropped = new ArrayList<>(leases);
+        for (Lease lease : dropped) {
+          QueueDispatcher.this.leases.remove(lease.id);
+          release(lease);
+        }
+        if (stopped) {
+          return;
+        }
+      }
+      for (Lease lease : dropped) {
+        settle(lease.messageId, false);
+      }
+    }
+  }
+
+  private static final class Lease {
+    final String id;
+    final byte[] messageId;
+    final Listener owner;
+    ScheduledFuture<?> timeout;
+
+    Lease(String id, byte[] messageId, Listener owner) {
+      this.id = id;
+      this.messageId = messageId;
+      this.owner = owner;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.atomkv.server.lmdb;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.Txn;
+
+/**
+ * The two queue tables. A message lives in exactly one of them:
+ *
+ * <ul>
+ *   <li>{@code queue}: {@code readyAtMs:8 BE ‖ id:12} → record: waiting, in delivery order (ready
+ *       time, then enqueue order), so the due ones are a prefix of the table
+ *   <li>{@code inflight}: {@code id:12} → record: handed to a listener and not yet settled; after a
+ *       restart every one of them is ready again
+ * </ul>
+ *
+ * Records ({@link QueuedMessage#record()}) carry the undelivered keys (up to 2048 bytes each) as
+ * values, not as LMDB keys; they reach the data table through {@link Store#put}, whose long-key
+ * layer stores them like any other key. Every method works in the caller's transaction.
+ */
+final class QueueTables {
+  private final LongKeyTable queue;
+  private final LongKeyTable inflight;
+
+  QueueTables(Env<byte[]> env) {
+    queue = new LongKeyTable(env.openDbi("queue", DbiFlags.MDB_CREATE));
+    inflight = new LongKeyTable(env.openDbi("inflight", DbiFlags.MDB_CREATE));
+  }
+
+  /** Messages due at {@code nowMs}, and when the first one that is not due becomes ready. */
+  record Due(List<QueuedMessage> messages, long nextReadyAtMs) {}
+
+  void add(Txn<byte[]> txn, QueuedMessage m) {
+    queue.put(txn, queueKey(m.readyAtMs(), m.id()), m.record());
+  }
+
+  /**
+   * Up to {@code max} messages ready at {@code nowMs}, in delivery order, leaving out those whose
+   * id is in {@code skip}; {@code nextReadyAtMs} is the ready time of the first later message, or
+   * {@link Long#MAX_VALUE} when there is none.
+   */
+  Due due(Txn<byte[]> txn, long nowMs, int max, Set<ByteBuffer> skip) {
+    List<QueuedMessage> due = new ArrayList<>();
+    try (TableCursor c = queue.cursor(txn)) {
+      for (boolean on = c.first(); on; on = c.next()) {
+        byte[] key = c.key();
+        long readyAt = readyAt(key);
+        if (readyAt > nowMs) {
+          return new Due(due, readyAt);
+        }
+        byte[] id = Arrays.copyOfRange(key, Long.BYTES, key.length);
+        if (skip.contains(ByteBuffer.wrap(id))) {
+          continue;
+        }
+        if (due.size() >= max) {
+          // More are due than wanted: the caller asks again once it has room.
+          return new Due(due, readyAt);
+        }
+        due.add(QueuedMessage.decode(id, readyAt, c.value()));
+      }
+    }
+    return new Due(due, Long.MAX_VALUE);
+  }
+
+  /**
+   * Moves a waiting message to the in-flight table, counting the delivery; null when it is no
+   * longer waiting there.
+   */
+  QueuedMessage lease(Txn<byte[]> txn, long readyAtMs, byte[] id) {
+    byte[] key = queueKey(readyAtMs, id);
+    byte[] record = queue.get(txn, key);
+    if (record == null) {
+      return null;
+    }
+    queue.delete(txn, key);
+    QueuedMessage m = QueuedMessage.decode(id, readyAtMs, record).delivered();
+    inflight.put(txn, id, m.record());
+    return m;
+  }
+
+  /** Removes an in-flight message and returns it; null when it is not in flight. */
+  QueuedMessage takeInflight(Txn<byte[]> txn, byte[] id) {
+    byte[] record = inflight.get(txn, id);
+    if (record == null) {
+      return null;
+    }
+    inflight.delete(txn, id);
+    return QueuedMessage.decode(id, 0, record);
+  }
+
+  /**
+   * Makes every in-flight message ready again at {@code nowMs} without counting its delivery (the
+   * listener never got to settle it); returns how many there were.
+   */
+  int requeueInflight(Txn<byte[]> txn, long nowMs) {
+    List<QueuedMessage> held = new ArrayList<>();
+    try (TableCursor c = inflight.cursor(txn)) {
+      for (boolean on = c.first(); on; on = c.next()) {
+        held.add(QueuedMessage.decode(c.key(), 0, c.value()));
+      }
+    }
+    for (QueuedMessage m : held) {
+      inflight.delete(txn, m.id());
+      add(txn, m.undelivered(nowMs));
+    }
+    return held.size();
+  }
+
+  long waiting(Txn<byte[]> txn) {
+    return Store.count(txn, queue);
+  }
+
+  long inFlight(Txn<byte[]> txn) {
+    return Store.count(txn, inflight);
+  }
+
+  private static byte[] queueKey(long readyAtMs, byte[] id) {
+    return ByteBuffer.allocate(Long.BYTES + id.length).putLong(readyAtMs).put(id).array();
+  }
+
+  private static long readyAt(byte[] queueKey) {
+    return ByteBuffer.wrap(queueKey, 0, Long.BYTES).getLong();
+  }
+}

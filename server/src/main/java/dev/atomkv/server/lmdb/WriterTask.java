@@ -1,0 +1,56 @@
+package dev.atomkv.server.lmdb;
+
+import dev.atomkv.server.engine.KeyChange;
+import dev.atomkv.server.model.Versionstamp;
+import java.util.ArrayList;
+import java.util.List;
+import org.lmdbjava.Txn;
+
+/**
+ * A write of the engine's own that the single writer runs in a child transaction of a batch, like
+ * a client request: its changes commit with the batch, or roll back alone when it throws.
+ */
+@FunctionalInterface
+interface WriterTask<T> {
+  T run(Txn<byte[]> txn, Context context);
+
+  /** Where the task stands in its batch. */
+  final class Context {
+    private final Versionstamp versionstamp;
+    private final long nowMs;
+    private boolean stamped;
+    private final List<KeyChange> changes = new ArrayList<>();
+
+    Context(Versionstamp versionstamp, long nowMs) {
+      this.versionstamp = versionstamp;
+      this.nowMs = nowMs;
+    }
+
+    /**
+     * The versionstamp for user keys the task writes; asking for it makes the task a commit of its
+     * own that takes a position in the batch.
+     */
+    Versionstamp versionstamp() {
+      stamped = true;
+      return versionstamp;
+    }
+
+    /** Records a user key the task wrote, for the change feed (watchers see it like any write). */
+    void wrote(byte[] key) {
+      changes.add(new KeyChange(key, versionstamp(), false));
+    }
+
+    List<KeyChange> changes() {
+      return changes;
+    }
+
+    /** The batch's clock reading. */
+    long nowMs() {
+      return nowMs;
+    }
+
+    boolean stamped() {
+      return stamped;
+    }
+  }
+}
