@@ -40,14 +40,14 @@ function call(method, request) {
   });
 }
 
-/** Opens a Listen stream, returns its first delivery and closes the stream. */
+/**
+ * Opens a Listen stream and resolves with its first delivery and the stream. Cancel the stream only
+ * after the Ack: closing it ends the leases it holds (the messages count as failed).
+ */
 function firstDelivery() {
   return new Promise((resolve, reject) => {
     const stream = kv.Listen({ max_in_flight: 1 }, { deadline: Date.now() + 30_000 });
-    stream.on('data', (delivery) => {
-      resolve(delivery);
-      stream.cancel();
-    });
+    stream.once('data', (delivery) => resolve({ delivery, stream }));
     stream.on('error', (err) => {
       if (err.code !== grpc.status.CANCELLED) {
         reject(new Error(`Listen failed: ${err.code} ${err.details ?? err.message}`));
@@ -117,13 +117,14 @@ async function main() {
     enqueues: [{ payload: { string: payload }, backoff_schedule_ms: ['100'] }],
   });
   assert.equal(enqueued.ok, true, 'enqueue: ok');
-  const delivery = await firstDelivery();
+  const { delivery, stream } = await firstDelivery();
   assert.equal(delivery.payload.string, payload, 'Listen: the payload');
   assert.equal(delivery.attempt, 1, 'Listen: first attempt');
   assert.deepEqual(delivery.versionstamp, enqueued.versionstamp, 'Listen: the enqueuing commit');
   await call('Ack', { lease_id: delivery.lease_id, success: true });
   await assert.rejects(call('Ack', { lease_id: delivery.lease_id, success: true }),
     /Ack failed: 9 /, 'a settled lease cannot be settled again');
+  stream.cancel();
 
   console.log(`node client OK against ${target}: set, check-and-set, list, queue`);
 }
