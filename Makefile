@@ -39,6 +39,28 @@ lint:
 build:
 	$(MVN) -q -DskipTests -pl server -am package
 
+## soak: the crash, history and lost-update tests of reliability/ at length (about 15 min on 2
+##       cores): SOAK_CRASH_ROUNDS kill rounds of SOAK_CRASH_LOAD_MS load each, SOAK_HISTORY_OPS
+##       calls per history run with SOAK_HISTORY_KILLS kills, SOAK_COUNTER_INCREMENTS per client;
+##       prints the figures (docs/reliability.md)
+SOAK_CRASH_ROUNDS ?= 52
+SOAK_CRASH_LOAD_MS ?= 12000
+SOAK_HISTORY_OPS ?= 40000
+SOAK_HISTORY_KILLS ?= 10
+SOAK_COUNTER_INCREMENTS ?= 400
+.PHONY: soak
+soak:
+	$(MVN) -pl reliability -am verify -Dtest=LinearizabilityCheckerTest \
+	  -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dreliability.crash.rounds=$(SOAK_CRASH_ROUNDS) \
+	  -Dreliability.crash.load-ms=$(SOAK_CRASH_LOAD_MS) \
+	  -Dreliability.history.ops=$(SOAK_HISTORY_OPS) \
+	  -Dreliability.history.crash-rounds=$(SOAK_HISTORY_KILLS) \
+	  -Dreliability.counter.increments=$(SOAK_COUNTER_INCREMENTS)
+	@cat reliability/target/reliability-figures.txt
+	@awk -F'operations=' 'NF > 1 { split($$2, a, " "); n += a[1] } END { print "operations in all: " n }' \
+	  reliability/target/reliability-figures.txt
+
 ## cli: the runnable atomkv command line jar (docs/cli.md), without tests
 .PHONY: cli
 cli:

@@ -33,7 +33,7 @@ import java.util.stream.StreamSupport;
  * kv.stream(ListSelector.prefix(Key.of("users")), ListOptions.defaults()).forEach(...);
  * }</pre>
  *
- * <p>Every call carries a deadline ({@link #DEFAULT_DEADLINE} unless set). Reads (Get and each
+ * <p>Every call but {@link #watch(List)} carries a deadline ({@link #DEFAULT_DEADLINE} unless set). Reads (Get and each
  * List page) are retried on UNAVAILABLE, each attempt with a fresh deadline; commits are never
  * retried (see {@link AtomicOperation#commit()}). Failures surface as {@link KvException}.
  */
@@ -143,6 +143,28 @@ public final class KvClient {
     Spliterator<KvEntry> entries = Spliterators.spliteratorUnknownSize(
         list(selector, options), Spliterator.ORDERED | Spliterator.NONNULL);
     return StreamSupport.stream(entries, false);
+  }
+
+  /**
+   * Watches up to 10 keys (a server setting): the first event holds the current entry of every
+   * key, later ones come whenever any key's versionstamp changes (write, delete, expiry). Reconnects
+   * on UNAVAILABLE, resuming after the last event. Close it when done. See {@link KvWatch}.
+   */
+  public KvWatch watch(List<Key> keys) {
+    return watch(keys, null);
+  }
+
+  /**
+   * As {@link #watch(List)}, resuming after {@code after} (a {@link WatchEvent#readVersionstamp()}
+   * kept from an earlier watch): no first event unless a key changed since. Null starts afresh.
+   */
+  public KvWatch watch(List<Key> keys, Versionstamp after) {
+    Objects.requireNonNull(keys, "keys");
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("watch needs at least one key");
+    }
+    // No deadline: a watch lasts until it is closed.
+    return new KvWatch(asyncStub, keys, after, readBackoff);
   }
 
   /** Starts an atomic operation. */

@@ -13,16 +13,21 @@ import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.ListResponse;
 import dev.atomkv.proto.v1.ListenRequest;
 import dev.atomkv.proto.v1.ListenResponse;
+import dev.atomkv.proto.v1.WatchRequest;
+import dev.atomkv.proto.v1.WatchResponse;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A scripted {@code KvService}: each RPC records its requests (and their deadlines) and answers
@@ -72,6 +77,19 @@ final class FakeKvService extends KvServiceGrpc.KvServiceImplBase {
   @Override
   public void ack(AckRequest request, StreamObserver<AckResponse> responses) {
     ack.handle(request, responses);
+  }
+
+  /** Watch calls as they arrive; the test streams the answers through their observers. */
+  final BlockingQueue<WatchCall> watches = new LinkedBlockingQueue<>();
+
+  /** One Watch call the fake received. */
+  record WatchCall(WatchRequest request, ServerCallStreamObserver<WatchResponse> responses) {}
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<WatchResponse> responses) {
+    ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) responses;
+    call.setOnCancelHandler(() -> {});
+    watches.add(new WatchCall(request, call));
   }
 
   /** UNAVAILABLE carrying {@code google.rpc.ErrorInfo} reason NOT_APPLIED, as an overloaded server answers. */

@@ -122,7 +122,7 @@ class MetricsIT {
    * The value of the first sample whose line starts with {@code prefix}: a metric name, or a name
    * and its first labels. The value is the last field of the line.
    */
-  private static OptionalDouble value(String text, String prefix) {
+  static OptionalDouble value(String text, String prefix) {
     for (String line : text.split("\n")) {
       if (line.startsWith(prefix) && line.length() > prefix.length()
           && " {,}".indexOf(line.charAt(prefix.length())) >= 0) {

@@ -15,6 +15,7 @@ import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.GetRequest;
 import dev.atomkv.proto.v1.Key;
 import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.server.AtomkvServer;
 import dev.atomkv.server.ServerConfig;
 import io.grpc.Channel;
@@ -112,8 +113,13 @@ class SecurityIT {
 
     KvServiceGrpc.KvServiceBlockingStub ro = stub(channel, "ro-token");
     assertEquals("original", read(ro));
+    WatchRequest watch = WatchRequest.newBuilder().addKeys(K).build();
+    assertEquals("original", ro.watch(watch).next().getEntries(0).getEntry().getValue()
+        .getString(), "a watch is a read");
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> ro.atomic(write("by a reader")));
+        () -> stub(channel, null).watch(watch).next());
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    e = assertThrows(StatusRuntimeException.class, () -> ro.atomic(write("by a reader")));
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
     assertEquals("read-only token", e.getStatus().getDescription());
     assertEquals("original", read(rw), "a read-only token wrote");

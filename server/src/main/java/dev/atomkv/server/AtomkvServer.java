@@ -49,6 +49,7 @@ public final class AtomkvServer implements AutoCloseable {
 
   private final Server server;
   private final KvEngine engine;
+  private final KvGrpcService kvService;
   private final ExecutorService executor;
   private final HealthStatusManager health;
   private final long graceMs;
@@ -59,10 +60,11 @@ public final class AtomkvServer implements AutoCloseable {
   private SignalHandler previousHangup;
   private boolean hangupInstalled;
 
-  private AtomkvServer(Server server, KvEngine engine, ExecutorService executor,
-      HealthStatusManager health, long graceMs) {
+  private AtomkvServer(Server server, KvEngine engine, KvGrpcService kvService,
+      ExecutorService executor, HealthStatusManager health, long graceMs) {
     this.server = server;
     this.engine = engine;
+    this.kvService = kvService;
     this.executor = executor;
     this.health = health;
     this.graceMs = graceMs;
@@ -181,9 +183,10 @@ public final class AtomkvServer implements AutoCloseable {
       List<? extends ServerInterceptor> interceptors) throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
+    KvGrpcService kvService = new KvGrpcService(engine, limits, Clock.systemUTC(), executor);
     builder
         .executor(executor)
-        .addService(new KvGrpcService(engine, limits, Clock.systemUTC(), executor))
+        .addService(kvService)
         .addService(new AdminGrpcService(engine))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -203,7 +206,7 @@ public final class AtomkvServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     new EngineMetrics(engine).bindTo(registry);
-    return new AtomkvServer(server, engine, executor, health, graceMs);
+    return new AtomkvServer(server, engine, kvService, executor, health, graceMs);
   }
 
   /**
@@ -253,8 +256,8 @@ public final class AtomkvServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting calls, lets calls in flight finish (up to the grace period), lets the writer
-   * commit what it has queued, then closes the storage.
+   * Stops accepting calls, ends every Watch with UNAVAILABLE, lets other calls in flight finish
+   * (up to the grace period), lets the writer commit what it has queued, then closes the storage.
    */
   @Override
   public synchronized void close() {
@@ -269,6 +272,7 @@ public final class AtomkvServer implements AutoCloseable {
     // Open Listen streams would otherwise hold the graceful stop for the whole grace period.
     engine.stopQueueDelivery();
     server.shutdown();
+    kvService.endWatches();
     try {
       if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {
         LOG.warning("calls still running after the grace period; cancelling them");

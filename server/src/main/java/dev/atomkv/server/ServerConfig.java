@@ -89,6 +89,10 @@ public final class ServerConfig {
       description = "Keys in one Get. Env: ATOMKV_MAX_GET_KEYS.")
   int maxGetKeys;
 
+  @Option(names = "--max-watch-keys", defaultValue = "${ATOMKV_MAX_WATCH_KEYS:-10}",
+      description = "Keys in one Watch. Env: ATOMKV_MAX_WATCH_KEYS.")
+  int maxWatchKeys;
+
   @Option(names = "--max-list-limit", defaultValue = "${ATOMKV_MAX_LIST_LIMIT:-1000}",
       description = "Entries in one List page. Env: ATOMKV_MAX_LIST_LIMIT.")
   int maxListLimit;
@@ -229,6 +233,7 @@ public final class ServerConfig {
     requireRange("--max-value-bytes", maxValueBytes, 0, Integer.MAX_VALUE);
     requireRange("--max-get-keys", maxGetKeys, 1, Integer.MAX_VALUE);
     requireRange("--max-list-limit", maxListLimit, 1, Integer.MAX_VALUE);
+    requireRange("--max-watch-keys", maxWatchKeys, 1, Integer.MAX_VALUE);
     requireRange("--max-checks", maxChecks, 0, Integer.MAX_VALUE);
     requireRange("--max-mutations", maxMutations, 0, Integer.MAX_VALUE);
     requireRange("--max-total-mutation-bytes", maxTotalMutationBytes, 0, Integer.MAX_VALUE);
@@ -308,7 +313,7 @@ public final class ServerConfig {
     return new Limits(maxWriteKeyBytes, maxReadKeyBytes, maxValueBytes, maxGetKeys, maxListLimit,
         maxChecks, maxMutations, maxTotalMutationBytes, maxTotalKeyBytes, maxResponseBytes,
         maxOperations, (int) Math.min(Integer.MAX_VALUE, maxRequestBytes), uniqueKeys,
-        maxListenInFlight);
+        maxWatchKeys, maxListenInFlight);
   }
 
   public EngineOptions engineOptions() {

@@ -12,6 +12,7 @@ import dev.atomkv.proto.v1.KeyPart;
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.Mutation;
 import dev.atomkv.proto.v1.Value;
+import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.lmdb.LmdbEngine;
@@ -113,6 +114,27 @@ class ServerMetricsTest {
 
     List<String> lines = logged.stream().map(LogRecord::getMessage).toList();
     assertEquals(List.of("rpc=" + ATOMIC + " status=INVALID_ARGUMENT"), lines);
+  }
+
+  @Test
+  void aWatchIsCountedNotTimedAndItsCancelIsNotLogged() throws Exception {
+    String watch = "atomkv.v1.KvService/Watch";
+    io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+    ctx.run(() -> stub.watch(WatchRequest.newBuilder().addKeys(key("w")).build()).next());
+    assertEquals(1, registry.get("atomkv.rpc.streams.open").tag("method", watch).gauge().value());
+
+    ctx.cancel(null);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (registry.get("atomkv.rpc.streams.open").tag("method", watch).gauge().value() > 0
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+
+    assertEquals(0, registry.get("atomkv.rpc.streams.open").tag("method", watch).gauge().value());
+    assertEquals(1, count(watch, "CANCELLED"));
+    assertTrue(registry.find("atomkv.rpc.latency").tag("method", watch).timers().isEmpty(),
+        "a stream's length is not a latency");
+    assertEquals(List.of(), logged.stream().map(LogRecord::getMessage).toList());
   }
 
   @Test

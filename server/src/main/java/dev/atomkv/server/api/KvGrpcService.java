@@ -14,21 +14,29 @@ import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.ListResponse;
 import dev.atomkv.proto.v1.ListenRequest;
 import dev.atomkv.proto.v1.ListenResponse;
+import dev.atomkv.proto.v1.WatchRequest;
+import dev.atomkv.proto.v1.WatchResponse;
+import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.AtomicValidator;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Limits;
 import dev.atomkv.server.model.ListQuery;
+import dev.atomkv.server.model.Versionstamp;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -45,10 +53,13 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   private final AtomicValidator validator;
   private final Clock clock;
   private final Executor responseExecutor;
+  private final Set<WatchStream> openWatches = ConcurrentHashMap.newKeySet();
+  private volatile boolean shuttingDown;
   private final QueueCalls queue;
 
   /**
-   * @param responseExecutor where commit results are sent from, so the writer thread only writes
+   * @param responseExecutor where commit results and watch updates are sent from, so the writer
+   *     and the watch notifier only hand over
    */
   public KvGrpcService(KvEngine engine, Limits limits, Clock clock, Executor responseExecutor) {
     this.engine = engine;
@@ -62,18 +73,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   @Override
   public void get(GetRequest req, StreamObserver<GetResponse> out) {
     try {
-      if (req.getKeysCount() > limits.maxGetKeys()) {
-        throw KvException.invalid("Too many keys (max " + limits.maxGetKeys() + ")");
-      }
-      List<byte[]> keys = new ArrayList<>(req.getKeysCount());
-      for (int i = 0; i < req.getKeysCount(); i++) {
-        byte[] key = ProtoMapper.encodeNonEmptyKey(req.getKeys(i), "keys[" + i + "]");
-        // Deno's rule: the read range [K, K+0x00) must fit the read limit.
-        if (key.length + 1 > limits.maxReadKeyBytes()) {
-          throw KvException.invalid(limits.readKeyTooLarge());
-        }
-        keys.add(key);
-      }
+      List<byte[]> keys = readKeys(req.getKeysList(), limits.maxGetKeys());
       List<StoredEntry> found = engine.get(keys);
       GetResponse.Builder resp = GetResponse.newBuilder();
       for (int i = 0; i < found.size(); i++) {
@@ -89,6 +89,67 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
     }
+  }
+
+  @Override
+  public void watch(WatchRequest req, StreamObserver<WatchResponse> responses) {
+    List<byte[]> keys;
+    Versionstamp after;
+    try {
+      keys = readKeys(req.getKeysList(), limits.maxWatchKeys());
+      after = req.getAfter().isEmpty() ? null : Versionstamp.fromBytes(req.getAfter().toByteArray());
+    } catch (RuntimeException e) {
+      responses.onError(StatusMapper.toStatus(e));
+      return;
+    }
+    WatchStream stream = new WatchStream((ServerCallStreamObserver<WatchResponse>) responses,
+        req.getKeysList(), responseExecutor, openWatches::remove);
+    openWatches.add(stream);
+    // Checked after joining the set, so endWatches either sees this stream or it sees the flag.
+    if (shuttingDown) {
+      stream.end(new KvException(ErrorKind.UNAVAILABLE, "server is shutting down"));
+      return;
+    }
+    KeyWatch watch;
+    try {
+      watch = engine.watch(keys, after, stream::schedule);
+    } catch (RuntimeException e) {
+      stream.end(e);
+      return;
+    }
+    stream.start(watch);
+  }
+
+  /**
+   * Ends every open Watch with UNAVAILABLE, and every later one as soon as it starts: watches
+   * never finish on their own, so a graceful shutdown would otherwise wait its whole grace period.
+   */
+  public void endWatches() {
+    shuttingDown = true;
+    KvException closing = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+    for (WatchStream w : openWatches) {
+      w.end(closing);
+    }
+  }
+
+  /**
+   * Encodes the keys of a read (Get, Watch): at most {@code max} of them, each non-empty and within
+   * the read key limit.
+   */
+  private List<byte[]> readKeys(List<dev.atomkv.proto.v1.Key> requested, int max) {
+    if (requested.size() > max) {
+      throw KvException.invalid("Too many keys (max " + max + ")");
+    }
+    List<byte[]> keys = new ArrayList<>(requested.size());
+    for (int i = 0; i < requested.size(); i++) {
+      byte[] key = ProtoMapper.encodeNonEmptyKey(requested.get(i), "keys[" + i + "]");
+      // Deno's rule: the read range [K, K+0x00) must fit the read limit.
+      if (key.length + 1 > limits.maxReadKeyBytes()) {
+        throw KvException.invalid(limits.readKeyTooLarge());
+      }
+      keys.add(key);
+    }
+    return keys;
   }
 
   @Override

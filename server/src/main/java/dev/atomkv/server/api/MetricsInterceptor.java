@@ -8,6 +8,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * Counts every call by method and final status ({@code atomkv_rpc_requests_total}), times it
  * ({@code atomkv_rpc_latency_seconds}, a histogram per method), and logs one line per call that
  * does not end OK: the method and status code only, never keys, values or the description.
+ *
+ * <p>Server-streaming calls (Watch) last as long as their client wants: they are counted when
+ * they end but not timed (their length would drown the latency of every other call), their normal
+ * ends (the client's cancel, UNAVAILABLE at shutdown) are not logged, and
+ * {@code atomkv_rpc_streams_open} gauges how many are open.
  */
 public final class MetricsInterceptor implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsInterceptor.class);
@@ -39,6 +46,7 @@ public final class MetricsInterceptor implements ServerInterceptor {
   private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, ConcurrentMap<Status.Code, Counter>> counters =
       new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, AtomicInteger> openStreams = new ConcurrentHashMap<>();
 
   public MetricsInterceptor(MeterRegistry registry) {
     this.registry = registry;
@@ -48,12 +56,18 @@ public final class MetricsInterceptor implements ServerInterceptor {
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
       Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
+    // Null for unary calls, which are timed instead.
+    AtomicInteger open = call.getMethodDescriptor().getType().serverSendsOneMessage() ? null
+        : openStreams(method);
     long startNanos = System.nanoTime();
     AtomicBoolean recorded = new AtomicBoolean();
+    if (open != null) {
+      open.incrementAndGet();
+    }
     ServerCall<ReqT, RespT> counted = new SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
-        record(method, status.getCode(), startNanos, recorded);
+        record(method, status.getCode(), startNanos, recorded, open);
         super.close(status, trailers);
       }
     };
@@ -62,18 +76,26 @@ public final class MetricsInterceptor implements ServerInterceptor {
       @Override
       public void onCancel() {
         // The client went away (or its deadline passed) before the server closed the call.
-        record(method, Status.Code.CANCELLED, startNanos, recorded);
+        record(method, Status.Code.CANCELLED, startNanos, recorded, open);
         super.onCancel();
       }
     };
   }
 
-  private void record(String method, Status.Code code, long startNanos, AtomicBoolean recorded) {
+  private void record(String method, Status.Code code, long startNanos, AtomicBoolean recorded,
+      AtomicInteger open) {
     if (!recorded.compareAndSet(false, true)) {
       return;
     }
-    timer(method).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     counter(method, code).increment();
+    if (open == null) {
+      timer(method).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    } else {
+      open.decrementAndGet();
+    }
+    if (open != null && (code == Status.Code.CANCELLED || code == Status.Code.UNAVAILABLE)) {
+      return; // how a client stops watching, and how a shutdown ends every watch
+    }
     if (code != Status.Code.OK) {
       if (serverSide(code)) {
         LOG.warn("rpc={} status={}", method, code);
@@ -89,6 +111,17 @@ public final class MetricsInterceptor implements ServerInterceptor {
       case INTERNAL, UNKNOWN, DATA_LOSS, UNAVAILABLE, RESOURCE_EXHAUSTED, UNIMPLEMENTED -> true;
       default -> false;
     };
+  }
+
+  private AtomicInteger openStreams(String method) {
+    return openStreams.computeIfAbsent(method, m -> {
+      AtomicInteger n = new AtomicInteger();
+      Gauge.builder("atomkv.rpc.streams.open", n, AtomicInteger::get)
+          .description("Server-streaming calls (Watch) open now, per method")
+          .tag("method", m)
+          .register(registry);
+      return n;
+    });
   }
 
   private Timer timer(String method) {

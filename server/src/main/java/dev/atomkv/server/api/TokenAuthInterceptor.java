@@ -35,7 +35,8 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
   // admin service added later is refused to them until someone decides otherwise.
   private static final Set<String> READ_METHODS = Set.of(
       KvServiceGrpc.getGetMethod().getFullMethodName(),
-      KvServiceGrpc.getListMethod().getFullMethodName());
+      KvServiceGrpc.getListMethod().getFullMethodName(),
+      KvServiceGrpc.getWatchMethod().getFullMethodName());
 
   private final Loader loader;
   private volatile Tokens tokens;

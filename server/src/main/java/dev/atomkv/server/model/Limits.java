@@ -17,6 +17,7 @@ package dev.atomkv.server.model;
  * @param maxRequestBytes serialised size of one Atomic request, 0 for no limit beyond the inbound
  *     message limit (Forge: 4 MB)
  * @param uniqueKeys each key at most once across the checks and mutations of one Atomic (Forge)
+ * @param maxWatchKeys keys in one Watch (Deno: 10)
  * @param maxListenInFlight queue messages one listener may hold unacknowledged
  */
 public record Limits(
@@ -33,10 +34,12 @@ public record Limits(
     int maxOperations,
     int maxRequestBytes,
     boolean uniqueKeys,
+    int maxWatchKeys,
     int maxListenInFlight) {
 
   public static final int DEFAULT_LIST_LIMIT = 100;
   public static final int DEFAULT_MAX_LISTEN_IN_FLIGHT = 100;
+  public static final int DEFAULT_MAX_WATCH_KEYS = 10;
 
   public Limits(int maxWriteKeyBytes, int maxReadKeyBytes, int maxValueBytes, int maxGetKeys,
       int maxListLimit, int maxChecks, int maxMutations, int maxTotalMutationBytes,
@@ -44,7 +47,7 @@ public record Limits(
       boolean uniqueKeys) {
     this(maxWriteKeyBytes, maxReadKeyBytes, maxValueBytes, maxGetKeys, maxListLimit, maxChecks,
         maxMutations, maxTotalMutationBytes, maxTotalKeyBytes, maxResponseBytes, maxOperations,
-        maxRequestBytes, uniqueKeys, DEFAULT_MAX_LISTEN_IN_FLIGHT);
+        maxRequestBytes, uniqueKeys, DEFAULT_MAX_WATCH_KEYS, DEFAULT_MAX_LISTEN_IN_FLIGHT);
   }
 
   public static Limits defaults() {

@@ -11,12 +11,15 @@ import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.Mutation;
 import dev.atomkv.proto.v1.Value;
+import dev.atomkv.proto.v1.WatchRequest;
+import dev.atomkv.proto.v1.WatchResponse;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.engine.WatchUpdate;
+import dev.atomkv.server.engine.WatchedKey;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Limits;
@@ -36,10 +39,12 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterEach;
@@ -111,6 +116,10 @@ class TokenAuthInterceptorTest {
   void readOnlyTokenReadsButCannotWrite() {
     stub("Bearer ro-token").get(get("k"));
     stub("Bearer ro-token").list(ListRequest.newBuilder().setPrefix(key()).build());
+    Iterator<WatchResponse> watch = stub("Bearer ro-token").withDeadlineAfter(10, TimeUnit.SECONDS)
+        .watch(WatchRequest.newBuilder().addKeys(key()).build());
+    assertEquals(1, watch.next().getEntriesCount(), "a watch is a read");
+    assertEquals(3, engineCalls);
     int reads = engineCalls;
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> stub("Bearer ro-token").atomic(set("k")));
@@ -208,9 +217,16 @@ class TokenAuthInterceptorTest {
     public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
       engineCalls++;
       return new KeyWatch() {
+        private boolean polled;
+
         @Override
         public WatchUpdate poll() {
-          return null;
+          if (polled) {
+            return null;
+          }
+          polled = true;
+          return new WatchUpdate(List.of(new WatchedKey(keys.get(0), null, true)),
+              new Versionstamp(1, 0));
         }
 
         @Override

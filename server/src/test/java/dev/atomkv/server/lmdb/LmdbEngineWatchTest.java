@@ -174,6 +174,26 @@ class LmdbEngineWatchTest {
   }
 
   @Test
+  void resumingFromAnUpdatesReadVersionstampSendsNothingUntilTheNextChange() throws Exception {
+    LmdbEngine engine = open(3_600_000);
+    commit(engine, set(key("a"), "A"), set(key("b"), "B"));
+    commit(engine, Mutation.delete(key("b")));
+    WatchUpdate seen = engine.watch(List.of(key("a"), key("b")), null, () -> {}).poll();
+
+    KeyWatch resumed = engine.watch(List.of(key("a"), key("b")), seen.readVersionstamp(),
+        () -> {});
+    assertNull(resumed.poll(), "the update already held the deletion of b");
+
+    Versionstamp b2 = commit(engine, set(key("b"), "B2"));
+    assertTrue(b2.compareTo(seen.readVersionstamp()) > 0);
+    WatchUpdate next = engine.watch(List.of(key("a"), key("b")), seen.readVersionstamp(),
+        () -> {}).poll();
+    assertFalse(next.keys().get(0).changed());
+    assertEntry(next.keys().get(1), key("b"), "B2", b2, true);
+    assertTrue(next.readVersionstamp().compareTo(b2) >= 0);
+  }
+
+  @Test
   void resumedWatchNotifiesLaterChanges() throws Exception {
     LmdbEngine engine = open(3_600_000);
     Versionstamp after = commit(engine, set(key("a"), "A"));
@@ -192,9 +212,13 @@ class LmdbEngineWatchTest {
     LmdbEngine engine = open(3_600_000);
     commit(engine, set(key("a"), "A"), set(key("gone"), "G"));
     Versionstamp after = commit(engine, Mutation.delete(key("gone")));
+    Versionstamp upToDate = engine.watch(List.of(key("gone")), null, () -> {}).poll()
+        .readVersionstamp();
     engine.close();
     LmdbEngine reopened = open(3_600_000);
 
+    assertNull(reopened.watch(List.of(key("a"), key("gone")), upToDate, () -> {}).poll(),
+        "a watcher that had seen the last commit before the restart misses nothing");
     assertNull(reopened.watch(List.of(key("a")), after, () -> {}).poll(),
         "a stored key carries its own proof");
     WatchUpdate update = reopened.watch(List.of(key("a"), key("gone")), after, () -> {}).poll();

@@ -106,7 +106,8 @@ final class Watcher implements KeyWatch {
       out.add(new WatchedKey(keys.get(i), e, changed[i]));
     }
     delivered = now;
-    return new WatchUpdate(out);
+    return new WatchUpdate(out,
+        new Versionstamp(snap.lastCommitVersion(), Versionstamp.MAX_POSITIONS - 1));
   }
 
   private boolean changed(int i, KeysSnapshot snap) {
