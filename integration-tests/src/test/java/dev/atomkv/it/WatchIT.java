@@ -147,6 +147,25 @@ class WatchIT {
   }
 
   @Test
+  void aResumeTheDeletionLogCannotVouchForGetsTheFirstMessage() throws Exception {
+    KvClient kv = start("--watch-deletion-log-bytes=0").client(); // remembers no deletion
+    Key kept = Key.of("kept");
+    Key never = Key.of("never-written");
+    kv.set(kept, KvValue.of("K"));
+    KvWatch first = watch(kv, List.of(kept, never));
+    Versionstamp seen = next(first).readVersionstamp();
+    first.close();
+    kv.set(Key.of("gone"), KvValue.of("G"));
+    kv.delete(Key.of("gone"));
+
+    WatchEvent e = next(watch(kv, List.of(kept, never), seen));
+
+    assertFalse(e.changed(0), "a stored key proves itself");
+    assertTrue(e.changed(1), "a missing key may have been deleted meanwhile: sent, not skipped");
+    assertFalse(e.entries().get(1).exists());
+  }
+
+  @Test
   void reconnectsAcrossARestartResumingFromTheLastEvent() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {

@@ -93,6 +93,14 @@ public final class ServerConfig {
       description = "Keys in one Watch. Env: ATOMKV_MAX_WATCH_KEYS.")
   int maxWatchKeys;
 
+  @Option(names = "--watch-deletion-log-bytes",
+      defaultValue = "${ATOMKV_WATCH_DELETION_LOG_BYTES:-16m}", converter = ByteSizeConverter.class,
+      description = "Memory for the versionstamps of recent deletions, with which a Watch resumed "
+          + "with `after` proves a missing key was not deleted since; beyond it the oldest are "
+          + "forgotten and such a resume gets a full first message. "
+          + "Env: ATOMKV_WATCH_DELETION_LOG_BYTES.")
+  long watchDeletionLogBytes;
+
   @Option(names = "--max-list-limit", defaultValue = "${ATOMKV_MAX_LIST_LIMIT:-1000}",
       description = "Entries in one List page. Env: ATOMKV_MAX_LIST_LIMIT.")
   int maxListLimit;
@@ -234,6 +242,7 @@ public final class ServerConfig {
     requireRange("--max-get-keys", maxGetKeys, 1, Integer.MAX_VALUE);
     requireRange("--max-list-limit", maxListLimit, 1, Integer.MAX_VALUE);
     requireRange("--max-watch-keys", maxWatchKeys, 1, Integer.MAX_VALUE);
+    requireRange("--watch-deletion-log-bytes", watchDeletionLogBytes, 0, Long.MAX_VALUE);
     requireRange("--max-checks", maxChecks, 0, Integer.MAX_VALUE);
     requireRange("--max-mutations", maxMutations, 0, Integer.MAX_VALUE);
     requireRange("--max-total-mutation-bytes", maxTotalMutationBytes, 0, Integer.MAX_VALUE);
@@ -318,7 +327,7 @@ public final class ServerConfig {
 
   public EngineOptions engineOptions() {
     return new EngineOptions(dataDir, mapSize, sync, writeQueue, maxBatch, maxBatchBytes,
-        sweepIntervalMs, Clock.systemUTC(), queueLeaseMs);
+        sweepIntervalMs, Clock.systemUTC(), queueLeaseMs, watchDeletionLogBytes);
   }
 
   public int workerThreads() {

@@ -86,7 +86,7 @@ public final class LmdbEngine implements KvEngine {
     ByteBuffer idBytes = ByteBuffer.wrap(id);
     this.databaseId = new UUID(idBytes.getLong(), idBytes.getLong());
     this.changes = new ChangeFeed(this::readForWatch, lastCommitVersion,
-        ChangeFeed.DEFAULT_DELETION_LOG_BYTES);
+        options.watchDeletionLogBytes());
     this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
         options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(), changes);
     this.queue = new QueueDispatcher(writer, store, this::read, clock, options.queueLeaseMs());

@@ -24,8 +24,6 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 public final class ChangeFeed implements AutoCloseable {
   private static final Logger LOG = System.getLogger(ChangeFeed.class.getName());
-  /** Default budget of {@link DeletionLog}: about 100k deletions of short keys. */
-  public static final long DEFAULT_DELETION_LOG_BYTES = 16L << 20;
 
   /** Its own instance, compared by identity: the writer never publishes an empty list. */
   private static final List<KeyChange> STOP = Collections.unmodifiableList(new ArrayList<>());
@@ -83,16 +81,6 @@ public final class ChangeFeed implements AutoCloseable {
       w.engineClosing();
     }
     return w;
-  }
-
-  /** Watches currently registered. */
-  public int watchCount() {
-    return watchers.size();
-  }
-
-  /** Lowest versionstamp a resumed watch can prove deletions after; for tests and monitoring. */
-  public Versionstamp deletionLowWater() {
-    return deletions.lowWater();
   }
 
   KeysSnapshot read(List<byte[]> keys) {
