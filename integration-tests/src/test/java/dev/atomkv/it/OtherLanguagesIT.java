@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Clients in other languages, generated from the .proto files, against the real server: the Node
  * client ({@code clients/node/smoke.mjs}, @grpc/grpc-js + @grpc/proto-loader) and the Python client
  * ({@code clients/python/smoke.py}, Debian's python3-grpcio + python3-grpc-tools). Each does a set,
- * a check-and-set and a list with its own assertions; then the Java client reads what they wrote.
+ * a check-and-set and a list with its own assertions (the Node one also a queue message: enqueue,
+ * Listen, Ack); then the Java client reads what they wrote.
  *
  * <p>A missing tool fails the test (it never skips): {@code make test} installs them first through
  * its {@code clients-deps} target.

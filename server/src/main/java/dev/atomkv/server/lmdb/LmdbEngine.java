@@ -273,7 +273,8 @@ public final class LmdbEngine implements KvEngine {
       long pageSize = env.stat().pageSize;
       return new EngineStats(info.mapSize, (info.lastPageNumber + 1) * pageSize,
           store.data.rawEntries(txn), writer.queueDepth(), writer.batches(),
-          writer.batchedRequests(), writer.sweeps(), writer.sweptKeys());
+          writer.batchedRequests(), writer.sweeps(), writer.sweptKeys(),
+          store.queues.waitingEntries(txn), store.queues.inFlightEntries(txn));
     });
   }
 
@@ -403,8 +404,9 @@ public final class LmdbEngine implements KvEngine {
     return read(txn -> Store.count(txn, store.expiry));
   }
 
-  /** Queue messages waiting, and in flight. */
+  /** Queue messages waiting, and in flight, counted by a scan (the stats read LMDB's counts). */
   long[] queueEntries() {
-    return read(txn -> new long[] {store.queues.waiting(txn), store.queues.inFlight(txn)});
+    return read(txn -> new long[] {Store.count(txn, store.queues.queue),
+        Store.count(txn, store.queues.inflight)});
   }
 }
