@@ -174,3 +174,21 @@ kvTest("plain JSON values read back exactly, key order included", async (kv, ns)
   assert.deepEqual(Object.keys(back.a[2]), ["2", "10"]);
   assert.ok(Object.is(back.n, -0));
 });
+
+kvTest("key watch", async (kv, ns) => {
+  // The npm client holds back a first state in which every key is missing, so one exists first.
+  const k = [...ns, "w"];
+  const before = await kv.set(k, "before");
+  const reader = kv.watch([k]).getReader();
+  try {
+    const first = await reader.read();
+    assert.deepEqual(first.value, [{ key: k, value: "before", versionstamp: before.versionstamp }]);
+    const { versionstamp } = await kv.set(k, "watched");
+    const second = await reader.read();
+    assert.deepEqual(second.value, [{ key: k, value: "watched", versionstamp }]);
+    await kv.delete(k);
+    assert.deepEqual((await reader.read()).value, [{ key: k, value: null, versionstamp: null }]);
+  } finally {
+    await reader.cancel();
+  }
+});

@@ -587,6 +587,74 @@ kvTest("a read-only token reads but cannot write", async (kv, ns) => {
   assert.equal((await kv.get([...ns, "a"])).value, "visible");
 });
 
+async function nextOf<T>(reader: ReadableStreamDefaultReader<T>): Promise<T> {
+  const r = await reader.read();
+  if (r.done) throw new Error("the watch stream ended");
+  return r.value;
+}
+
+kvTest("key watch", async (kv, ns) => {
+  const k = [...ns, "key"];
+  const reader = kv.watch([k]).getReader();
+  try {
+    assert.deepEqual(await nextOf(reader), [{ key: k, value: null, versionstamp: null }]);
+    const { versionstamp } = await kv.set(k, 1);
+    assert.deepEqual(await nextOf(reader), [{ key: k, value: 1, versionstamp }]);
+  } finally {
+    await reader.cancel();
+  }
+});
+
+kvTest("watch several keys: writes, deletes and expiry", async (kv, ns) => {
+  const [a, b] = [[...ns, "a"], [...ns, "b"]];
+  const first = await kv.set(a, "one");
+  const reader = kv.watch([a, b]).getReader();
+  try {
+    assert.deepEqual(await nextOf(reader), [
+      { key: a, value: "one", versionstamp: first.versionstamp },
+      { key: b, value: null, versionstamp: null },
+    ]);
+    const setB = await kv.set(b, { n: 2 });
+    assert.deepEqual((await nextOf(reader))[1], { key: b, value: { n: 2 }, versionstamp: setB.versionstamp });
+    await kv.delete(a);
+    assert.deepEqual((await nextOf(reader))[0], { key: a, value: null, versionstamp: null });
+    await kv.set(a, "brief", { expireIn: 300 });
+    assert.equal((await nextOf(reader))[0].value, "brief");
+    assert.deepEqual((await nextOf(reader))[0], { key: a, value: null, versionstamp: null });
+  } finally {
+    await reader.cancel();
+  }
+});
+
+kvTest("a watch sees another client's commit, also with a read-only token", async (kv, ns) => {
+  const k = [...ns, "shared"];
+  const token = Deno.env.get("DENO_KV_ACCESS_TOKEN")!;
+  Deno.env.set("DENO_KV_ACCESS_TOKEN", READONLY_TOKEN);
+  const ro = await Deno.openKv(URL);
+  Deno.env.set("DENO_KV_ACCESS_TOKEN", token);
+  const reader = ro.watch([k]).getReader();
+  try {
+    assert.equal((await nextOf(reader))[0].versionstamp, null);
+    const res = await kv.set(k, "from the other client");
+    assert.deepEqual(await nextOf(reader),
+      [{ key: k, value: "from the other client", versionstamp: res.versionstamp }]);
+  } finally {
+    await reader.cancel();
+    ro.close();
+  }
+});
+
+Deno.test("a watch ends when its database is closed", async () => {
+  const kv = await Deno.openKv(URL);
+  const done = (async () => {
+    for await (const _ of kv.watch([[RUN, "closing"]])) {
+      // the first state arrives, then the stream ends with the close below
+    }
+  })();
+  setTimeout(() => kv.close(), 200);
+  await done;
+});
+
 // Written over gRPC by KvConnectClientsIT before this file runs.
 kvTest("values a gRPC client wrote read as plain JavaScript values", async (kv) => {
   const p = [RUN, "from-grpc"];

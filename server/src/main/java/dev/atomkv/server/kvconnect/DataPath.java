@@ -2,10 +2,12 @@ package dev.atomkv.server.kvconnect;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.RangeRead;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.kvconnect.wire.AtomicWrite;
 import dev.atomkv.server.kvconnect.wire.AtomicWriteOutput;
 import dev.atomkv.server.kvconnect.wire.AtomicWriteStatus;
@@ -14,6 +16,8 @@ import dev.atomkv.server.kvconnect.wire.ReadRangeOutput;
 import dev.atomkv.server.kvconnect.wire.SnapshotRead;
 import dev.atomkv.server.kvconnect.wire.SnapshotReadOutput;
 import dev.atomkv.server.kvconnect.wire.SnapshotReadStatus;
+import dev.atomkv.server.kvconnect.wire.Watch;
+import dev.atomkv.server.kvconnect.wire.WatchKey;
 import dev.atomkv.server.model.AtomicValidator;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Limits;
@@ -22,7 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * snapshot_read and atomic_write over the engine, with the gRPC edge's limits and validator.
+ * snapshot_read, atomic_write and watch over the engine, with the gRPC edge's limits and validator.
  * Requests are protobuf bytes in, protobuf bytes out; failures are {@link HttpFailure}s.
  */
 final class DataPath {
@@ -98,6 +102,35 @@ final class DataPath {
     AtomicWriteMapper.Mapped mapped = AtomicWriteMapper.map(req);
     validator.validate(mapped.received());
     return engine.commit(mapped.toStore()).thenApply(DataPath::toOutput);
+  }
+
+  /** Registers a watch of the request's keys (validated as the gRPC Watch validates them). */
+  KeyWatch watch(byte[] body, WatchListener listener) {
+    Watch req;
+    try {
+      req = Watch.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      throw HttpFailure.badRequest("Invalid Watch message");
+    }
+    if (req.getKeysCount() == 0) {
+      throw HttpFailure.badRequest("A watch needs at least one key");
+    }
+    if (req.getKeysCount() > limits.maxWatchKeys()) {
+      throw HttpFailure.badRequest("Too many keys (max " + limits.maxWatchKeys() + ")");
+    }
+    List<byte[]> keys = new ArrayList<>(req.getKeysCount());
+    for (WatchKey k : req.getKeysList()) {
+      byte[] key = AtomicWriteMapper.canonicalKey(k.getKey());
+      if (key.length == 0) {
+        throw HttpFailure.badRequest("key cannot be empty");
+      }
+      // Deno's rule for reads: the range [K, K+0x00) must fit the read limit.
+      if (key.length + 1 > limits.maxReadKeyBytes()) {
+        throw HttpFailure.badRequest(limits.readKeyTooLarge());
+      }
+      keys.add(key);
+    }
+    return engine.watch(keys, null, listener);
   }
 
   private static byte[] toOutput(CommitResult r) {

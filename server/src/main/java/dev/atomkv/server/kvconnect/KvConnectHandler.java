@@ -1,14 +1,18 @@
 package dev.atomkv.server.kvconnect;
 
 import dev.atomkv.server.api.Tokens;
+import dev.atomkv.server.engine.KeyWatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -25,6 +29,8 @@ import org.eclipse.jetty.util.Callback;
  */
 final class KvConnectHandler extends Handler.Abstract {
   static final String PROTOBUF = "application/x-protobuf";
+  /** A watch body is a stream of frames, not one message: the npm client insists on this type. */
+  static final String STREAM = "application/octet-stream";
   private static final String JSON = "application/json";
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String BEARER = "bearer ";
@@ -36,21 +42,32 @@ final class KvConnectHandler extends Handler.Abstract {
   private final Clock clock;
   private final int maxRequestBytes;
   private final Executor responseExecutor;
+  private final ScheduledExecutorService keepalives;
+  private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
+  private volatile boolean closing;
 
   /**
    * @param tokens the tokens in force, read on every request (so a reload applies at once); null
    *     when authentication is off
-   * @param responseExecutor where commit results are written from, so the writer thread only
-   *     writes
+   * @param responseExecutor where commit results and watch updates are written from, so the
+   *     writer and the engine's notifier thread only hand over
+   * @param keepalives runs the watch streams' keep-alives
    */
   KvConnectHandler(DataPath data, UUID databaseId, Supplier<Tokens> tokens, Clock clock,
-      int maxRequestBytes, Executor responseExecutor) {
+      int maxRequestBytes, Executor responseExecutor, ScheduledExecutorService keepalives) {
     this.data = data;
     this.databaseId = databaseId;
     this.tokens = tokens;
     this.clock = clock;
     this.maxRequestBytes = maxRequestBytes;
     this.responseExecutor = responseExecutor;
+    this.keepalives = keepalives;
+  }
+
+  /** Ends every open watch stream (its client sees the body end) and refuses new ones. */
+  void endWatches() {
+    closing = true;
+    watches.forEach(WatchStream::end);
   }
 
   @Override
@@ -70,7 +87,7 @@ final class KvConnectHandler extends Handler.Abstract {
     boolean dataPath = path.startsWith(Metadata.ENDPOINT + "/");
     if (!metadata && !dataPath) {
       throw new HttpFailure(HttpFailure.NOT_FOUND, "Not found: KV Connect serves POST / and "
-          + "POST " + Metadata.ENDPOINT + "/{snapshot_read,atomic_write}");
+          + "POST " + Metadata.ENDPOINT + "/{snapshot_read,atomic_write,watch}");
     }
     if (!HttpMethod.POST.is(request.getMethod())) {
       throw new HttpFailure(HttpFailure.METHOD_NOT_ALLOWED, "Method not allowed: use POST");
@@ -89,8 +106,9 @@ final class KvConnectHandler extends Handler.Abstract {
       send(response, callback, 200, JSON, answer.getBytes(StandardCharsets.UTF_8));
       return;
     }
-    checkDataPathHeaders(request);
+    String version = checkDataPathHeaders(request);
     switch (path.substring(Metadata.ENDPOINT.length())) {
+      case "/watch" -> watch(version, body, response, callback);
       case "/snapshot_read" -> send(response, callback, 200, PROTOBUF, data.snapshotRead(body));
       case "/atomic_write" -> {
         if (access != Tokens.Access.READ_WRITE) {
@@ -110,7 +128,30 @@ final class KvConnectHandler extends Handler.Abstract {
     }
   }
 
-  private void checkDataPathHeaders(Request request) {
+  private void watch(String version, byte[] body, Response response, Callback callback) {
+    if (!"3".equals(version)) {
+      throw HttpFailure.badRequest("watch needs KV Connect protocol version 3");
+    }
+    if (closing) {
+      throw new HttpFailure(HttpFailure.UNAVAILABLE, "server is shutting down");
+    }
+    WatchStream stream = new WatchStream(response, callback, responseExecutor, watches::remove);
+    // Registered before it can see a change, so that endWatches() never misses it.
+    watches.add(stream);
+    KeyWatch watch;
+    try {
+      watch = data.watch(body, stream::schedule);
+    } catch (RuntimeException e) {
+      watches.remove(stream);
+      throw e;
+    }
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, STREAM);
+    stream.start(watch, keepalives);
+  }
+
+  /** @return the protocol version the client speaks */
+  private String checkDataPathHeaders(Request request) {
     String version = request.getHeaders().get("x-denokv-version");
     if (!"2".equals(version) && !"3".equals(version)) {
       throw HttpFailure.badRequest("Missing or unsupported x-denokv-version header (2 or 3)");
@@ -123,6 +164,7 @@ final class KvConnectHandler extends Handler.Abstract {
       throw HttpFailure.badRequest("Wrong or missing x-denokv-database-id header: this "
           + "database is " + databaseId);
     }
+    return version;
   }
 
   private Tokens.Access access(String token) {

@@ -9,6 +9,8 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -48,10 +50,15 @@ public final class KvConnectServer implements AutoCloseable {
 
   private final Server server;
   private final ServerConnector connector;
+  private final KvConnectHandler handler;
+  private final ScheduledExecutorService keepalives;
 
-  private KvConnectServer(Server server, ServerConnector connector) {
+  private KvConnectServer(Server server, ServerConnector connector, KvConnectHandler handler,
+      ScheduledExecutorService keepalives) {
     this.server = server;
     this.connector = connector;
+    this.handler = handler;
+    this.keepalives = keepalives;
   }
 
   /**
@@ -77,16 +84,23 @@ public final class KvConnectServer implements AutoCloseable {
     connector.setIdleTimeout(IDLE_TIMEOUT_MS);
     server.addConnector(connector);
     DataPath data = new DataPath(engine, limits, options.maxResponseBytes());
-    server.setHandler(new KvConnectHandler(data, engine.databaseId(), tokens, Clock.systemUTC(),
-        options.maxRequestBytes(), pool));
+    ScheduledExecutorService keepalives = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "atomkv-kvconnect-keepalive");
+      t.setDaemon(true);
+      return t;
+    });
+    KvConnectHandler handler = new KvConnectHandler(data, engine.databaseId(), tokens,
+        Clock.systemUTC(), options.maxRequestBytes(), pool, keepalives);
+    server.setHandler(handler);
     try {
       server.start();
     } catch (Exception e) {
       stopQuietly(server);
+      keepalives.shutdownNow();
       throw e instanceof IOException io ? io : new IOException("KV Connect failed to start on "
           + options.bind() + ":" + options.port() + ": " + e.getMessage(), e);
     }
-    return new KvConnectServer(server, connector);
+    return new KvConnectServer(server, connector, handler, keepalives);
   }
 
   private static ServerConnector tlsConnector(Server server, HttpConfiguration http, Tls tls)
@@ -123,10 +137,15 @@ public final class KvConnectServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
-  /** Stops accepting, lets requests in flight finish briefly, and releases the port. */
+  /**
+   * Ends the watch streams, stops accepting, lets requests in flight finish briefly, and releases
+   * the port.
+   */
   @Override
   public void close() {
+    handler.endWatches();
     stopQuietly(server);
+    keepalives.shutdownNow();
   }
 
   private static void stopQuietly(Server server) {
