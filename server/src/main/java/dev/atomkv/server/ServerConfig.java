@@ -32,6 +32,20 @@ public final class ServerConfig {
           + "picks a free one, -1 turns it off. Env: ATOMKV_METRICS_PORT.")
   int metricsPort;
 
+  @Option(names = "--kv-connect-port", defaultValue = "${ATOMKV_KV_CONNECT_PORT:-4512}",
+      description = "Port of KV Connect, Deno's remote protocol (Deno.openKv(\"http://host:port\") "
+          + "and @deno/kv), on the --bind address with the same TLS and tokens as gRPC; 0 picks a "
+          + "free one, -1 turns it off. Env: ATOMKV_KV_CONNECT_PORT.")
+  int kvConnectPort;
+
+  @Option(names = "--kv-connect-max-response-bytes",
+      defaultValue = "${ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES:-64m}",
+      converter = ByteSizeConverter.class,
+      description = "Largest KV Connect read answer; a read that would exceed it is refused "
+          + "(a shorter answer would look like the end of the range to the client). "
+          + "Env: ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES.")
+  long kvConnectMaxResponseBytes;
+
   @Option(names = "--data-dir", defaultValue = "${ATOMKV_DATA_DIR:-./data}",
       description = "Directory holding the LMDB files; created if missing. Env: ATOMKV_DATA_DIR.")
   Path dataDir;
@@ -230,6 +244,9 @@ public final class ServerConfig {
   public void validate() {
     requireRange("--port", port, 0, 65535);
     requireRange("--metrics-port", metricsPort, -1, 65535);
+    requireRange("--kv-connect-port", kvConnectPort, -1, 65535);
+    requireRange("--kv-connect-max-response-bytes", kvConnectMaxResponseBytes, 1,
+        Integer.MAX_VALUE);
     // Each busy worker may hold an LMDB reader slot; the engine opens 512.
     requireRange("--threads", threads, 0, 256);
     requireRange("--write-queue", writeQueue, 1, Integer.MAX_VALUE);
@@ -345,6 +362,15 @@ public final class ServerConfig {
   /** The /metrics port; -1 when the endpoint is off. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The KV Connect port; -1 when it is off. */
+  public int kvConnectPort() {
+    return kvConnectPort;
+  }
+
+  public long kvConnectMaxResponseBytes() {
+    return kvConnectMaxResponseBytes;
   }
 
   /** Never below the request-size limit, so that limit answers with its own message. */
