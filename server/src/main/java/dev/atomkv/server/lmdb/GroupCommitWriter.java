@@ -356,8 +356,8 @@ final class GroupCommitWriter {
     }
     if (position > 0) {
       lastCommitVersion = version;
+      changeFeed.publish(version, changes);
     }
-    changeFeed.publish(changes);
     if (changed) {
       batches.incrementAndGet();
       batchedRequests.addAndGet(committedRequests);

@@ -242,6 +242,27 @@ class LmdbEngineWatchTest {
   }
 
   @Test
+  void aResumePointFromTheOriginalOfARestoredStoreProvesNothing(@TempDir Path backups)
+      throws Exception {
+    LmdbEngine original = open(3_600_000);
+    Versionstamp backedUp = commit(original, set(key("k"), "in the backup"));
+    Path backup = backups.resolve("copy");
+    original.backup(backup);
+    commit(original, set(key("k"), "lost by the restore"));
+    Versionstamp seen = original.watch(List.of(key("k")), null, () -> {}).poll()
+        .readVersionstamp();
+    original.close();
+
+    LmdbEngine restored = LmdbEngine.open(EngineOptions.defaults(backup));
+    opened.add(restored);
+    WatchUpdate beforeAnyCommit = restored.watch(List.of(key("k")), seen, () -> {}).poll();
+    assertEntry(beforeAnyCommit.keys().get(0), key("k"), "in the backup", backedUp, true);
+    commit(restored, set(key("other"), "x")); // stamped with the current time, above `seen`
+    WatchUpdate afterACommit = restored.watch(List.of(key("k")), seen, () -> {}).poll();
+    assertEntry(afterACommit.keys().get(0), key("k"), "in the backup", backedUp, true);
+  }
+
+  @Test
   void resumeFromAVersionstampNewerThanTheStoreSendsEverything() throws Exception {
     LmdbEngine engine = open(3_600_000);
     Versionstamp a = commit(engine, set(key("a"), "A"));
