@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.AtomkvServer;
 import dev.atomkv.server.ServerConfig;
-import io.grpc.testing.TlsTesting;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -69,13 +68,7 @@ class KvConnectTlsIT {
   }
 
   private Path cert(String name) throws IOException {
-    Path file = dir.resolve(name);
-    if (!Files.exists(file)) {
-      try (InputStream in = TlsTesting.loadCert(name)) {
-        Files.copy(in, file);
-      }
-    }
-    return file;
+    return TestCertificates.file(dir, name);
   }
 
   /**

@@ -32,9 +32,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.testing.TlsTesting;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -212,13 +210,7 @@ class SecurityIT {
   }
 
   private Path cert(String name) throws IOException {
-    Path file = dir.resolve(name);
-    if (!Files.exists(file)) {
-      try (InputStream in = TlsTesting.loadCert(name)) {
-        Files.copy(in, file);
-      }
-    }
-    return file;
+    return TestCertificates.file(dir, name);
   }
 
   private ChannelCredentials tls(boolean withClientCert) throws IOException {
