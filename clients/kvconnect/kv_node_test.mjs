@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KvU64, openKv } from "@deno/kv";
+import { rejectsWith } from "./assertions.mjs";
 
 const URL = process.env.KV_URL;
 const RUN = process.env.KV_RUN;
@@ -28,13 +29,6 @@ async function collect(iterator) {
   const entries = [];
   for await (const e of iterator) entries.push(e);
   return entries;
-}
-
-async function rejectsWith(f, text) {
-  await assert.rejects(async () => await f(), (e) => {
-    assert.ok(e.message.includes(text), `expected "${text}" in: ${e.message}`);
-    return true;
-  });
 }
 
 kvTest("basic read, write, delete and versionstamps", async (kv, ns) => {

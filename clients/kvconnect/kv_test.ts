@@ -4,6 +4,7 @@
 // Every test keeps its keys under [KV_RUN, <test name>], so the tests share one database safely.
 // The topics follow Deno's own tests/unit/kv_test.ts; the code is this project's.
 import assert from "node:assert/strict";
+import { rejectsWith } from "./assertions.mjs";
 
 const URL = Deno.env.get("KV_URL")!;
 const RUN = Deno.env.get("KV_RUN")!;
@@ -20,14 +21,6 @@ function kvTest(name: string, fn: (kv: Deno.Kv, ns: string[]) => Promise<void>) 
     } finally {
       kv.close();
     }
-  });
-}
-
-/** Deno's client validates some things before sending: those throw at once, not in a promise. */
-async function rejectsWith(f: () => Promise<unknown>, text: string) {
-  await assert.rejects(async () => await f(), (e: Error) => {
-    assert.ok(e.message.includes(text), `expected "${text}" in: ${e.message}`);
-    return true;
   });
 }
 
