@@ -20,6 +20,8 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
@@ -29,11 +31,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * With --tls-cert and --tls-key the KV Connect port speaks TLS only, with the gRPC port's
- * certificate: HTTP/2 negotiated by ALPN (what Deno uses on https://) and HTTP/1.1 (the npm
- * client) on the same port.
+ * The KV Connect port under the server's security settings. With --tls-cert and --tls-key it
+ * speaks TLS only, with the gRPC port's certificate: HTTP/2 negotiated by ALPN (what Deno uses on
+ * https://, and Deno itself is run over it) and HTTP/1.1 (the npm client) on the same port. Its
+ * tokens are the server's, reloaded with them.
  */
-class KvConnectTlsIT {
+class KvConnectSecurityIT {
+  private static final String DENO = "clients/kvconnect/node_modules/.bin/deno";
+
   @TempDir Path dir;
 
   @Test
@@ -65,6 +70,53 @@ class KvConnectTlsIT {
               .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
           HttpResponse.BodyHandlers.ofString()));
     }
+  }
+
+  @Test
+  void denoSpeaksH2OverTls() throws Exception {
+    try (AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1",
+        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--map-size=64m",
+        "--shutdown-grace-ms=1000", "--data-dir=" + dir.resolve("data"),
+        "--tls-cert=" + cert("server1.pem"), "--tls-key=" + cert("server1.key"),
+        "--auth-token=tls-token"))) {
+      // The test certificate names *.test.google.fr; the chain is trusted through DENO_CERT and
+      // only the host name check is waived, for 127.0.0.1.
+      String out = ExternalProcess.expectSuccess("deno over TLS", List.of(DENO, "run",
+              "--allow-env", "--allow-net", "--allow-read", "--unstable-kv",
+              "--unsafely-ignore-certificate-errors=127.0.0.1", "clients/kvconnect/counter.ts",
+              "20"),
+          Map.of("KV_URL", "https://127.0.0.1:" + server.kvConnectPort(), "KV_RUN", "tls",
+              "DENO_KV_ACCESS_TOKEN", "tls-token", "DENO_CERT", cert("ca.pem").toString(),
+              "DENO_DIR", dir.resolve("deno-dir").toString(), "DENO_NO_UPDATE_CHECK", "1",
+              "NO_COLOR", "1"),
+          120);
+      assertTrue(out.contains("{\"acknowledged\":20,"), out);
+    }
+  }
+
+  @Test
+  void reloadedTokensApplyToKvConnectAtOnce() throws Exception {
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, "old-token\n");
+    try (AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1",
+        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--map-size=64m",
+        "--shutdown-grace-ms=1000", "--data-dir=" + dir.resolve("data"),
+        "--auth-tokens-file=" + tokens))) {
+      URI uri = URI.create("http://127.0.0.1:" + server.kvConnectPort() + "/");
+      assertEquals(200, metadataStatus(uri, "old-token"));
+      assertEquals(401, metadataStatus(uri, "new-token"));
+      Files.writeString(tokens, "new-token\n");
+      server.reloadTokens();
+      assertEquals(401, metadataStatus(uri, "old-token"));
+      assertEquals(200, metadataStatus(uri, "new-token"));
+    }
+  }
+
+  private static int metadataStatus(URI uri, String token) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+            .header("authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"supportedVersions\":[3]}")).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 
   private Path cert(String name) throws IOException {
