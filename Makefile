@@ -12,19 +12,22 @@ BUF  ?= npx --yes @bufbuild/buf@1.75.0
 
 .PHONY: run test lint clients-deps build bench clean help
 
-## run: build the server and serve on localhost:50051 with data in ./data
+## run: build the server and serve on localhost:50051 (gRPC) and localhost:4512 (KV Connect, for
+##      Deno.openKv) with data in ./data
 run: build
 	$(JAVA) $(SERVER_JVM_OPTS) -jar $(JAR) --data-dir ./data $(ARGS)
 
 ## test: buf lint of the .proto, unit tests, then integration tests against the real Netty server
-##       (including the Node and Python clients in clients/)
+##       (including the Node and Python clients and the Deno KV clients in clients/)
 test: lint clients-deps
 	$(MVN) verify
 
-## clients-deps: what the Node and Python clients in clients/ need: npm ci of clients/node, and
-##               python3-grpcio + python3-grpc-tools from apt when /usr/bin/python3 lacks them
+## clients-deps: what the clients in clients/ need: npm ci of clients/node and of clients/kvconnect
+##               (deno and @deno/kv, their binaries inside the npm packages), and python3-grpcio +
+##               python3-grpc-tools from apt when /usr/bin/python3 lacks them
 clients-deps:
 	npm ci --prefix clients/node --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm ci --prefix clients/kvconnect --ignore-scripts --no-audit --no-fund --loglevel=error
 	@/usr/bin/python3 -c 'import grpc, grpc_tools.protoc' 2>/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  echo "apt-get install python3-grpcio python3-grpc-tools (for clients/python)"; \

@@ -1,5 +1,5 @@
 // A Node client for atomkv, generated at runtime from the .proto with @grpc/proto-loader, and a
-// smoke test of it: a set, a check-and-set and a list against a running server.
+// smoke test of it: a set, a check-and-set, a list and a queue message against a running server.
 //
 //   npm ci --prefix clients/node
 //   node clients/node/smoke.mjs [port [run]]  (port default 50051, host 127.0.0.1)
@@ -37,6 +37,22 @@ function call(method, request) {
     kv[method](request, { deadline: Date.now() + 10_000 }, (err, response) =>
       err ? reject(new Error(`${method} failed: ${err.code} ${err.details ?? err.message}`))
         : resolve(response));
+  });
+}
+
+/**
+ * Opens a Listen stream and resolves with its first delivery and the stream. Cancel the stream only
+ * after the Ack: closing it ends the leases it holds (the messages count as failed).
+ */
+function firstDelivery() {
+  return new Promise((resolve, reject) => {
+    const stream = kv.Listen({ max_in_flight: 1 }, { deadline: Date.now() + 30_000 });
+    stream.once('data', (delivery) => resolve({ delivery, stream }));
+    stream.on('error', (err) => {
+      if (err.code !== grpc.status.CANCELLED) {
+        reject(new Error(`Listen failed: ${err.code} ${err.details ?? err.message}`));
+      }
+    });
   });
 }
 
@@ -94,7 +110,23 @@ async function main() {
   assert.deepEqual(page.entries.map((e) => e.value.u64), ['2', '3', '1'], 'List: the values');
   assert.equal(page.cursor, '', 'List: empty cursor when nothing remains');
 
-  console.log(`node client OK against ${target}: set, check-and-set, list`);
+  // 4. A queue message: enqueued with a set, delivered by the Listen stream, settled with Ack.
+  const payload = `${PREFIX.join('/')}/job`;
+  const enqueued = await call('Atomic', {
+    mutations: [{ key: key(...PREFIX, 'job'), set: { string: 'queued' } }],
+    enqueues: [{ payload: { string: payload }, backoff_schedule_ms: ['100'] }],
+  });
+  assert.equal(enqueued.ok, true, 'enqueue: ok');
+  const { delivery, stream } = await firstDelivery();
+  assert.equal(delivery.payload.string, payload, 'Listen: the payload');
+  assert.equal(delivery.attempt, 1, 'Listen: first attempt');
+  assert.deepEqual(delivery.versionstamp, enqueued.versionstamp, 'Listen: the enqueuing commit');
+  await call('Ack', { lease_id: delivery.lease_id, success: true });
+  await assert.rejects(call('Ack', { lease_id: delivery.lease_id, success: true }),
+    /Ack failed: 9 /, 'a settled lease cannot be settled again');
+  stream.cancel();
+
+  console.log(`node client OK against ${target}: set, check-and-set, list, queue`);
 }
 
 try {

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
     name = "atomkv",
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
-    description = "Reads and writes an atomkv server: get, set, delete, list, sum, atomic, stats.",
+    description = "Reads and writes an atomkv server: get, set, delete, list, sum, atomic, stats, "
+        + "watch.",
     subcommands = {
       Commands.Get.class,
       Commands.Set.class,
@@ -44,7 +45,8 @@ import picocli.CommandLine.Spec;
       Commands.ListKeys.class,
       Commands.Sum.class,
       Commands.Atomic.class,
-      Commands.Stats.class
+      Commands.Stats.class,
+      Commands.Watch.class
     },
     footer = {"", KeySyntaxHelp.TEXT, "", Cli.EXIT_CODES})
 public final class Cli {

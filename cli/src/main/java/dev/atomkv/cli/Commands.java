@@ -8,6 +8,7 @@ import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.KvListIterator;
 import dev.atomkv.client.KvValue;
+import dev.atomkv.client.KvWatch;
 import dev.atomkv.client.ListOptions;
 import dev.atomkv.client.ListSelector;
 import dev.atomkv.client.Versionstamp;
@@ -215,6 +216,48 @@ final class Commands {
     }
     Key all = Key.of();
     return s != null ? ListSelector.prefixStart(all, s) : e != null ? ListSelector.prefixEnd(all, e) : ListSelector.prefix(all);
+  }
+
+  @Command(
+      name = "watch",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Watches up to 10 keys: prints their state now, then again whenever one of them changes",
+        "(set, delete, expiry). One JSON line per event, each key as get prints it plus \"changed\":",
+        "{\"readVersionstamp\":\"<20 hex>\",\"entries\":[{\"key\":\"users/42n\",...,\"changed\":true}]}",
+        "Runs until interrupted (or --count events), reconnecting after UNAVAILABLE. A slow reader",
+        "gets the latest state, not every step. --after resumes from a readVersionstamp printed",
+        "earlier: no first line unless a key changed since."
+      },
+      footer = {"", KeySyntaxHelp.TEXT})
+  static final class Watch extends Cli.Base {
+    @Parameters(arity = "1..*", paramLabel = "KEY", description = "Keys to watch.")
+    List<String> keys;
+
+    @Option(
+        names = "--count",
+        paramLabel = "N",
+        description = "Stop after N events (default: run until interrupted).")
+    long count;
+
+    @Option(
+        names = "--after",
+        paramLabel = "VERSIONSTAMP",
+        description = "Resume after this readVersionstamp (20 hex characters).")
+    String after;
+
+    @Override
+    int run(PrintWriter out) {
+      List<Key> parsed = KeySyntax.parseAllNonEmpty(keys);
+      Versionstamp from = after == null ? null : Versionstamp.parse(after);
+      try (KvWatch watch = cli.client().watch(parsed, from)) {
+        for (long n = 0; (count <= 0 || n < count) && watch.hasNext(); n++) {
+          out.println(JsonOut.watchEvent(watch.next()));
+          out.flush(); // a line as soon as it happens, also through a pipe
+        }
+      }
+      return 0;
+    }
   }
 
   @Command(

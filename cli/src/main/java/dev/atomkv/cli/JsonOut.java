@@ -3,6 +3,7 @@ package dev.atomkv.cli;
 import com.google.protobuf.Value;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.KvValue;
+import dev.atomkv.client.WatchEvent;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,21 @@ public final class JsonOut {
     out.append(",\"versionstamp\":").append(quote(e.versionstamp().toString()));
     out.append(",\"expiresAt\":").append(e.expiresAt() == null ? "null" : quote(e.expiresAt().toString()));
     return out.append('}').toString();
+  }
+
+  /**
+   * One watch event: {@code {"readVersionstamp":"...","entries":[...]}}, each entry as
+   * {@link #entry} prints it with {@code "changed":true|false} added.
+   */
+  public static String watchEvent(WatchEvent event) {
+    StringBuilder out = new StringBuilder("{\"readVersionstamp\":")
+        .append(quote(event.readVersionstamp().toString())).append(",\"entries\":[");
+    for (int i = 0; i < event.entries().size(); i++) {
+      String e = entry(event.entries().get(i));
+      out.append(i == 0 ? "" : ",").append(e, 0, e.length() - 1)
+          .append(",\"changed\":").append(event.changed(i)).append('}');
+    }
+    return out.append("]}").toString();
   }
 
   /** A protobuf JSON value as compact JSON; integral numbers below 2^53 print without a fraction. */

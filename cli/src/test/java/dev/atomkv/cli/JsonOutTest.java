@@ -7,6 +7,7 @@ import dev.atomkv.client.Key;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.KvValue;
 import dev.atomkv.client.Versionstamp;
+import dev.atomkv.client.WatchEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -29,6 +30,20 @@ class JsonOutTest {
     assertEquals("{\"n\":1,\"x\":1.5,\"l\":[\"a\",true],\"z\":null}", JsonOut.value(KvValue.json(doc)));
     assertEquals("1.0E21", JsonOut.value(KvValue.json(1e21)));
     assertEquals("-0.0", JsonOut.value(KvValue.json(-0.0)));
+  }
+
+  @Test
+  void watchEventsAddTheChangedFlagToEachEntry() {
+    Versionstamp vs = Versionstamp.parse("00000000000000010000");
+    WatchEvent event = new WatchEvent(
+        List.of(new KvEntry(Key.of("a"), KvValue.of("A"), vs, null), KvEntry.missing(Key.of("b"))),
+        List.of(false, true), Versionstamp.parse("0000000000000001ffff"));
+
+    assertEquals("{\"readVersionstamp\":\"0000000000000001ffff\",\"entries\":["
+        + "{\"key\":\"a\",\"kind\":\"string\",\"value\":\"A\",\"versionstamp\":"
+        + "\"00000000000000010000\",\"expiresAt\":null,\"changed\":false},"
+        + "{\"key\":\"b\",\"kind\":null,\"value\":null,\"versionstamp\":null,\"expiresAt\":null,"
+        + "\"changed\":true}]}", JsonOut.watchEvent(event));
   }
 
   @Test

@@ -149,6 +149,10 @@ public final class KvClient {
    * Watches up to 10 keys (a server setting): the first event holds the current entry of every
    * key, later ones come whenever any key's versionstamp changes (write, delete, expiry). Reconnects
    * on UNAVAILABLE, resuming after the last event. Close it when done. See {@link KvWatch}.
+   *
+   * <p>An open watch holds one HTTP/2 stream of the channel, and the server admits
+   * {@code --max-concurrent-calls-per-connection} (default 1000) per connection: further calls on
+   * the channel wait. Spread many watches over several channels.
    */
   public KvWatch watch(List<Key> keys) {
     return watch(keys, null);

@@ -2,6 +2,8 @@ package dev.atomkv.client;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
+import dev.atomkv.proto.v1.AckRequest;
+import dev.atomkv.proto.v1.AckResponse;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.proto.v1.GetRequest;
@@ -9,6 +11,8 @@ import dev.atomkv.proto.v1.GetResponse;
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.ListResponse;
+import dev.atomkv.proto.v1.ListenRequest;
+import dev.atomkv.proto.v1.ListenResponse;
 import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.proto.v1.WatchResponse;
 import io.grpc.Context;
@@ -34,6 +38,13 @@ final class FakeKvService extends KvServiceGrpc.KvServiceImplBase {
   final Rpc<GetRequest, GetResponse> get = new Rpc<>();
   final Rpc<ListRequest, ListResponse> list = new Rpc<>();
   final Rpc<AtomicRequest, AtomicResponse> atomic = new Rpc<>();
+  final Rpc<AckRequest, AckResponse> ack = new Rpc<>();
+  /** Listen calls play these in turn; with none left a call stays open, sending nothing. */
+  final Deque<ListenScript> listens = new java.util.concurrent.ConcurrentLinkedDeque<>();
+  final List<ListenRequest> listenRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** One Listen call: its deliveries, then its ending (null: it stays open). */
+  record ListenScript(List<ListenResponse> deliveries, StatusRuntimeException ending) {}
 
   @Override
   public void get(GetRequest request, StreamObserver<GetResponse> responses) {
@@ -48,6 +59,24 @@ final class FakeKvService extends KvServiceGrpc.KvServiceImplBase {
   @Override
   public void atomic(AtomicRequest request, StreamObserver<AtomicResponse> responses) {
     atomic.handle(request, responses);
+  }
+
+  @Override
+  public void listen(ListenRequest request, StreamObserver<ListenResponse> responses) {
+    listenRequests.add(request);
+    ListenScript script = listens.poll();
+    if (script == null) {
+      return;
+    }
+    script.deliveries().forEach(responses::onNext);
+    if (script.ending() != null) {
+      responses.onError(script.ending());
+    }
+  }
+
+  @Override
+  public void ack(AckRequest request, StreamObserver<AckResponse> responses) {
+    ack.handle(request, responses);
   }
 
   /** Watch calls as they arrive; the test streams the answers through their observers. */

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,6 +93,35 @@ class CliIT {
 
   private static boolean isNull(Struct s, String field) {
     return s.getFieldsOrThrow(field).getKindCase() == Value.KindCase.NULL_VALUE;
+  }
+
+  @Test
+  void watchPrintsTheStateThenEachChange() throws Exception {
+    kv.set(Key.of("w", "k"), KvValue.of("v0"));
+    CompletableFuture<Run> watching = CompletableFuture.supplyAsync(
+        () -> cli("watch", "--count", "2", "w/k", "w/missing"));
+    // Keep changing the key until the watch has seen its first state and one change.
+    for (int i = 1; !watching.isDone() && i < 400; i++) {
+      kv.set(Key.of("w", "k"), KvValue.of("v" + i));
+      Thread.sleep(50);
+    }
+    Run r = watching.get(20, TimeUnit.SECONDS);
+
+    assertEquals(0, r.code(), r.err());
+    assertEquals(2, r.lines().size(), r.out());
+    Struct first = parse(r.lines().get(0));
+    assertTrue(str(first, "readVersionstamp").matches(VERSIONSTAMP));
+    List<Value> entries = first.getFieldsOrThrow("entries").getListValue().getValuesList();
+    assertEquals("w/k", str(entries.get(0).getStructValue(), "key"));
+    assertTrue(entries.get(0).getStructValue().getFieldsOrThrow("changed").getBoolValue());
+    assertTrue(isNull(entries.get(1).getStructValue(), "value"));
+    Struct second = parse(r.lines().get(1));
+    Struct k = second.getFieldsOrThrow("entries").getListValue().getValues(0).getStructValue();
+    assertTrue(k.getFieldsOrThrow("changed").getBoolValue());
+    assertTrue(str(k, "value").matches("v[1-9][0-9]*"), str(k, "value"));
+
+    Run resumed = cli("watch", "--count", "1", "--after", "not-hex", "w/k");
+    assertEquals(Cli.EXIT_INPUT, resumed.code());
   }
 
   @Test

@@ -9,13 +9,10 @@ import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.KvValue;
 import dev.atomkv.client.ListSelector;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Clients in other languages, generated from the .proto files, against the real server: the Node
  * client ({@code clients/node/smoke.mjs}, @grpc/grpc-js + @grpc/proto-loader) and the Python client
  * ({@code clients/python/smoke.py}, Debian's python3-grpcio + python3-grpc-tools). Each does a set,
- * a check-and-set and a list with its own assertions; then the Java client reads what they wrote.
+ * a check-and-set and a list with its own assertions (the Node one also a queue message: enqueue,
+ * Listen, Ack); then the Java client reads what they wrote.
  *
  * <p>A missing tool fails the test (it never skips): {@code make test} installs them first through
  * its {@code clients-deps} target.
@@ -33,7 +31,6 @@ class OtherLanguagesIT {
   private static final String HOW_TO_INSTALL = "`make test` installs it first (target clients-deps:"
       + " `npm ci --prefix clients/node`, and `apt-get install python3-grpcio python3-grpc-tools`"
       + " when /usr/bin/python3 cannot import grpc and grpc_tools)";
-  private static final String PROTO = "proto/src/main/proto/atomkv/v1/kv.proto";
   private static final String PYTHON = "/usr/bin/python3";
   private static final String RUN = "it";
   private static final long TIMEOUT_SECONDS = 120;
@@ -41,20 +38,10 @@ class OtherLanguagesIT {
   private static Path repoRoot;
 
   @TempDir Path dataDir;
-  @TempDir Path logDir;
 
   @BeforeAll
   static void findRepoRoot() {
-    // Failsafe runs with cwd = integration-tests/; walk up to the directory that holds the .proto.
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.isRegularFile(dir.resolve(PROTO))) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      fail("cannot find the repository root (" + PROTO + ") above "
-          + Path.of("").toAbsolutePath());
-    }
-    repoRoot = dir;
+    repoRoot = ExternalProcess.repoRoot();
   }
 
   @Test
@@ -88,8 +75,9 @@ class OtherLanguagesIT {
   }
 
   private static void requireNode() throws Exception {
-    Result version = run(List.of("node", "--version"), 30, null);
-    if (version == null || version.exitCode != 0) {
+    ExternalProcess.Result version = ExternalProcess.run(List.of("node", "--version"), Map.of(),
+        30);
+    if (version == null || version.exitCode() != 0) {
       fail("node is not installed (needed for clients/node/smoke.mjs): install nodejs and npm "
           + "(.ci/run apt-installs them when missing); " + HOW_TO_INSTALL);
     }
@@ -106,59 +94,18 @@ class OtherLanguagesIT {
       fail(PYTHON + " is missing (Debian's python3, needed for clients/python/smoke.py); "
           + HOW_TO_INSTALL);
     }
-    Result imports = run(List.of(PYTHON, "-c", "import grpc, grpc_tools.protoc"), 60, null);
-    if (imports == null || imports.exitCode != 0) {
+    ExternalProcess.Result imports = ExternalProcess.run(
+        List.of(PYTHON, "-c", "import grpc, grpc_tools.protoc"), Map.of(), 60);
+    if (imports == null || imports.exitCode() != 0) {
       fail(PYTHON + " cannot import grpc and grpc_tools (Debian packages python3-grpcio and "
-          + "python3-grpc-tools): " + (imports == null ? "" : imports.output.strip()) + "; "
+          + "python3-grpc-tools): " + (imports == null ? "" : imports.output().strip()) + "; "
           + HOW_TO_INSTALL);
     }
   }
 
-  private void expectSuccess(String what, List<String> command) throws Exception {
-    Result result = run(command, TIMEOUT_SECONDS, logDir);
-    if (result == null) {
-      fail(what + ": cannot start " + command.get(0));
-    }
-    if (result.timedOut) {
-      fail(what + " timed out after " + TIMEOUT_SECONDS + " s: " + String.join(" ", command)
-          + "\n" + result.output);
-    }
-    assertEquals(0, result.exitCode,
-        what + " failed: " + String.join(" ", command) + "\n" + result.output);
-    assertTrue(result.output.contains(" OK "), what + " printed no OK line:\n" + result.output);
-    System.out.print(result.output);
-  }
-
-  private record Result(int exitCode, boolean timedOut, String output) {}
-
-  /** Runs a command in the repository root; null when it cannot be started (not installed). */
-  private static Result run(List<String> command, long timeoutSeconds, Path logDir)
-      throws Exception {
-    Path log = logDir != null
-        ? Files.createTempFile(logDir, "out", ".log")
-        : Files.createTempFile("atomkv-it", ".log");
-    try {
-      Process process;
-      try {
-        process = new ProcessBuilder(new ArrayList<>(command))
-            .directory(repoRoot.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-      } catch (IOException notInstalled) {
-        return null;
-      }
-      boolean finished = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
-      if (!finished) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-      String output = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
-      return new Result(finished ? process.exitValue() : -1, !finished, output);
-    } finally {
-      if (logDir == null) {
-        Files.deleteIfExists(log);
-      }
-    }
+  private static void expectSuccess(String what, List<String> command) throws Exception {
+    String output = ExternalProcess.expectSuccess(what, command, Map.of(), TIMEOUT_SECONDS);
+    assertTrue(output.contains(" OK "), what + " printed no OK line:\n" + output);
+    System.out.print(output);
   }
 }

@@ -32,9 +32,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.testing.TlsTesting;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -202,7 +200,8 @@ class SecurityIT {
 
   private static ServerConfig config(Path data, String... flags) {
     List<String> args = new ArrayList<>(List.of("--port=0", "--data-dir=" + data,
-        "--map-size=64m", "--shutdown-grace-ms=2000", "--metrics-port=0"));
+        "--map-size=64m", "--shutdown-grace-ms=2000", "--metrics-port=0",
+        "--kv-connect-port=0"));
     args.addAll(List.of(flags));
     if (args.stream().noneMatch(a -> a.startsWith("--bind="))) {
       args.add("--bind=127.0.0.1");
@@ -211,13 +210,7 @@ class SecurityIT {
   }
 
   private Path cert(String name) throws IOException {
-    Path file = dir.resolve(name);
-    if (!Files.exists(file)) {
-      try (InputStream in = TlsTesting.loadCert(name)) {
-        Files.copy(in, file);
-      }
-    }
-    return file;
+    return TestCertificates.file(dir, name);
   }
 
   private ChannelCredentials tls(boolean withClientCert) throws IOException {

@@ -147,6 +147,25 @@ class WatchIT {
   }
 
   @Test
+  void aResumeTheDeletionLogCannotVouchForGetsTheFirstMessage() throws Exception {
+    KvClient kv = start("--watch-deletion-log-bytes=0").client(); // remembers no deletion
+    Key kept = Key.of("kept");
+    Key never = Key.of("never-written");
+    kv.set(kept, KvValue.of("K"));
+    KvWatch first = watch(kv, List.of(kept, never));
+    Versionstamp seen = next(first).readVersionstamp();
+    first.close();
+    kv.set(Key.of("gone"), KvValue.of("G"));
+    kv.delete(Key.of("gone"));
+
+    WatchEvent e = next(watch(kv, List.of(kept, never), seen));
+
+    assertFalse(e.changed(0), "a stored key proves itself");
+    assertTrue(e.changed(1), "a missing key may have been deleted meanwhile: sent, not skipped");
+    assertFalse(e.entries().get(1).exists());
+  }
+
+  @Test
   void reconnectsAcrossARestartResumingFromTheLastEvent() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -154,7 +173,8 @@ class WatchIT {
     }
     Path data = dir.resolve("data");
     AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1",
-        "--port=" + port, "--metrics-port=-1", "--data-dir=" + data, "--map-size=1g"));
+        "--port=" + port, "--metrics-port=-1", "--kv-connect-port=-1", "--data-dir=" + data,
+        "--map-size=1g"));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
         .build();
     toClose.add(channel::shutdownNow);
@@ -166,7 +186,8 @@ class WatchIT {
 
     server.close(); // the stream ends UNAVAILABLE; the watch keeps trying
     server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1", "--port=" + port,
-        "--metrics-port=-1", "--data-dir=" + data, "--map-size=1g"));
+        "--metrics-port=-1", "--kv-connect-port=-1", "--data-dir=" + data,
+        "--map-size=1g"));
     toClose.add(server);
     kv.delete(k);
 
@@ -179,7 +200,8 @@ class WatchIT {
   @Test
   void shutdownEndsAWatchWithUnavailableAtOnce() throws Exception {
     AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1", "--port=0",
-        "--metrics-port=-1", "--data-dir=" + dir.resolve("data"), "--map-size=1g",
+        "--metrics-port=-1", "--kv-connect-port=-1", "--data-dir=" + dir.resolve("data"),
+        "--map-size=1g",
         "--shutdown-grace-ms=60000"));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext().build();

@@ -9,6 +9,7 @@ import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.api.Tokens;
 import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.kvconnect.KvConnectServer;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
 import io.grpc.BindableService;
@@ -56,6 +57,8 @@ public final class AtomkvServer implements AutoCloseable {
   private final long graceMs;
   /** The /metrics endpoint, or null when it is off. */
   private MetricsEndpoint metrics;
+  /** The KV Connect edge, or null when it is off. */
+  private KvConnectServer kvConnect;
   private boolean closed;
   private volatile TokenAuthInterceptor tokenAuth;
   private SignalHandler previousHangup;
@@ -133,6 +136,20 @@ public final class AtomkvServer implements AutoCloseable {
     if (registry != null) {
       try {
         server.metrics = MetricsEndpoint.start(config.bind(), config.metricsPort(), registry);
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        throw e;
+      }
+    }
+    if (config.kvConnectPort() >= 0) {
+      TokenAuthInterceptor tokens = auth;
+      try {
+        server.kvConnect = KvConnectServer.start(new KvConnectServer.Options(config.bind(),
+                config.kvConnectPort(), 4 * config.workerThreads(),
+                config.maxInboundMessageBytes(), config.kvConnectMaxResponseBytes(),
+                config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
+                    config.tlsClientCa()) : null),
+            engine, config.limits(), tokens == null ? null : tokens::tokens);
       } catch (IOException | RuntimeException e) {
         server.close();
         throw e;
@@ -247,6 +264,11 @@ public final class AtomkvServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The KV Connect port, or -1 when it is off. */
+  public int kvConnectPort() {
+    return kvConnect == null ? -1 : kvConnect.port();
+  }
+
   /** The port of the /metrics endpoint, or -1 when it is off. */
   public int metricsPort() {
     return metrics == null ? -1 : metrics.port();
@@ -270,6 +292,9 @@ public final class AtomkvServer implements AutoCloseable {
       Signal.handle(new Signal("HUP"), previousHangup);
     }
     health.enterTerminalState();
+    if (kvConnect != null) {
+      kvConnect.close();
+    }
     // Open Listen streams would otherwise hold the graceful stop for the whole grace period.
     engine.stopQueueDelivery();
     server.shutdown();

@@ -51,7 +51,11 @@ public final class Main implements Callable<Integer> {
     LOG.info(() -> "atomkv serving on " + config.bind() + ":" + server.port()
         + " with data in " + config.engineOptions().dataDir().toAbsolutePath().normalize()
         + (server.metricsPort() < 0 ? "" : "; metrics at http://" + config.bind() + ":"
-            + server.metricsPort() + "/metrics"));
+            + server.metricsPort() + "/metrics")
+        + (server.kvConnectPort() < 0
+            ? "; KV Connect (Deno.openKv) is off: --kv-connect-port=4512 turns it on"
+            : "; KV Connect for Deno.openKv at " + (config.tlsEnabled() ? "https" : "http")
+                + "://" + config.bind() + ":" + server.kvConnectPort()));
     server.awaitTermination();
     return 0;
   }

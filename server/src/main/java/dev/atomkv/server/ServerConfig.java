@@ -32,6 +32,20 @@ public final class ServerConfig {
           + "picks a free one, -1 turns it off. Env: ATOMKV_METRICS_PORT.")
   int metricsPort;
 
+  @Option(names = "--kv-connect-port", defaultValue = "${ATOMKV_KV_CONNECT_PORT:-4512}",
+      description = "Port of KV Connect, Deno's remote protocol (Deno.openKv(\"http://host:port\") "
+          + "and @deno/kv), on the --bind address with the same TLS and tokens as gRPC; 0 picks a "
+          + "free one, -1 turns it off. Env: ATOMKV_KV_CONNECT_PORT.")
+  int kvConnectPort;
+
+  @Option(names = "--kv-connect-max-response-bytes",
+      defaultValue = "${ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES:-64m}",
+      converter = ByteSizeConverter.class,
+      description = "Largest KV Connect read answer; a read that would exceed it is refused "
+          + "(a shorter answer would look like the end of the range to the client). "
+          + "Env: ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES.")
+  long kvConnectMaxResponseBytes;
+
   @Option(names = "--data-dir", defaultValue = "${ATOMKV_DATA_DIR:-./data}",
       description = "Directory holding the LMDB files; created if missing. Env: ATOMKV_DATA_DIR.")
   Path dataDir;
@@ -92,6 +106,14 @@ public final class ServerConfig {
   @Option(names = "--max-watch-keys", defaultValue = "${ATOMKV_MAX_WATCH_KEYS:-10}",
       description = "Keys in one Watch. Env: ATOMKV_MAX_WATCH_KEYS.")
   int maxWatchKeys;
+
+  @Option(names = "--watch-deletion-log-bytes",
+      defaultValue = "${ATOMKV_WATCH_DELETION_LOG_BYTES:-16m}", converter = ByteSizeConverter.class,
+      description = "Memory for the versionstamps of recent deletions, with which a Watch resumed "
+          + "with `after` proves a missing key was not deleted since; beyond it the oldest are "
+          + "forgotten and such a resume gets a full first message. "
+          + "Env: ATOMKV_WATCH_DELETION_LOG_BYTES.")
+  long watchDeletionLogBytes;
 
   @Option(names = "--max-list-limit", defaultValue = "${ATOMKV_MAX_LIST_LIMIT:-1000}",
       description = "Entries in one List page. Env: ATOMKV_MAX_LIST_LIMIT.")
@@ -222,6 +244,9 @@ public final class ServerConfig {
   public void validate() {
     requireRange("--port", port, 0, 65535);
     requireRange("--metrics-port", metricsPort, -1, 65535);
+    requireRange("--kv-connect-port", kvConnectPort, -1, 65535);
+    requireRange("--kv-connect-max-response-bytes", kvConnectMaxResponseBytes, 1,
+        Integer.MAX_VALUE);
     // Each busy worker may hold an LMDB reader slot; the engine opens 512.
     requireRange("--threads", threads, 0, 256);
     requireRange("--write-queue", writeQueue, 1, Integer.MAX_VALUE);
@@ -234,6 +259,7 @@ public final class ServerConfig {
     requireRange("--max-get-keys", maxGetKeys, 1, Integer.MAX_VALUE);
     requireRange("--max-list-limit", maxListLimit, 1, Integer.MAX_VALUE);
     requireRange("--max-watch-keys", maxWatchKeys, 1, Integer.MAX_VALUE);
+    requireRange("--watch-deletion-log-bytes", watchDeletionLogBytes, 0, Long.MAX_VALUE);
     requireRange("--max-checks", maxChecks, 0, Integer.MAX_VALUE);
     requireRange("--max-mutations", maxMutations, 0, Integer.MAX_VALUE);
     requireRange("--max-total-mutation-bytes", maxTotalMutationBytes, 0, Integer.MAX_VALUE);
@@ -318,7 +344,7 @@ public final class ServerConfig {
 
   public EngineOptions engineOptions() {
     return new EngineOptions(dataDir, mapSize, sync, writeQueue, maxBatch, maxBatchBytes,
-        sweepIntervalMs, Clock.systemUTC(), queueLeaseMs);
+        sweepIntervalMs, Clock.systemUTC(), queueLeaseMs, watchDeletionLogBytes);
   }
 
   public int workerThreads() {
@@ -336,6 +362,15 @@ public final class ServerConfig {
   /** The /metrics port; -1 when the endpoint is off. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The KV Connect port; -1 when it is off. */
+  public int kvConnectPort() {
+    return kvConnectPort;
+  }
+
+  public long kvConnectMaxResponseBytes() {
+    return kvConnectMaxResponseBytes;
   }
 
   /** Never below the request-size limit, so that limit answers with its own message. */

@@ -24,7 +24,7 @@ class BackupCommandTest {
   void start() throws Exception {
     server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1", "--port=0",
         "--data-dir=" + dir.resolve("data"), "--map-size=64m", "--shutdown-grace-ms=1000",
-        "--metrics-port=-1"));
+        "--metrics-port=-1", "--kv-connect-port=-1"));
   }
 
   @AfterEach

@@ -63,6 +63,24 @@ class ServerConfigTest {
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--max-batch=65536"));
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--metrics-port=-2"));
     assertEquals(-1, ServerConfig.parse("--metrics-port=-1").metricsPort());
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--kv-connect-port=-2"));
+    assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.parse("--kv-connect-max-response-bytes=0"));
+  }
+
+  @Test
+  void kvConnectIsOnByDefaultAndCanBeTurnedOff() {
+    ServerConfig c = ServerConfig.parse();
+    if (System.getenv("ATOMKV_KV_CONNECT_PORT") == null) {
+      assertEquals(4512, c.kvConnectPort());
+    }
+    if (System.getenv("ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES") == null) {
+      assertEquals(64L << 20, c.kvConnectMaxResponseBytes());
+    }
+    assertEquals(-1, ServerConfig.parse("--kv-connect-port=-1").kvConnectPort());
+    assertEquals(0, ServerConfig.parse("--kv-connect-port=0").kvConnectPort());
+    assertEquals(1 << 20,
+        ServerConfig.parse("--kv-connect-max-response-bytes=1m").kvConnectMaxResponseBytes());
   }
 
   @Test

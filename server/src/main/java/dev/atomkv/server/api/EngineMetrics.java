@@ -16,7 +16,7 @@ import java.util.function.ToLongFunction;
  */
 public final class EngineMetrics implements MeterBinder {
   static final long MAX_AGE_NANOS = 100_000_000L;
-  private static final EngineStats NONE = new EngineStats(0, 0, 0, 0, 0, 0, 0, 0);
+  private static final EngineStats NONE = new EngineStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   private final KvEngine engine;
   private EngineStats last = NONE;
@@ -41,6 +41,12 @@ public final class EngineMetrics implements MeterBinder {
             + "over 500 bytes count more than once)", EngineStats::keys);
     gauge(registry, "atomkv.writer.queue.depth", null,
         "Requests and sweeps waiting for the writer thread", EngineStats::writerQueueDepth);
+    gauge(registry, "atomkv.queue.waiting", null,
+        "Queue messages waiting for delivery (delayed, or due and not yet taken)",
+        EngineStats::queueWaiting);
+    gauge(registry, "atomkv.queue.inflight", null,
+        "Queue messages delivered to a listener and not yet acknowledged",
+        EngineStats::queueInFlight);
     counter(registry, "atomkv.commit.batches", "LMDB write transactions committed by the writer",
         EngineStats::batches);
     counter(registry, "atomkv.commit.batched.requests",

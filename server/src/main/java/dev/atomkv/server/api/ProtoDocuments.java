@@ -11,10 +11,11 @@ import java.util.Map;
 
 /**
  * json values travel and are stored as serialised {@code google.protobuf.Value}; this is the one
- * place that turns them into the model's documents.
+ * place that turns them into the model's documents and back (the KV Connect edge stores what Deno
+ * programs write as plain JSON through it too).
  */
-final class ProtoDocuments implements DocumentDecoder {
-  static final ProtoDocuments INSTANCE = new ProtoDocuments();
+public final class ProtoDocuments implements DocumentDecoder {
+  public static final ProtoDocuments INSTANCE = new ProtoDocuments();
 
   private ProtoDocuments() {}
 
@@ -25,6 +26,31 @@ final class ProtoDocuments implements DocumentDecoder {
     } catch (InvalidProtocolBufferException e) {
       throw new KvException(ErrorKind.INTERNAL, "stored json value is unreadable", e);
     }
+  }
+
+  /** The stored json payload of a document whose numbers are all finite. */
+  public static byte[] encode(JsonValue doc) {
+    return toProto(doc).toByteArray();
+  }
+
+  private static com.google.protobuf.Value toProto(JsonValue doc) {
+    com.google.protobuf.Value.Builder b = com.google.protobuf.Value.newBuilder();
+    if (doc instanceof JsonValue.Null) {
+      b.setNullValue(com.google.protobuf.NullValue.NULL_VALUE);
+    } else if (doc instanceof JsonValue.Bool x) {
+      b.setBoolValue(x.value());
+    } else if (doc instanceof JsonValue.Num x) {
+      b.setNumberValue(x.value());
+    } else if (doc instanceof JsonValue.Str x) {
+      b.setStringValue(x.value());
+    } else if (doc instanceof JsonValue.Arr x) {
+      com.google.protobuf.ListValue.Builder list = b.getListValueBuilder();
+      x.elements().forEach(e -> list.addValues(toProto(e)));
+    } else {
+      com.google.protobuf.Struct.Builder struct = b.getStructValueBuilder();
+      ((JsonValue.Obj) doc).fields().forEach((k, v) -> struct.putFields(k, toProto(v)));
+    }
+    return b.build();
   }
 
   static JsonValue toJson(com.google.protobuf.Value v) {

@@ -59,6 +59,11 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
     tokens = loader.load();
   }
 
+  /** The tokens in force now (after the latest successful reload). */
+  public Tokens tokens() {
+    return tokens;
+  }
+
   /** How many tokens are in force (for the log; never the tokens themselves). */
   public int tokenCount() {
     return tokens.size();

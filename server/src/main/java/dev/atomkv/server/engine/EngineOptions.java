@@ -18,6 +18,8 @@ import java.time.Clock;
  * @param sweepIntervalMs how often expired keys are looked for
  * @param clock wall clock for expiry and commit versions
  * @param queueLeaseMs how long a listener holds a queue message before it counts as failed
+ * @param watchDeletionLogBytes heap kept for the versionstamps of recent deletions, which let a
+ *     resumed watch prove that a missing key was not deleted since (older ones are forgotten)
  */
 public record EngineOptions(
     Path dataDir,
@@ -28,15 +30,25 @@ public record EngineOptions(
     long maxBatchBytes,
     long sweepIntervalMs,
     Clock clock,
-    long queueLeaseMs) {
+    long queueLeaseMs,
+    long watchDeletionLogBytes) {
 
   public static final long DEFAULT_MAP_SIZE = 64L << 30;
   public static final long DEFAULT_QUEUE_LEASE_MS = 30_000;
+  /** About 100k deletions of short keys. */
+  public static final long DEFAULT_WATCH_DELETION_LOG_BYTES = 16L << 20;
 
   public EngineOptions(Path dataDir, long mapSizeBytes, SyncMode syncMode, int writeQueueCapacity,
       int maxBatchRequests, long maxBatchBytes, long sweepIntervalMs, Clock clock) {
     this(dataDir, mapSizeBytes, syncMode, writeQueueCapacity, maxBatchRequests, maxBatchBytes,
-        sweepIntervalMs, clock, DEFAULT_QUEUE_LEASE_MS);
+        sweepIntervalMs, clock, DEFAULT_QUEUE_LEASE_MS, DEFAULT_WATCH_DELETION_LOG_BYTES);
+  }
+
+  public EngineOptions(Path dataDir, long mapSizeBytes, SyncMode syncMode, int writeQueueCapacity,
+      int maxBatchRequests, long maxBatchBytes, long sweepIntervalMs, Clock clock,
+      long queueLeaseMs) {
+    this(dataDir, mapSizeBytes, syncMode, writeQueueCapacity, maxBatchRequests, maxBatchBytes,
+        sweepIntervalMs, clock, queueLeaseMs, DEFAULT_WATCH_DELETION_LOG_BYTES);
   }
 
   public static EngineOptions defaults(Path dataDir) {
@@ -46,11 +58,16 @@ public record EngineOptions(
 
   public EngineOptions withClock(Clock c) {
     return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
-        maxBatchRequests, maxBatchBytes, sweepIntervalMs, c, queueLeaseMs);
+        maxBatchRequests, maxBatchBytes, sweepIntervalMs, c, queueLeaseMs, watchDeletionLogBytes);
   }
 
   public EngineOptions withQueueLeaseMs(long ms) {
     return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
-        maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, ms);
+        maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, ms, watchDeletionLogBytes);
+  }
+
+  public EngineOptions withWatchDeletionLogBytes(long bytes) {
+    return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
+        maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, queueLeaseMs, bytes);
   }
 }

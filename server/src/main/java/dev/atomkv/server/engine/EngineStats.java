@@ -16,6 +16,8 @@ package dev.atomkv.server.engine;
  *     size is {@code batchedRequests / batches} (sweep-only batches count too)
  * @param sweeps expiry sweeps that found due keys and committed
  * @param sweptKeys expired keys those sweeps deleted
+ * @param queueWaiting queue messages waiting for delivery (delayed, or due and not yet taken)
+ * @param queueInFlight queue messages delivered to a listener and not yet settled
  */
 public record EngineStats(
     long mapSizeBytes,
@@ -25,7 +27,9 @@ public record EngineStats(
     long batches,
     long batchedRequests,
     long sweeps,
-    long sweptKeys) {
+    long sweptKeys,
+    long queueWaiting,
+    long queueInFlight) {
 
   /** Bytes the database may still grow by. */
   public long mapFreeBytes() {

@@ -5,6 +5,7 @@ import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Versionstamp;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
 
@@ -28,6 +29,15 @@ public interface KvEngine extends AutoCloseable {
    * exists). Looks one entry ahead so that {@link ListPage#more()} is exact.
    */
   ListPage list(byte[] start, byte[] end, boolean reverse, int limit, long maxBytes,
+      ToLongFunction<StoredEntry> sizer);
+
+  /**
+   * Reads every range from one snapshot, as {@link #list} reads one; {@code maxBytes} is shared by
+   * all of them, in order (each page still gets at least one entry when any exists).
+   *
+   * @return one page per range, in order
+   */
+  List<ListPage> listRanges(List<RangeRead> ranges, long maxBytes,
       ToLongFunction<StoredEntry> sizer);
 
   /**
@@ -93,6 +103,12 @@ public interface KvEngine extends AutoCloseable {
    * cannot be written, UNAVAILABLE when the engine is closing.
    */
   BackupResult backup(Path directory);
+
+  /**
+   * The random id the store was given when it was created. It is kept in the store itself, so it
+   * survives restarts and travels with a backup; KV Connect clients see it as the database id.
+   */
+  UUID databaseId();
 
   /**
    * Sizes and counters for monitoring; cheap enough to call on every metrics scrape (no table

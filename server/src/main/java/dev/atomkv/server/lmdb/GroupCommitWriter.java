@@ -383,8 +383,8 @@ final class GroupCommitWriter {
     }
     if (position > 0) {
       lastCommitVersion = version;
+      changeFeed.publish(version, changes);
     }
-    changeFeed.publish(changes);
     if (changed) {
       batches.incrementAndGet();
       batchedRequests.addAndGet(committedRequests);
@@ -474,6 +474,11 @@ final class GroupCommitWriter {
           }
           store.put(txn, m.key(), Value.u64(result), vs, 0);
           changes.add(new KeyChange(m.key(), vs, false));
+        }
+        case MERGE -> {
+          StoredEntry current = store.live(txn, m.key(), nowMs);
+          store.put(txn, m.key(), m.merge().apply(current == null ? null : current.value()), vs,
+              0);
         }
         default -> throw new IllegalStateException("unknown mutation kind " + m.kind());
       }

@@ -8,6 +8,7 @@ import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
+import dev.atomkv.server.engine.RangeRead;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.engine.WatchListener;
@@ -94,7 +95,7 @@ public final class LmdbEngine implements KvEngine {
     ByteBuffer idBytes = ByteBuffer.wrap(id);
     this.databaseId = new UUID(idBytes.getLong(), idBytes.getLong());
     this.changes = new ChangeFeed(this::readForWatch, lastCommitVersion,
-        ChangeFeed.DEFAULT_DELETION_LOG_BYTES);
+        options.watchDeletionLogBytes());
     this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
         options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(), changes,
         this::reopenAfterPanic);
@@ -195,7 +196,7 @@ public final class LmdbEngine implements KvEngine {
     };
   }
 
-  /** The random id given to this store when it was created; survives restarts. */
+  @Override
   public UUID databaseId() {
     return databaseId;
   }
@@ -215,40 +216,59 @@ public final class LmdbEngine implements KvEngine {
   @Override
   public ListPage list(byte[] start, byte[] end, boolean reverse, int limit, long maxBytes,
       ToLongFunction<StoredEntry> sizer) {
+    return listRanges(List.of(new RangeRead(start, end, reverse, limit)), maxBytes, sizer).get(0);
+  }
+
+  @Override
+  public List<ListPage> listRanges(List<RangeRead> ranges, long maxBytes,
+      ToLongFunction<StoredEntry> sizer) {
+    long nowMs = clock.millis();
+    return read(txn -> {
+      List<ListPage> pages = new ArrayList<>(ranges.size());
+      long[] budget = {maxBytes};
+      for (RangeRead range : ranges) {
+        pages.add(scan(txn, range, nowMs, budget, sizer));
+      }
+      return pages;
+    });
+  }
+
+  /** One range; {@code budget[0]} is the bytes left, and is reduced by what the page takes. */
+  private ListPage scan(Txn<byte[]> txn, RangeRead range, long nowMs, long[] budget,
+      ToLongFunction<StoredEntry> sizer) {
+    byte[] start = range.start();
+    byte[] end = range.end();
+    boolean reverse = range.reverse();
     if (Arrays.compareUnsigned(start, end) >= 0) {
       return new ListPage(List.of(), false);
     }
-    long nowMs = clock.millis();
-    return read(txn -> {
-      List<StoredEntry> entries = new ArrayList<>();
-      long bytes = 0;
-      try (TableCursor c = store.data.cursor(txn)) {
-        for (boolean on = reverse ? c.seekLT(end) : c.seekGE(start); on;
-            on = reverse ? c.prev() : c.next()) {
-          byte[] key = c.key();
-          if (reverse ? Arrays.compareUnsigned(key, start) < 0
-              : Arrays.compareUnsigned(key, end) >= 0) {
-            break;
-          }
-          byte[] record = c.value();
-          if (!Store.isLive(Store.expiresAt(record), nowMs)) {
-            continue;
-          }
-          // Reaching a live entry that does not fit is the look-ahead: there is more.
-          if (entries.size() >= limit) {
-            return new ListPage(entries, true);
-          }
-          StoredEntry entry = Store.decode(key, record);
-          long size = sizer.applyAsLong(entry);
-          if (!entries.isEmpty() && bytes + size > maxBytes) {
-            return new ListPage(entries, true);
-          }
-          entries.add(entry);
-          bytes += size;
+    List<StoredEntry> entries = new ArrayList<>();
+    try (TableCursor c = store.data.cursor(txn)) {
+      for (boolean on = reverse ? c.seekLT(end) : c.seekGE(start); on;
+          on = reverse ? c.prev() : c.next()) {
+        byte[] key = c.key();
+        if (reverse ? Arrays.compareUnsigned(key, start) < 0
+            : Arrays.compareUnsigned(key, end) >= 0) {
+          break;
         }
+        byte[] record = c.value();
+        if (!Store.isLive(Store.expiresAt(record), nowMs)) {
+          continue;
+        }
+        // Reaching a live entry that does not fit is the look-ahead: there is more.
+        if (entries.size() >= range.limit()) {
+          return new ListPage(entries, true);
+        }
+        StoredEntry entry = Store.decode(key, record);
+        long size = sizer.applyAsLong(entry);
+        if (!entries.isEmpty() && size > budget[0]) {
+          return new ListPage(entries, true);
+        }
+        entries.add(entry);
+        budget[0] -= size;
       }
-      return new ListPage(entries, false);
-    });
+    }
+    return new ListPage(entries, false);
   }
 
   @Override
@@ -302,7 +322,8 @@ public final class LmdbEngine implements KvEngine {
       long pageSize = env.stat().pageSize;
       return new EngineStats(info.mapSize, (info.lastPageNumber + 1) * pageSize,
           store.data.rawEntries(txn), writer.queueDepth(), writer.batches(),
-          writer.batchedRequests(), writer.sweeps(), writer.sweptKeys());
+          writer.batchedRequests(), writer.sweeps(), writer.sweptKeys(),
+          store.queues.waitingEntries(txn), store.queues.inFlightEntries(txn));
     });
   }
 
@@ -438,8 +459,9 @@ public final class LmdbEngine implements KvEngine {
     return read(txn -> Store.count(txn, store.expiry));
   }
 
-  /** Queue messages waiting, and in flight. */
+  /** Queue messages waiting, and in flight, counted by a scan (the stats read LMDB's counts). */
   long[] queueEntries() {
-    return read(txn -> new long[] {store.queues.waiting(txn), store.queues.inFlight(txn)});
+    return read(txn -> new long[] {Store.count(txn, store.queues.queue),
+        Store.count(txn, store.queues.inflight)});
   }
 }

@@ -93,7 +93,7 @@ final class QueueDispatcher {
    * in order, so no lease taken afterwards can be caught by this.
    */
   void start() {
-    if (reader.read(store.queues::inFlight) == 0) {
+    if (reader.read(store.queues::inFlightEntries) == 0) {
       wake();
       return; // nothing was held at the last stop: no commit needed
     }

@@ -24,8 +24,8 @@ import org.lmdbjava.Txn;
  * layer stores them like any other key. Every method works in the caller's transaction.
  */
 final class QueueTables {
-  private final LongKeyTable queue;
-  private final LongKeyTable inflight;
+  final LongKeyTable queue;
+  final LongKeyTable inflight;
 
   QueueTables(Env<byte[]> env) {
     queue = new LongKeyTable(env.openDbi("queue", DbiFlags.MDB_CREATE));
@@ -111,12 +111,14 @@ final class QueueTables {
     return held.size();
   }
 
-  long waiting(Txn<byte[]> txn) {
-    return Store.count(txn, queue);
+  /** Messages waiting, from LMDB's statistics (no scan: the keys are short, one entry each). */
+  long waitingEntries(Txn<byte[]> txn) {
+    return queue.rawEntries(txn);
   }
 
-  long inFlight(Txn<byte[]> txn) {
-    return Store.count(txn, inflight);
+  /** Messages in flight, from LMDB's statistics. */
+  long inFlightEntries(Txn<byte[]> txn) {
+    return inflight.rawEntries(txn);
   }
 
   private static byte[] queueKey(long readyAtMs, byte[] id) {

@@ -1,5 +1,7 @@
 package dev.atomkv.server.model;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,9 +24,10 @@ public sealed interface JsonValue {
     }
   }
 
+  /** Fields keep their order, so a document written by a JavaScript client reads back as it was. */
   record Obj(Map<String, JsonValue> fields) implements JsonValue {
     public Obj {
-      fields = Map.copyOf(fields);
+      fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
   }
 }

@@ -1,12 +1,17 @@
 package dev.atomkv.server.model;
 
-/** What a mutation does. sum, min and max take a u64 operand and need a u64 (or no) value. */
+/**
+ * What a mutation does. sum, min and max take a u64 operand and need a u64 (or no) value; merge
+ * runs the mutation's {@link ValueMerge} (KV Connect's sum of JavaScript numbers, named "sum" to
+ * its users).
+ */
 public enum MutationKind {
   SET("set"),
   DELETE("delete"),
   SUM("sum"),
   MIN("min"),
-  MAX("max");
+  MAX("max"),
+  MERGE("sum");
 
   private final String wireName;
 

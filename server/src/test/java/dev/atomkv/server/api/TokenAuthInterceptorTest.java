@@ -246,6 +246,18 @@ class TokenAuthInterceptorTest {
     }
 
     @Override
+    public List<dev.atomkv.server.engine.ListPage> listRanges(
+        List<dev.atomkv.server.engine.RangeRead> ranges, long maxBytes,
+        java.util.function.ToLongFunction<StoredEntry> sizer) {
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
+    public java.util.UUID databaseId() {
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
     public void close() {}
   }
 }

@@ -227,6 +227,42 @@ class LmdbEngineWatchTest {
   }
 
   @Test
+  void resumeFromBeforeForgottenDeletionsCountsMissingKeysAsChanged() throws Exception {
+    LmdbEngine engine = open(EngineOptions.defaults(dir).withWatchDeletionLogBytes(0), 3_600_000);
+    commit(engine, set(key("a"), "A"), set(key("b"), "B"));
+    Versionstamp seen = engine.watch(List.of(key("a")), null, () -> {}).poll()
+        .readVersionstamp();
+    commit(engine, Mutation.delete(key("b"))); // forgotten at once: the log holds nothing
+
+    assertNull(engine.watch(List.of(key("a")), seen, () -> {}).poll(),
+        "a stored key still carries its own proof");
+    WatchUpdate update = engine.watch(List.of(key("a"), key("never")), seen, () -> {}).poll();
+    assertFalse(update.keys().get(0).changed());
+    assertMissing(update.keys().get(1), true);
+  }
+
+  @Test
+  void aResumePointFromTheOriginalOfARestoredStoreProvesNothing(@TempDir Path backups)
+      throws Exception {
+    LmdbEngine original = open(3_600_000);
+    Versionstamp backedUp = commit(original, set(key("k"), "in the backup"));
+    Path backup = backups.resolve("copy");
+    original.backup(backup);
+    commit(original, set(key("k"), "lost by the restore"));
+    Versionstamp seen = original.watch(List.of(key("k")), null, () -> {}).poll()
+        .readVersionstamp();
+    original.close();
+
+    LmdbEngine restored = LmdbEngine.open(EngineOptions.defaults(backup));
+    opened.add(restored);
+    WatchUpdate beforeAnyCommit = restored.watch(List.of(key("k")), seen, () -> {}).poll();
+    assertEntry(beforeAnyCommit.keys().get(0), key("k"), "in the backup", backedUp, true);
+    commit(restored, set(key("other"), "x")); // stamped with the current time, above `seen`
+    WatchUpdate afterACommit = restored.watch(List.of(key("k")), seen, () -> {}).poll();
+    assertEntry(afterACommit.keys().get(0), key("k"), "in the backup", backedUp, true);
+  }
+
+  @Test
   void resumeFromAVersionstampNewerThanTheStoreSendsEverything() throws Exception {
     LmdbEngine engine = open(3_600_000);
     Versionstamp a = commit(engine, set(key("a"), "A"));
@@ -314,10 +350,13 @@ class LmdbEngineWatchTest {
   }
 
   private LmdbEngine open(long sweepIntervalMs) {
-    EngineOptions o = EngineOptions.defaults(dir);
+    return open(EngineOptions.defaults(dir), sweepIntervalMs);
+  }
+
+  private LmdbEngine open(EngineOptions o, long sweepIntervalMs) {
     LmdbEngine engine = LmdbEngine.open(new EngineOptions(dir, 256L << 20, SyncMode.NONE,
         o.writeQueueCapacity(), o.maxBatchRequests(), o.maxBatchBytes(), sweepIntervalMs,
-        Clock.systemUTC()));
+        Clock.systemUTC(), o.queueLeaseMs(), o.watchDeletionLogBytes()));
     opened.add(engine);
     return engine;
   }

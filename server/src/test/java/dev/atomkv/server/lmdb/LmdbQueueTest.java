@@ -51,6 +51,7 @@ class LmdbQueueTest {
     CommitResult r = commit(engine, enqueue("hello", 0, List.of(), new long[] {10}));
     assertTrue(r.ok());
     assertArrayEquals(new long[] {1, 0}, engine.queueEntries());
+    assertEquals(1, engine.stats().queueWaiting());
 
     Sink sink = new Sink();
     QueueSubscription sub = engine.listen(1, sink);
@@ -59,6 +60,8 @@ class LmdbQueueTest {
     assertEquals(1, d.attempt());
     assertEquals(r.versionstamp(), d.versionstamp());
     assertArrayEquals(new long[] {0, 1}, engine.queueEntries(), "moved to the in-flight table");
+    assertEquals(0, engine.stats().queueWaiting());
+    assertEquals(1, engine.stats().queueInFlight());
 
     engine.ack(d.leaseId(), true).get(5, TimeUnit.SECONDS);
     assertArrayEquals(new long[] {0, 0}, engine.queueEntries());

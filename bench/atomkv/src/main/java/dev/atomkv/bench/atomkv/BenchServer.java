@@ -33,10 +33,12 @@ public final class BenchServer {
 
   public static void main(String[] args) throws Exception {
     // The production start-up, bench services added; metrics are recorded and served on a free
-    // port so the bench never collides with a running server's default metrics port.
-    String[] withMetrics = new String[args.length + 1];
+    // port so the bench never collides with a running server's default metrics port, and KV
+    // Connect (not benchmarked) stays off.
+    String[] withMetrics = new String[args.length + 2];
     withMetrics[0] = "--metrics-port=0";
-    System.arraycopy(args, 0, withMetrics, 1, args.length);
+    withMetrics[1] = "--kv-connect-port=-1";
+    System.arraycopy(args, 0, withMetrics, 2, args.length);
     ServerConfig config = ServerConfig.parse(withMetrics);
     AtomkvServer server = AtomkvServer.start(config, List.of(new NoopService(), new Stats()));
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-shutdown"));

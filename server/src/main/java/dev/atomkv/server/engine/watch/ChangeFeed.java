@@ -24,8 +24,6 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 public final class ChangeFeed implements AutoCloseable {
   private static final Logger LOG = System.getLogger(ChangeFeed.class.getName());
-  /** Default budget of {@link DeletionLog}: about 100k deletions of short keys. */
-  public static final long DEFAULT_DELETION_LOG_BYTES = 16L << 20;
 
   /** Its own instance, compared by identity: the writer never publishes an empty list. */
   private static final List<KeyChange> STOP = Collections.unmodifiableList(new ArrayList<>());
@@ -38,6 +36,10 @@ public final class ChangeFeed implements AutoCloseable {
   private final BlockingQueue<List<KeyChange>> pending = new LinkedBlockingQueue<>();
   private final Thread notifier;
   private volatile boolean closed;
+  /** The store's last commit version when the engine opened. */
+  private final long openVersion;
+  /** The first commit version this engine issued; 0 until it commits. */
+  private volatile long firstCommitVersion;
 
   /**
    * @param lastCommitVersion the store's last commit version when it opened: deletions up to it
@@ -46,6 +48,7 @@ public final class ChangeFeed implements AutoCloseable {
    */
   public ChangeFeed(KeysSnapshot.Reader reader, long lastCommitVersion, long deletionLogBytes) {
     this.reader = reader;
+    this.openVersion = lastCommitVersion;
     this.deletions = new DeletionLog(lastCommitVersion, deletionLogBytes);
     this.notifier = new Thread(this::run, "atomkv-watch-notifier");
     notifier.setDaemon(true);
@@ -53,10 +56,14 @@ public final class ChangeFeed implements AutoCloseable {
   }
 
   /**
-   * Publishes one durable commit's changes, in the order the commit applied them. Called by the
-   * writer thread, in commit order, after the commit is visible to new snapshots.
+   * Publishes one durable commit's changes, in the order the commit applied them (none for a
+   * commit of requests without mutations). Called by the writer thread for every commit that took
+   * a commit version, in commit order, after the commit is visible to new snapshots.
    */
-  public void publish(List<KeyChange> changes) {
+  public void publish(long commitVersion, List<KeyChange> changes) {
+    if (firstCommitVersion == 0) {
+      firstCommitVersion = commitVersion;
+    }
     if (changes.isEmpty() || closed) {
       return;
     }
@@ -85,14 +92,24 @@ public final class ChangeFeed implements AutoCloseable {
     return w;
   }
 
-  /** Watches currently registered. */
-  public int watchCount() {
-    return watchers.size();
-  }
-
-  /** Lowest versionstamp a resumed watch can prove deletions after; for tests and monitoring. */
-  public Versionstamp deletionLowWater() {
-    return deletions.lowWater();
+  /**
+   * Whether {@code after} can belong to this store's history as seen by a snapshot whose last
+   * commit version is {@code snapshotVersion}. Not when it is newer than that snapshot (another
+   * database), nor when it falls between the version the store opened at and the first one this
+   * engine issued: no commit of this store ever had such a version, so it comes from a history the
+   * store does not share, typically the original of a store restored from an older backup, whose
+   * keys may hold what the client never saw.
+   */
+  boolean sharesHistory(Versionstamp after, long snapshotVersion) {
+    long v = after.commitVersion();
+    if (Long.compareUnsigned(v, snapshotVersion) > 0) {
+      return false;
+    }
+    if (Long.compareUnsigned(v, openVersion) <= 0) {
+      return true;
+    }
+    long first = firstCommitVersion;
+    return first != 0 && Long.compareUnsigned(v, first) >= 0;
   }
 
   KeysSnapshot read(List<byte[]> keys) {

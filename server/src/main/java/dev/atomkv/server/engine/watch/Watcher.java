@@ -118,9 +118,9 @@ final class Watcher implements KeyWatch {
     if (after == null) {
       return true;
     }
-    // A resume point beyond the newest commit comes from another database (or a restore of an
-    // older copy): nothing about it can be proven.
-    if (Long.compareUnsigned(after.commitVersion(), snap.lastCommitVersion()) > 0) {
+    // A resume point from another history (another database, or the original of a restored
+    // copy) proves nothing about this one.
+    if (!feed.sharesHistory(after, snap.lastCommitVersion())) {
       return true;
     }
     Versionstamp written = snap.written().get(i);

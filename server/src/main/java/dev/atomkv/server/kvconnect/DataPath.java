@@ -1,0 +1,147 @@
+package dev.atomkv.server.kvconnect;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.atomkv.server.engine.KeyWatch;
+import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.RangeRead;
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.kvconnect.wire.AtomicWrite;
+import dev.atomkv.server.kvconnect.wire.AtomicWriteOutput;
+import dev.atomkv.server.kvconnect.wire.AtomicWriteStatus;
+import dev.atomkv.server.kvconnect.wire.ReadRange;
+import dev.atomkv.server.kvconnect.wire.ReadRangeOutput;
+import dev.atomkv.server.kvconnect.wire.SnapshotRead;
+import dev.atomkv.server.kvconnect.wire.SnapshotReadOutput;
+import dev.atomkv.server.kvconnect.wire.SnapshotReadStatus;
+import dev.atomkv.server.kvconnect.wire.Watch;
+import dev.atomkv.server.kvconnect.wire.WatchKey;
+import dev.atomkv.server.model.AtomicValidator;
+import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.Limits;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * snapshot_read, atomic_write and watch over the engine, with the gRPC edge's limits and validator.
+ * Requests are protobuf bytes in, protobuf bytes out; failures are {@link HttpFailure}s.
+ */
+final class DataPath {
+  /** Deno's limits on one read; its clients enforce them too. */
+  static final int MAX_RANGES = 10;
+  /** Counted per entry besides key and value: versionstamp, encoding and framing. */
+  private static final int ENTRY_OVERHEAD = 24;
+
+  private final KvEngine engine;
+  private final Limits limits;
+  private final AtomicValidator validator;
+  private final long maxResponseBytes;
+
+  DataPath(KvEngine engine, Limits limits, long maxResponseBytes) {
+    this.engine = engine;
+    this.limits = limits;
+    this.validator = new AtomicValidator(limits);
+    this.maxResponseBytes = maxResponseBytes;
+  }
+
+  byte[] snapshotRead(byte[] body) {
+    SnapshotRead req;
+    try {
+      req = SnapshotRead.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      throw HttpFailure.badRequest("Invalid SnapshotRead message");
+    }
+    if (req.getRangesCount() > MAX_RANGES) {
+      throw HttpFailure.badRequest("Too many ranges (max " + MAX_RANGES + ")");
+    }
+    List<RangeRead> ranges = new ArrayList<>(req.getRangesCount());
+    for (ReadRange r : req.getRangesList()) {
+      if (r.getLimit() <= 0) {
+        throw HttpFailure.badRequest("Invalid limit: it must be positive");
+      }
+      if (r.getLimit() > limits.maxListLimit()) {
+        throw HttpFailure.badRequest("Too many entries (max " + limits.maxListLimit() + ")");
+      }
+      if (r.getStart().size() > limits.maxReadKeyBytes()
+          || r.getEnd().size() > limits.maxReadKeyBytes()) {
+        throw HttpFailure.badRequest(limits.readKeyTooLarge());
+      }
+      ranges.add(new RangeRead(r.getStart().toByteArray(), r.getEnd().toByteArray(),
+          r.getReverse(), r.getLimit()));
+    }
+    List<ListPage> pages = engine.listRanges(ranges, maxResponseBytes,
+        e -> e.key().length + e.value().countedSize() + ENTRY_OVERHEAD);
+    SnapshotReadOutput.Builder out = SnapshotReadOutput.newBuilder()
+        .setStatus(SnapshotReadStatus.SR_SUCCESS)
+        .setReadIsStronglyConsistent(true);
+    for (int i = 0; i < pages.size(); i++) {
+      ListPage page = pages.get(i);
+      // A short page would tell the client the range is exhausted: refuse instead.
+      if (page.more() && page.entries().size() < ranges.get(i).limit()) {
+        throw HttpFailure.badRequest("Response too large (max " + maxResponseBytes
+            + " bytes): read fewer entries at once");
+      }
+      ReadRangeOutput.Builder range = out.addRangesBuilder();
+      for (StoredEntry e : page.entries()) {
+        range.addValues(WireValues.toWire(e));
+      }
+    }
+    return out.build().toByteArray();
+  }
+
+  CompletableFuture<byte[]> atomicWrite(byte[] body) {
+    AtomicWrite req;
+    try {
+      req = AtomicWrite.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      throw HttpFailure.badRequest("Invalid AtomicWrite message");
+    }
+    AtomicWriteMapper.Mapped mapped = AtomicWriteMapper.map(req);
+    validator.validate(mapped.received());
+    return engine.commit(mapped.toStore()).thenApply(DataPath::toOutput);
+  }
+
+  /** Registers a watch of the request's keys (validated as the gRPC Watch validates them). */
+  KeyWatch watch(byte[] body, WatchListener listener) {
+    Watch req;
+    try {
+      req = Watch.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      throw HttpFailure.badRequest("Invalid Watch message");
+    }
+    if (req.getKeysCount() == 0) {
+      throw HttpFailure.badRequest("A watch needs at least one key");
+    }
+    if (req.getKeysCount() > limits.maxWatchKeys()) {
+      throw HttpFailure.badRequest("Too many keys (max " + limits.maxWatchKeys() + ")");
+    }
+    List<byte[]> keys = new ArrayList<>(req.getKeysCount());
+    for (WatchKey k : req.getKeysList()) {
+      byte[] key = AtomicWriteMapper.canonicalKey(k.getKey());
+      if (key.length == 0) {
+        throw HttpFailure.badRequest("key cannot be empty");
+      }
+      // Deno's rule for reads: the range [K, K+0x00) must fit the read limit.
+      if (key.length + 1 > limits.maxReadKeyBytes()) {
+        throw HttpFailure.badRequest(limits.readKeyTooLarge());
+      }
+      keys.add(key);
+    }
+    return engine.watch(keys, null, listener);
+  }
+
+  private static byte[] toOutput(CommitResult r) {
+    AtomicWriteOutput.Builder b = AtomicWriteOutput.newBuilder();
+    if (r.ok()) {
+      b.setStatus(AtomicWriteStatus.AW_SUCCESS)
+          .setVersionstamp(ByteString.copyFrom(r.versionstamp().toBytes()));
+    } else {
+      b.setStatus(AtomicWriteStatus.AW_CHECK_FAILURE);
+      r.failedChecks().forEach(b::addFailedChecks);
+    }
+    return b.build().toByteArray();
+  }
+}
