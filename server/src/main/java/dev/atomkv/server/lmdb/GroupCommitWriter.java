@@ -517,7 +517,7 @@ final class GroupCommitWriter {
       return;
     }
     if (version >= 0 && lastCommitVersion >= version) {
-      changeFeed.publish(changes);
+      changeFeed.publish(version, changes);
       failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
           "storage failed while committing: commit outcome unknown, re-read before retrying"));
     } else {
