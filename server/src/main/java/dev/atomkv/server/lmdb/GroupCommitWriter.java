@@ -100,6 +100,8 @@ final class GroupCommitWriter {
 
   /** Only the writer thread touches it after construction. */
   private long lastCommitVersion;
+  /** Whether the batch being run has committed: from then on a failure cannot mean "not written". */
+  private boolean batchDurable;
 
   GroupCommitWriter(Env<byte[]> env, Store store, Clock clock, long lastCommitVersion,
       int capacity, int maxBatchRequests, long maxBatchBytes, ChangeFeed changeFeed,
@@ -241,7 +243,12 @@ final class GroupCommitWriter {
         LOG.log(Level.WARNING, "writer interrupted; ignoring");
       } catch (Throwable t) {
         LOG.log(Level.ERROR, "writer batch failed; failing its requests", t);
-        failAll(batch, new KvException(ErrorKind.INTERNAL, "internal storage error"));
+        // Once the parent has committed the batch is durable: an error that reads as "not
+        // written" would make clients act on a falsehood, so the outcome is reported as unknown
+        // (the client re-reads). Requests already answered keep their answer.
+        failAll(batch, batchDurable
+            ? new KvException(ErrorKind.UNAVAILABLE, "commit outcome unknown: re-read before retrying")
+            : new KvException(ErrorKind.INTERNAL, "internal storage error"));
       }
     }
   }
@@ -276,6 +283,7 @@ final class GroupCommitWriter {
   }
 
   private void runBatch(List<Job> batch, boolean alone) {
+    batchDurable = false;
     if (broken && !reopen()) {
       failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
           "storage failed and could not be reopened: the write was not applied"));
@@ -371,6 +379,7 @@ final class GroupCommitWriter {
           }
           FailurePoints.reach(FailurePoints.Point.BEFORE_COMMIT);
           parent.commit();
+          batchDurable = true;
         } catch (RuntimeException e) {
           commitFailure = e; // handled once the parent is closed
         }
@@ -395,15 +404,7 @@ final class GroupCommitWriter {
     }
     retryAlone.addAll(retries);
     if (changed) {
-      try {
-        FailurePoints.reach(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK);
-      } catch (RuntimeException | Error e) {
-        // The batch is durable: an error that reads as "not written" would make clients act on a
-        // falsehood, so the outcome is reported as unknown (the client re-reads).
-        failAll(batch, new KvException(ErrorKind.UNAVAILABLE,
-            "commit outcome unknown: re-read before retrying"));
-        throw e;
-      }
+      FailurePoints.reach(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK);
     }
     answers.forEach(Runnable::run);
     if (sweepAgain) {

@@ -43,6 +43,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -579,6 +580,39 @@ class LmdbEngineTest {
     // The client cannot know the outcome; a re-read finds the write.
     assertNotNull(engine.get(List.of(key("a"))).get(0));
     commitOk(engine, set(key("b"), "the writer is still alive"));
+  }
+
+  @Test
+  void anErrorAfterTheCommitAnswersEveryRequestOfTheBatchOutcomeUnknown() throws Exception {
+    LmdbEngine engine = open(Clock.systemUTC());
+    // Hold the first batch so the next requests queue up and commit together in one batch.
+    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
+    CompletableFuture<CommitResult> first = engine.commit(write(set(key("first"), "1")));
+    gate.awaitReached();
+    List<CompletableFuture<CommitResult>> batch = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      batch.add(engine.commit(write(set(key("batched", i), "v"))));
+    }
+    AtomicInteger reached = new AtomicInteger();
+    FailurePoints.arm(FailurePoints.Point.AFTER_COMMIT_BEFORE_ACK, () -> {
+      if (reached.incrementAndGet() == 2) {
+        // An Error, as an unexpected failure of the writer would be, not a tidy exception.
+        throw new AssertionError("injected: the writer fails after the batch is durable");
+      }
+    });
+    gate.release();
+    assertTrue(first.get(5, TimeUnit.SECONDS).ok());
+
+    for (int i = 0; i < batch.size(); i++) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          batch.get(i)::get, "request " + i + " of the durable batch");
+      KvException cause = (KvException) e.getCause();
+      assertEquals(ErrorKind.UNAVAILABLE, cause.kind(), "never a status that means not written");
+      assertEquals("commit outcome unknown: re-read before retrying", cause.getMessage());
+      assertNotNull(engine.get(List.of(key("batched", i))).get(0), "the batch is durable");
+    }
+    FailurePoints.disarmAll();
+    commitOk(engine, set(key("after"), "the writer is still alive"));
   }
 
   @Test
