@@ -105,8 +105,9 @@ class QueueWireIT {
           .build());
       assertTrue(enqueued.getOk());
 
+      // Taken before the stream opens: the server may grant the lease before the first next().
+      long before = System.currentTimeMillis();
       withListen(server, 1, messages -> {
-        long before = System.currentTimeMillis();
         ListenResponse first = messages.next();
         assertEquals(stringValue("ship order 1"), first.getPayload());
         assertEquals(1, first.getAttempt());
@@ -116,6 +117,9 @@ class QueueWireIT {
         // Not acknowledged: once the lease ends it counts as a failure, redelivered after 100 ms.
         ListenResponse second = messages.next();
         assertEquals(2, second.getAttempt());
+        // (10 ms of slack: the lease timer runs on the monotonic clock, the figures are wall clock.)
+        assertTrue(System.currentTimeMillis() >= first.getLeaseExpiresAtMs() + 90,
+            "redelivered after the lease and the backoff");
         assertTrue(System.currentTimeMillis() - before >= 500, "lease then backoff");
         assertStatus(Code.FAILED_PRECONDITION, null, () -> stub.ack(
             AckRequest.newBuilder().setLeaseId(first.getLeaseId()).setSuccess(true).build()));
