@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.grpc.Attributes;
 import io.grpc.BindableService;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.SecurityLevel;
@@ -39,6 +40,18 @@ public final class StrictParsing {
         @Override
         public byte[] parse(InputStream stream) {
           try {
+            // gRPC's message streams know their length; reading into an array of that size
+            // avoids readAllBytes' 8 KiB scratch buffer and second copy, which showed as the
+            // hottest Java frame of a Get in a profile.
+            if (stream instanceof KnownLength) {
+              byte[] bytes = new byte[stream.available()];
+              int read = stream.readNBytes(bytes, 0, bytes.length);
+              if (read == bytes.length && stream.read() == -1) {
+                return bytes;
+              }
+              throw new IOException("message stream ended at " + read + " of "
+                  + bytes.length + " bytes or went past them");
+            }
             return stream.readAllBytes();
           } catch (IOException e) {
             throw new UncheckedIOException(e);
