@@ -69,12 +69,17 @@ public final class KeyCodec {
   }
 
   private static void writeEscaped(byte[] payload, ByteArrayOutputStream out) {
-    for (byte b : payload) {
-      out.write(b);
-      if (b == 0) {
+    // Copies the runs between zero bytes whole: byte-at-a-time writes to the (synchronized)
+    // stream showed in the profile of every Atomic.
+    int run = 0;
+    for (int i = 0; i < payload.length; i++) {
+      if (payload[i] == 0) {
+        out.write(payload, run, i + 1 - run);
         out.write(0xff);
+        run = i + 1;
       }
     }
+    out.write(payload, run, payload.length - run);
     out.write(0);
   }
 
