@@ -436,9 +436,7 @@ class LmdbEngineTest {
   void concurrentRequestsShareABatchWithOrderedPositions() throws Exception {
     LmdbEngine engine = open(Clock.systemUTC());
     commitOk(engine, set(key("taken"), "x"), set(key("text"), "x"));
-    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
-    CompletableFuture<CommitResult> first = engine.commit(write(set(key("first"), "1")));
-    gate.awaitReached();
+    Held held = hold(engine, "first");
 
     List<CompletableFuture<CommitResult>> futures = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -451,9 +449,9 @@ class LmdbEngineTest {
       };
       futures.add(engine.commit(w));
     }
-    gate.release();
+    held.release();
 
-    assertTrue(first.get(5, TimeUnit.SECONDS).ok());
+    assertTrue(held.first().get(5, TimeUnit.SECONDS).ok());
     Versionstamp previous = null;
     int sharing = 0;
     for (int i = 0; i < 200; i++) {
@@ -492,9 +490,7 @@ class LmdbEngineTest {
   void fullQueueRefusesWithNotApplied() throws Exception {
     LmdbEngine engine = LmdbEngine.open(options(Clock.systemUTC(), 1, NO_SWEEP_MS));
     opened.add(engine);
-    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
-    CompletableFuture<CommitResult> a = engine.commit(write(set(key("a"), "1")));
-    gate.awaitReached();
+    Held held = hold(engine, "a");
     CompletableFuture<CommitResult> b = engine.commit(write(set(key("b"), "1")));
     CompletableFuture<CommitResult> c = engine.commit(write(set(key("c"), "1")));
 
@@ -503,8 +499,8 @@ class LmdbEngineTest {
     assertEquals(ErrorKind.NOT_APPLIED, e.kind());
     assertEquals("writer queue full", e.getMessage());
 
-    gate.release();
-    assertTrue(a.get(5, TimeUnit.SECONDS).ok());
+    held.release();
+    assertTrue(held.first().get(5, TimeUnit.SECONDS).ok());
     assertTrue(b.get(5, TimeUnit.SECONDS).ok());
     assertNull(engine.get(List.of(key("c"))).get(0));
   }
@@ -514,31 +510,27 @@ class LmdbEngineTest {
     // Capacity 1 and a sweep every 5 ms: while the writer is held, a sweep job waits in the queue.
     LmdbEngine engine = LmdbEngine.open(options(Clock.systemUTC(), 1, 5));
     opened.add(engine);
-    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
-    CompletableFuture<CommitResult> a = engine.commit(write(set(key("a"), "1")));
-    gate.awaitReached();
+    Held held = hold(engine, "a");
     Thread.sleep(200); // many sweep intervals
     CompletableFuture<CommitResult> b = engine.commit(write(set(key("b"), "1")));
     assertFalse(b.isCompletedExceptionally(), "refused although no client request was waiting");
-    gate.release();
-    assertTrue(a.get(5, TimeUnit.SECONDS).ok());
+    held.release();
+    assertTrue(held.first().get(5, TimeUnit.SECONDS).ok());
     assertTrue(b.get(5, TimeUnit.SECONDS).ok());
   }
 
   @Test
   void requestWhoseDeadlinePassedInTheQueueIsNotApplied() throws Exception {
     LmdbEngine engine = open(Clock.systemUTC());
-    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
-    CompletableFuture<CommitResult> a = engine.commit(write(set(key("a"), "1")));
-    gate.awaitReached();
+    Held held = hold(engine, "a");
     CompletableFuture<CommitResult> late = engine.commit(new AtomicWrite(List.of(),
         List.of(set(key("late"), "1")), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20)));
     CompletableFuture<CommitResult> patient = engine.commit(new AtomicWrite(List.of(),
         List.of(set(key("patient"), "1")), System.nanoTime() + TimeUnit.SECONDS.toNanos(60)));
     Thread.sleep(50);
-    gate.release();
+    held.release();
 
-    assertTrue(a.get(5, TimeUnit.SECONDS).ok());
+    assertTrue(held.first().get(5, TimeUnit.SECONDS).ok());
     assertTrue(patient.get(5, TimeUnit.SECONDS).ok());
     KvException e = cause(late);
     assertEquals(ErrorKind.NOT_APPLIED, e.kind());
@@ -586,9 +578,7 @@ class LmdbEngineTest {
   void anErrorAfterTheCommitAnswersEveryRequestOfTheBatchOutcomeUnknown() throws Exception {
     LmdbEngine engine = open(Clock.systemUTC());
     // Hold the first batch so the next requests queue up and commit together in one batch.
-    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
-    CompletableFuture<CommitResult> first = engine.commit(write(set(key("first"), "1")));
-    gate.awaitReached();
+    Held held = hold(engine, "first");
     List<CompletableFuture<CommitResult>> batch = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       batch.add(engine.commit(write(set(key("batched", i), "v"))));
@@ -600,8 +590,8 @@ class LmdbEngineTest {
         throw new AssertionError("injected: the writer fails after the batch is durable");
       }
     });
-    gate.release();
-    assertTrue(first.get(5, TimeUnit.SECONDS).ok());
+    held.release();
+    assertTrue(held.first().get(5, TimeUnit.SECONDS).ok());
 
     for (int i = 0; i < batch.size(); i++) {
       ExecutionException e = assertThrows(ExecutionException.class,
@@ -621,15 +611,13 @@ class LmdbEngineTest {
         64L << 20, NO_SWEEP_MS, Clock.systemUTC());
     LmdbEngine engine = LmdbEngine.open(small);
     opened.add(engine);
-    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
-    CompletableFuture<CommitResult> first = engine.commit(write(set(key("first"), "1")));
-    gate.awaitReached();
+    Held held = hold(engine, "first");
     List<CompletableFuture<CommitResult>> futures = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       futures.add(engine.commit(write(Mutation.set(key("big", i), Value.bytes(new byte[60_000])))));
     }
-    gate.release();
-    assertTrue(first.get(5, TimeUnit.SECONDS).ok());
+    held.release();
+    assertTrue(held.first().get(5, TimeUnit.SECONDS).ok());
 
     int ok = 0;
     int full = 0;
@@ -654,9 +642,7 @@ class LmdbEngineTest {
   @Test
   void closeCommitsWhatIsQueuedThenRefuses() throws Exception {
     LmdbEngine engine = open(Clock.systemUTC());
-    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
-    CompletableFuture<CommitResult> a = engine.commit(write(set(key("a"), "1")));
-    gate.awaitReached();
+    Held held = hold(engine, "a");
     CompletableFuture<CommitResult> b = engine.commit(write(set(key("b"), "1")));
     CompletableFuture<CommitResult> c = engine.commit(write(set(key("c"), "1")));
     Thread closer = new Thread(engine::close);
@@ -669,10 +655,10 @@ class LmdbEngineTest {
     assertEquals(ErrorKind.NOT_APPLIED, refused.kind());
     assertEquals("server is shutting down", refused.getMessage());
 
-    gate.release();
+    held.release();
     closer.join(5_000);
     assertFalse(closer.isAlive());
-    assertTrue(a.get(1, TimeUnit.SECONDS).ok());
+    assertTrue(held.first().get(1, TimeUnit.SECONDS).ok());
     assertTrue(b.get(1, TimeUnit.SECONDS).ok());
     assertTrue(c.get(1, TimeUnit.SECONDS).ok());
     engine.close(); // idempotent
@@ -785,6 +771,23 @@ class LmdbEngineTest {
   }
 
   /** Holds the writer at a failure point, the first time it is reached, until released. */
+  /**
+   * The writer held before the commit of a batch of one request (a set of {@code key}), so that
+   * requests sent meanwhile queue up and go together into the next batch once it is released.
+   */
+  private static Held hold(LmdbEngine engine, String key) throws InterruptedException {
+    Gate gate = Gate.at(FailurePoints.Point.BEFORE_COMMIT);
+    CompletableFuture<CommitResult> first = engine.commit(write(set(key(key), "1")));
+    gate.awaitReached();
+    return new Held(gate, first);
+  }
+
+  private record Held(Gate gate, CompletableFuture<CommitResult> first) {
+    void release() {
+      gate.release();
+    }
+  }
+
   static final class Gate implements Runnable {
     private final CountDownLatch reached = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
