@@ -185,7 +185,7 @@ public final class AtomkvServer implements AutoCloseable {
   }
 
   /** The JVM property that sets Netty's leak detection level (the shaded library's name). */
-  static final String LEAK_DETECTION_PROPERTY = "io.grpc.netty.shaded.io.netty.leakDetection.level";
+  private static final String LEAK_DETECTION_PROPERTY = "io.grpc.netty.shaded.io.netty.leakDetection.level";
 
   /**
    * Netty's leak detector, on by default, records a stack trace each time a sampled buffer is

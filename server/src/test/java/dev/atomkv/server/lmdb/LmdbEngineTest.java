@@ -770,7 +770,6 @@ class LmdbEngineTest {
     }
   }
 
-  /** Holds the writer at a failure point, the first time it is reached, until released. */
   /**
    * The writer held before the commit of a batch of one request (a set of {@code key}), so that
    * requests sent meanwhile queue up and go together into the next batch once it is released.
@@ -788,6 +787,7 @@ class LmdbEngineTest {
     }
   }
 
+  /** Holds the writer at a failure point, the first time it is reached, until released. */
   static final class Gate implements Runnable {
     private final CountDownLatch reached = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
