@@ -7,10 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.Locale;
 import picocli.CommandLine;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,183 +16,218 @@ import picocli.CommandLine.Option;
  */
 public final class ServerConfig {
 
-  @Option(names = "--bind", defaultValue = "${ATOMKV_BIND:-127.0.0.1}",
+  @Option(names = "--bind", defaultValue = "${ATOMKV_BIND:-" + ServerDefaults.BIND + "}",
       description = "Address to listen on (0.0.0.0 for every interface). Env: ATOMKV_BIND.")
   String bind;
 
-  @Option(names = "--port", defaultValue = "${ATOMKV_PORT:-50051}",
+  @Option(names = "--port", defaultValue = "${ATOMKV_PORT:-" + ServerDefaults.PORT + "}",
       description = "TCP port to listen on; 0 picks a free one. Env: ATOMKV_PORT.")
   int port;
 
-  @Option(names = "--metrics-port", defaultValue = "${ATOMKV_METRICS_PORT:-9464}",
+  @Option(names = "--metrics-port",
+      defaultValue = "${ATOMKV_METRICS_PORT:-" + ServerDefaults.METRICS_PORT + "}",
       description = "Port of the Prometheus /metrics endpoint (HTTP, on the --bind address); 0 "
           + "picks a free one, -1 turns it off. Env: ATOMKV_METRICS_PORT.")
   int metricsPort;
 
-  @Option(names = "--kv-connect-port", defaultValue = "${ATOMKV_KV_CONNECT_PORT:-4512}",
+  @Option(names = "--kv-connect-port",
+      defaultValue = "${ATOMKV_KV_CONNECT_PORT:-" + ServerDefaults.KV_CONNECT_PORT + "}",
       description = "Port of KV Connect, Deno's remote protocol (Deno.openKv(\"http://host:port\") "
           + "and @deno/kv), on the --bind address with the same TLS and tokens as gRPC; 0 picks a "
           + "free one, -1 turns it off. Env: ATOMKV_KV_CONNECT_PORT.")
   int kvConnectPort;
 
   @Option(names = "--kv-connect-max-response-bytes",
-      defaultValue = "${ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES:-64m}",
-      converter = ByteSizeConverter.class,
+      defaultValue = "${ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES:-"
+          + ServerDefaults.KV_CONNECT_MAX_RESPONSE_MIB + "m}",
+      converter = SettingConverters.ByteSize.class,
       description = "Largest KV Connect read answer; a read that would exceed it is refused "
           + "(a shorter answer would look like the end of the range to the client). "
           + "Env: ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES.")
   long kvConnectMaxResponseBytes;
 
-  @Option(names = "--data-dir", defaultValue = "${ATOMKV_DATA_DIR:-./data}",
+  @Option(names = "--data-dir",
+      defaultValue = "${ATOMKV_DATA_DIR:-" + ServerDefaults.DATA_DIR + "}",
       description = "Directory holding the LMDB files; created if missing. Env: ATOMKV_DATA_DIR.")
   Path dataDir;
 
-  @Option(names = "--map-size", defaultValue = "${ATOMKV_MAP_SIZE:-64g}",
-      converter = ByteSizeConverter.class,
+  @Option(names = "--map-size",
+      defaultValue = "${ATOMKV_MAP_SIZE:-" + EngineOptions.DEFAULT_MAP_SIZE_GIB + "g}",
+      converter = SettingConverters.ByteSize.class,
       description = "Largest size the database may grow to (bytes, or with k/m/g/t). The file "
           + "grows only as data is written. Env: ATOMKV_MAP_SIZE.")
   long mapSize;
 
-  @Option(names = "--sync", defaultValue = "${ATOMKV_SYNC:-full}",
-      converter = SyncModeConverter.class,
+  @Option(names = "--sync",
+      defaultValue = "${ATOMKV_SYNC:-" + EngineOptions.DEFAULT_SYNC_MODE_NAME + "}",
+      converter = SettingConverters.Sync.class,
       description = "full: an acknowledged commit survives kill -9 and a power cut. "
           + "no-metasync: a power cut may lose the last commits (never corrupts). "
           + "none: a power cut may lose or corrupt data; only a process crash is survived. "
           + "Env: ATOMKV_SYNC.")
   SyncMode sync;
 
-  @Option(names = "--threads", defaultValue = "${ATOMKV_THREADS:-0}",
+  @Option(names = "--threads", defaultValue = "${ATOMKV_THREADS:-" + ServerDefaults.THREADS + "}",
       description = "gRPC worker threads (a fixed pool); 0 means one per core. Env: ATOMKV_THREADS.")
   int threads;
 
-  @Option(names = "--write-queue", defaultValue = "${ATOMKV_WRITE_QUEUE:-10000}",
+  @Option(names = "--write-queue", defaultValue = "${ATOMKV_WRITE_QUEUE:-"
+      + EngineOptions.DEFAULT_WRITE_QUEUE_CAPACITY + "}",
       description = "Atomic requests waiting for the writer before new ones are refused with "
           + "UNAVAILABLE/NOT_APPLIED. Env: ATOMKV_WRITE_QUEUE.")
   int writeQueue;
 
-  @Option(names = "--max-batch", defaultValue = "${ATOMKV_MAX_BATCH:-1024}",
+  @Option(names = "--max-batch", defaultValue = "${ATOMKV_MAX_BATCH:-"
+      + EngineOptions.DEFAULT_MAX_BATCH_REQUESTS + "}",
       description = "Atomic requests committed together in one synced LMDB transaction "
           + "(1..65535). Env: ATOMKV_MAX_BATCH.")
   int maxBatch;
 
-  @Option(names = "--max-batch-bytes", defaultValue = "${ATOMKV_MAX_BATCH_BYTES:-16m}",
-      converter = ByteSizeConverter.class,
+  @Option(names = "--max-batch-bytes", defaultValue = "${ATOMKV_MAX_BATCH_BYTES:-"
+      + EngineOptions.DEFAULT_MAX_BATCH_MIB + "m}",
+      converter = SettingConverters.ByteSize.class,
       description = "Approximate mutation bytes per batch. Env: ATOMKV_MAX_BATCH_BYTES.")
   long maxBatchBytes;
 
-  @Option(names = "--sweep-interval-ms", defaultValue = "${ATOMKV_SWEEP_INTERVAL_MS:-250}",
+  @Option(names = "--sweep-interval-ms", defaultValue = "${ATOMKV_SWEEP_INTERVAL_MS:-"
+      + EngineOptions.DEFAULT_SWEEP_INTERVAL_MS + "}",
       description = "How often expired keys are deleted. Env: ATOMKV_SWEEP_INTERVAL_MS.")
   long sweepIntervalMs;
 
-  @Option(names = "--max-write-key-bytes", defaultValue = "${ATOMKV_MAX_WRITE_KEY_BYTES:-2048}",
+  @Option(names = "--max-write-key-bytes", defaultValue = "${ATOMKV_MAX_WRITE_KEY_BYTES:-"
+      + Limits.DEFAULT_MAX_WRITE_KEY_BYTES + "}",
       description = "Encoded key of a check or mutation. Env: ATOMKV_MAX_WRITE_KEY_BYTES.")
   int maxWriteKeyBytes;
 
-  @Option(names = "--max-read-key-bytes", defaultValue = "${ATOMKV_MAX_READ_KEY_BYTES:-2049}",
+  @Option(names = "--max-read-key-bytes", defaultValue = "${ATOMKV_MAX_READ_KEY_BYTES:-"
+      + Limits.DEFAULT_MAX_READ_KEY_BYTES + "}",
       description = "Encoded read key or List bound. Env: ATOMKV_MAX_READ_KEY_BYTES.")
   int maxReadKeyBytes;
 
-  @Option(names = "--max-value-bytes", defaultValue = "${ATOMKV_MAX_VALUE_BYTES:-65536}",
+  @Option(names = "--max-value-bytes", defaultValue = "${ATOMKV_MAX_VALUE_BYTES:-"
+      + Limits.DEFAULT_MAX_VALUE_BYTES + "}",
       description = "Counted size of one value. Env: ATOMKV_MAX_VALUE_BYTES.")
   int maxValueBytes;
 
-  @Option(names = "--max-get-keys", defaultValue = "${ATOMKV_MAX_GET_KEYS:-1000}",
+  @Option(names = "--max-get-keys",
+      defaultValue = "${ATOMKV_MAX_GET_KEYS:-" + Limits.DEFAULT_MAX_GET_KEYS + "}",
       description = "Keys in one Get. Env: ATOMKV_MAX_GET_KEYS.")
   int maxGetKeys;
 
-  @Option(names = "--max-watch-keys", defaultValue = "${ATOMKV_MAX_WATCH_KEYS:-10}",
+  @Option(names = "--max-watch-keys",
+      defaultValue = "${ATOMKV_MAX_WATCH_KEYS:-" + Limits.DEFAULT_MAX_WATCH_KEYS + "}",
       description = "Keys in one Watch. Env: ATOMKV_MAX_WATCH_KEYS.")
   int maxWatchKeys;
 
   @Option(names = "--watch-deletion-log-bytes",
-      defaultValue = "${ATOMKV_WATCH_DELETION_LOG_BYTES:-16m}", converter = ByteSizeConverter.class,
+      defaultValue = "${ATOMKV_WATCH_DELETION_LOG_BYTES:-"
+          + EngineOptions.DEFAULT_WATCH_DELETION_LOG_MIB + "m}",
+      converter = SettingConverters.ByteSize.class,
       description = "Memory for the versionstamps of recent deletions, with which a Watch resumed "
           + "with `after` proves a missing key was not deleted since; beyond it the oldest are "
           + "forgotten and such a resume gets a full first message. "
           + "Env: ATOMKV_WATCH_DELETION_LOG_BYTES.")
   long watchDeletionLogBytes;
 
-  @Option(names = "--max-list-limit", defaultValue = "${ATOMKV_MAX_LIST_LIMIT:-1000}",
+  @Option(names = "--max-list-limit",
+      defaultValue = "${ATOMKV_MAX_LIST_LIMIT:-" + Limits.DEFAULT_MAX_LIST_LIMIT + "}",
       description = "Entries in one List page. Env: ATOMKV_MAX_LIST_LIMIT.")
   int maxListLimit;
 
-  @Option(names = "--max-checks", defaultValue = "${ATOMKV_MAX_CHECKS:-100}",
+  @Option(names = "--max-checks",
+      defaultValue = "${ATOMKV_MAX_CHECKS:-" + Limits.DEFAULT_MAX_CHECKS + "}",
       description = "Checks in one Atomic. Env: ATOMKV_MAX_CHECKS.")
   int maxChecks;
 
-  @Option(names = "--max-mutations", defaultValue = "${ATOMKV_MAX_MUTATIONS:-1000}",
+  @Option(names = "--max-mutations",
+      defaultValue = "${ATOMKV_MAX_MUTATIONS:-" + Limits.DEFAULT_MAX_MUTATIONS + "}",
       description = "Mutations in one Atomic. Env: ATOMKV_MAX_MUTATIONS.")
   int maxMutations;
 
   @Option(names = "--max-total-mutation-bytes",
-      defaultValue = "${ATOMKV_MAX_TOTAL_MUTATION_BYTES:-819200}",
+      defaultValue = "${ATOMKV_MAX_TOTAL_MUTATION_BYTES:-"
+          + Limits.DEFAULT_MAX_TOTAL_MUTATION_BYTES + "}",
       description = "Deno's total mutation size of one Atomic. Env: ATOMKV_MAX_TOTAL_MUTATION_BYTES.")
   int maxTotalMutationBytes;
 
-  @Option(names = "--max-total-key-bytes", defaultValue = "${ATOMKV_MAX_TOTAL_KEY_BYTES:-81920}",
+  @Option(names = "--max-total-key-bytes", defaultValue = "${ATOMKV_MAX_TOTAL_KEY_BYTES:-"
+      + Limits.DEFAULT_MAX_TOTAL_KEY_BYTES + "}",
       description = "Deno's total key size of one Atomic. Env: ATOMKV_MAX_TOTAL_KEY_BYTES.")
   int maxTotalKeyBytes;
 
-  @Option(names = "--max-response-bytes", defaultValue = "${ATOMKV_MAX_RESPONSE_BYTES:-4194304}",
+  @Option(names = "--max-response-bytes", defaultValue = "${ATOMKV_MAX_RESPONSE_BYTES:-"
+      + Limits.DEFAULT_MAX_RESPONSE_BYTES + "}",
       description = "Serialised size of one Get or List response (gRPC clients accept 4 MiB by "
           + "default). Env: ATOMKV_MAX_RESPONSE_BYTES.")
   int maxResponseBytes;
 
-  @Option(names = "--max-operations", defaultValue = "${ATOMKV_MAX_OPERATIONS:-0}",
+  @Option(names = "--max-operations",
+      defaultValue = "${ATOMKV_MAX_OPERATIONS:-" + Limits.DEFAULT_MAX_OPERATIONS + "}",
       description = "Checks plus mutations in one Atomic; 0 for no limit beyond --max-checks and "
           + "--max-mutations (Forge: 25). Env: ATOMKV_MAX_OPERATIONS.")
   int maxOperations;
 
-  @Option(names = "--max-request-bytes", defaultValue = "${ATOMKV_MAX_REQUEST_BYTES:-0}",
-      converter = ByteSizeConverter.class,
+  @Option(names = "--max-request-bytes", defaultValue = "${ATOMKV_MAX_REQUEST_BYTES:-"
+      + Limits.DEFAULT_MAX_REQUEST_BYTES + "}",
+      converter = SettingConverters.ByteSize.class,
       description = "Serialised size of one Atomic request; 0 for no limit beyond the inbound "
           + "message limit (Forge: 4000000). Env: ATOMKV_MAX_REQUEST_BYTES.")
   long maxRequestBytes;
 
-  @Option(names = "--unique-keys", defaultValue = "${ATOMKV_UNIQUE_KEYS:-false}", arity = "0..1",
+  @Option(names = "--unique-keys",
+      defaultValue = "${ATOMKV_UNIQUE_KEYS:-" + Limits.DEFAULT_UNIQUE_KEYS + "}", arity = "0..1",
       description = "Reject an Atomic that names a key more than once across its checks and "
           + "mutations (Forge's rule). Env: ATOMKV_UNIQUE_KEYS.")
   boolean uniqueKeys;
 
-  @Option(names = "--queue-lease-ms", defaultValue = "${ATOMKV_QUEUE_LEASE_MS:-30000}",
+  @Option(names = "--queue-lease-ms", defaultValue = "${ATOMKV_QUEUE_LEASE_MS:-"
+      + EngineOptions.DEFAULT_QUEUE_LEASE_MS + "}",
       description = "How long a queue listener holds a delivered message before, unacknowledged, "
           + "it counts as failed and is redelivered after its backoff. Env: ATOMKV_QUEUE_LEASE_MS.")
   long queueLeaseMs;
 
-  @Option(names = "--max-listen-in-flight", defaultValue = "${ATOMKV_MAX_LISTEN_IN_FLIGHT:-100}",
+  @Option(names = "--max-listen-in-flight", defaultValue = "${ATOMKV_MAX_LISTEN_IN_FLIGHT:-"
+      + Limits.DEFAULT_MAX_LISTEN_IN_FLIGHT + "}",
       description = "Queue messages one Listen stream may hold unacknowledged (its max_in_flight). "
           + "Env: ATOMKV_MAX_LISTEN_IN_FLIGHT.")
   int maxListenInFlight;
 
   @Option(names = "--max-inbound-message-bytes",
-      defaultValue = "${ATOMKV_MAX_INBOUND_MESSAGE_BYTES:-8m}", converter = ByteSizeConverter.class,
+      defaultValue = "${ATOMKV_MAX_INBOUND_MESSAGE_BYTES:-"
+          + ServerDefaults.MAX_INBOUND_MESSAGE_MIB + "m}",
+      converter = SettingConverters.ByteSize.class,
       description = "Largest request message gRPC accepts. Env: ATOMKV_MAX_INBOUND_MESSAGE_BYTES.")
   long maxInboundMessageBytes;
 
-  @Option(names = "--shutdown-grace-ms", defaultValue = "${ATOMKV_SHUTDOWN_GRACE_MS:-10000}",
+  @Option(names = "--shutdown-grace-ms", defaultValue = "${ATOMKV_SHUTDOWN_GRACE_MS:-"
+      + ServerDefaults.SHUTDOWN_GRACE_MS + "}",
       description = "On SIGTERM, how long in-flight calls may take before they are cancelled. "
           + "Env: ATOMKV_SHUTDOWN_GRACE_MS.")
   long shutdownGraceMs;
 
   @Option(names = "--max-concurrent-calls-per-connection",
-      defaultValue = "${ATOMKV_MAX_CONCURRENT_CALLS_PER_CONNECTION:-1000}",
+      defaultValue = "${ATOMKV_MAX_CONCURRENT_CALLS_PER_CONNECTION:-"
+          + ServerDefaults.MAX_CONCURRENT_CALLS_PER_CONNECTION + "}",
       description = "HTTP/2 streams one connection may have open at once; more wait in the client. "
           + "Bounds what a single client can queue on the server. "
           + "Env: ATOMKV_MAX_CONCURRENT_CALLS_PER_CONNECTION.")
   int maxConcurrentCallsPerConnection;
 
-  @Option(names = "--keepalive-time-ms", defaultValue = "${ATOMKV_KEEPALIVE_TIME_MS:-60000}",
+  @Option(names = "--keepalive-time-ms", defaultValue = "${ATOMKV_KEEPALIVE_TIME_MS:-"
+      + ServerDefaults.KEEPALIVE_TIME_MS + "}",
       description = "The server pings a connection idle this long, to find dead peers and keep "
           + "NAT/load-balancer state alive. Env: ATOMKV_KEEPALIVE_TIME_MS.")
   long keepaliveTimeMs;
 
-  @Option(names = "--keepalive-timeout-ms", defaultValue = "${ATOMKV_KEEPALIVE_TIMEOUT_MS:-20000}",
+  @Option(names = "--keepalive-timeout-ms", defaultValue = "${ATOMKV_KEEPALIVE_TIMEOUT_MS:-"
+      + ServerDefaults.KEEPALIVE_TIMEOUT_MS + "}",
       description = "A ping unanswered this long closes the connection. "
           + "Env: ATOMKV_KEEPALIVE_TIMEOUT_MS.")
   long keepaliveTimeoutMs;
 
   @Option(names = "--permit-keepalive-time-ms",
-      defaultValue = "${ATOMKV_PERMIT_KEEPALIVE_TIME_MS:-10000}",
+      defaultValue = "${ATOMKV_PERMIT_KEEPALIVE_TIME_MS:-"
+          + ServerDefaults.PERMIT_KEEPALIVE_TIME_MS + "}",
       description = "Clients pinging more often than this are disconnected (GOAWAY "
           + "ENHANCE_YOUR_CALM), so pings cannot be used to keep the server busy. "
           + "Env: ATOMKV_PERMIT_KEEPALIVE_TIME_MS.")
@@ -227,7 +259,8 @@ public final class ServerConfig {
           + "visible to every local user in the process list. Env: ATOMKV_AUTH_TOKEN.")
   String authToken;
 
-  @Option(names = "--insecure", defaultValue = "${ATOMKV_INSECURE:-false}", arity = "0..1",
+  @Option(names = "--insecure",
+      defaultValue = "${ATOMKV_INSECURE:-" + ServerDefaults.INSECURE + "}", arity = "0..1",
       description = "Allow serving on a non-loopback address with no authentication (no token and "
           + "no --tls-client-ca). Env: ATOMKV_INSECURE.")
   boolean insecure;
@@ -336,15 +369,36 @@ public final class ServerConfig {
   }
 
   public Limits limits() {
-    return new Limits(maxWriteKeyBytes, maxReadKeyBytes, maxValueBytes, maxGetKeys, maxListLimit,
-        maxChecks, maxMutations, maxTotalMutationBytes, maxTotalKeyBytes, maxResponseBytes,
-        maxOperations, (int) Math.min(Integer.MAX_VALUE, maxRequestBytes), uniqueKeys,
-        maxWatchKeys, maxListenInFlight);
+    return Limits.builder()
+        .maxWriteKeyBytes(maxWriteKeyBytes)
+        .maxReadKeyBytes(maxReadKeyBytes)
+        .maxValueBytes(maxValueBytes)
+        .maxGetKeys(maxGetKeys)
+        .maxListLimit(maxListLimit)
+        .maxChecks(maxChecks)
+        .maxMutations(maxMutations)
+        .maxTotalMutationBytes(maxTotalMutationBytes)
+        .maxTotalKeyBytes(maxTotalKeyBytes)
+        .maxResponseBytes(maxResponseBytes)
+        .maxOperations(maxOperations)
+        .maxRequestBytes((int) Math.min(Integer.MAX_VALUE, maxRequestBytes))
+        .uniqueKeys(uniqueKeys)
+        .maxWatchKeys(maxWatchKeys)
+        .maxListenInFlight(maxListenInFlight)
+        .build();
   }
 
   public EngineOptions engineOptions() {
-    return new EngineOptions(dataDir, mapSize, sync, writeQueue, maxBatch, maxBatchBytes,
-        sweepIntervalMs, Clock.systemUTC(), queueLeaseMs, watchDeletionLogBytes);
+    return EngineOptions.builder(dataDir)
+        .mapSizeBytes(mapSize)
+        .syncMode(sync)
+        .writeQueueCapacity(writeQueue)
+        .maxBatchRequests(maxBatch)
+        .maxBatchBytes(maxBatchBytes)
+        .sweepIntervalMs(sweepIntervalMs)
+        .queueLeaseMs(queueLeaseMs)
+        .watchDeletionLogBytes(watchDeletionLogBytes)
+        .build();
   }
 
   public int workerThreads() {
@@ -436,35 +490,5 @@ public final class ServerConfig {
   /** Whether callers must prove who they are: a bearer token or a client certificate. */
   public boolean authEnabled() {
     return tokenAuthEnabled() || tlsClientCa != null;
-  }
-
-  /** Sizes like 4194304, 512k, 64m, 64g. */
-  static final class ByteSizeConverter implements ITypeConverter<Long> {
-    @Override
-    public Long convert(String value) {
-      String v = value.trim().toLowerCase(Locale.ROOT).replaceAll("i?b$", "");
-      long unit = 1;
-      char last = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
-      switch (last) {
-        case 'k' -> unit = 1L << 10;
-        case 'm' -> unit = 1L << 20;
-        case 'g' -> unit = 1L << 30;
-        case 't' -> unit = 1L << 40;
-        default -> unit = 1;
-      }
-      String digits = unit == 1 ? v : v.substring(0, v.length() - 1);
-      long n = Long.parseLong(digits.trim());
-      if (n < 0) {
-        throw new IllegalArgumentException("size must not be negative: " + value);
-      }
-      return Math.multiplyExact(n, unit);
-    }
-  }
-
-  static final class SyncModeConverter implements ITypeConverter<SyncMode> {
-    @Override
-    public SyncMode convert(String value) {
-      return SyncMode.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-    }
   }
 }

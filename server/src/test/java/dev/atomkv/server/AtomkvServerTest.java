@@ -45,10 +45,8 @@ class AtomkvServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    EngineOptions defaults = EngineOptions.defaults(dir);
-    EngineOptions options = new EngineOptions(dir, 256L << 20, defaults.syncMode(),
-        1 /* write queue */, defaults.maxBatchRequests(), defaults.maxBatchBytes(),
-        defaults.sweepIntervalMs(), defaults.clock());
+    EngineOptions options = EngineOptions.builder(dir).mapSizeBytes(256L << 20)
+        .writeQueueCapacity(1).build();
     String name = InProcessServerBuilder.generateName();
     engine = LmdbEngine.open(options);
     server = AtomkvServer.start(InProcessServerBuilder.forName(name), engine,

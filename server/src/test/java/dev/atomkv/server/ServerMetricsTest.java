@@ -65,11 +65,9 @@ class ServerMetricsTest {
   @BeforeEach
   void start() throws Exception {
     julLogger.addHandler(capture);
-    EngineOptions defaults = EngineOptions.defaults(dir);
-    EngineOptions options = new EngineOptions(dir, 256L << 20, defaults.syncMode(),
-        defaults.writeQueueCapacity(), defaults.maxBatchRequests(), defaults.maxBatchBytes(),
+    EngineOptions options = EngineOptions.builder(dir).mapSizeBytes(256L << 20)
         // No periodic sweep: a sweep job waiting in the writer queue would show in its depth.
-        3_600_000, defaults.clock());
+        .sweepIntervalMs(3_600_000).build();
     String name = InProcessServerBuilder.generateName();
     server = AtomkvServer.start(InProcessServerBuilder.forName(name), LmdbEngine.open(options),
         Limits.defaults(), 2, 1000, registry, List.of());

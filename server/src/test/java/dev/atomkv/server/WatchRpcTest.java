@@ -51,10 +51,7 @@ class WatchRpcTest {
 
   @BeforeEach
   void start() throws Exception {
-    EngineOptions d = EngineOptions.defaults(dir);
-    EngineOptions options = new EngineOptions(dir, 256L << 20, d.syncMode(),
-        d.writeQueueCapacity(), d.maxBatchRequests(), d.maxBatchBytes(), d.sweepIntervalMs(),
-        d.clock());
+    EngineOptions options = EngineOptions.builder(dir).mapSizeBytes(256L << 20).build();
     String name = InProcessServerBuilder.generateName();
     // A long grace period: the shutdown test shows watches do not wait for it.
     server = AtomkvServer.start(InProcessServerBuilder.forName(name), LmdbEngine.open(options),

@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * Storage settings.
+ * Storage settings. Build them with {@link #builder(Path)}; every setting left unset keeps its
+ * {@code DEFAULT_*} constant, which is also the default of the server flag that sets it.
  *
  * @param dataDir directory holding the LMDB files (created if missing)
  * @param mapSizeBytes the LMDB map size: the most the database may grow to; the file itself only
@@ -33,41 +34,130 @@ public record EngineOptions(
     long queueLeaseMs,
     long watchDeletionLogBytes) {
 
-  public static final long DEFAULT_MAP_SIZE = 64L << 30;
+  // Sizes are kept in the unit the flags show them in, so that --help prints "64g", not a long
+  // number of bytes, from the same constant.
+  public static final long DEFAULT_MAP_SIZE_GIB = 64;
+  public static final long DEFAULT_MAP_SIZE = DEFAULT_MAP_SIZE_GIB << 30;
+  /** The name the flags use for {@link #DEFAULT_SYNC_MODE}. */
+  public static final String DEFAULT_SYNC_MODE_NAME = "full";
+  public static final SyncMode DEFAULT_SYNC_MODE = SyncMode.fromName(DEFAULT_SYNC_MODE_NAME);
+  public static final int DEFAULT_WRITE_QUEUE_CAPACITY = 10_000;
+  public static final int DEFAULT_MAX_BATCH_REQUESTS = 1024;
+  public static final long DEFAULT_MAX_BATCH_MIB = 16;
+  public static final long DEFAULT_MAX_BATCH_BYTES = DEFAULT_MAX_BATCH_MIB << 20;
+  public static final long DEFAULT_SWEEP_INTERVAL_MS = 250;
   public static final long DEFAULT_QUEUE_LEASE_MS = 30_000;
   /** About 100k deletions of short keys. */
-  public static final long DEFAULT_WATCH_DELETION_LOG_BYTES = 16L << 20;
+  public static final long DEFAULT_WATCH_DELETION_LOG_MIB = 16;
+  public static final long DEFAULT_WATCH_DELETION_LOG_BYTES = DEFAULT_WATCH_DELETION_LOG_MIB << 20;
 
-  public EngineOptions(Path dataDir, long mapSizeBytes, SyncMode syncMode, int writeQueueCapacity,
-      int maxBatchRequests, long maxBatchBytes, long sweepIntervalMs, Clock clock) {
-    this(dataDir, mapSizeBytes, syncMode, writeQueueCapacity, maxBatchRequests, maxBatchBytes,
-        sweepIntervalMs, clock, DEFAULT_QUEUE_LEASE_MS, DEFAULT_WATCH_DELETION_LOG_BYTES);
-  }
-
-  public EngineOptions(Path dataDir, long mapSizeBytes, SyncMode syncMode, int writeQueueCapacity,
-      int maxBatchRequests, long maxBatchBytes, long sweepIntervalMs, Clock clock,
-      long queueLeaseMs) {
-    this(dataDir, mapSizeBytes, syncMode, writeQueueCapacity, maxBatchRequests, maxBatchBytes,
-        sweepIntervalMs, clock, queueLeaseMs, DEFAULT_WATCH_DELETION_LOG_BYTES);
-  }
-
+  /** Every setting at its default, the data in {@code dataDir}. */
   public static EngineOptions defaults(Path dataDir) {
-    return new EngineOptions(dataDir, DEFAULT_MAP_SIZE, SyncMode.FULL, 10_000, 1024, 16L << 20,
-        250, Clock.systemUTC());
+    return builder(dataDir).build();
+  }
+
+  /** Starts from the defaults, with the data in {@code dataDir}. */
+  public static Builder builder(Path dataDir) {
+    return new Builder(dataDir);
+  }
+
+  /** Starts from these settings. */
+  public Builder toBuilder() {
+    return new Builder(dataDir)
+        .mapSizeBytes(mapSizeBytes)
+        .syncMode(syncMode)
+        .writeQueueCapacity(writeQueueCapacity)
+        .maxBatchRequests(maxBatchRequests)
+        .maxBatchBytes(maxBatchBytes)
+        .sweepIntervalMs(sweepIntervalMs)
+        .clock(clock)
+        .queueLeaseMs(queueLeaseMs)
+        .watchDeletionLogBytes(watchDeletionLogBytes);
   }
 
   public EngineOptions withClock(Clock c) {
-    return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
-        maxBatchRequests, maxBatchBytes, sweepIntervalMs, c, queueLeaseMs, watchDeletionLogBytes);
+    return toBuilder().clock(c).build();
   }
 
   public EngineOptions withQueueLeaseMs(long ms) {
-    return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
-        maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, ms, watchDeletionLogBytes);
+    return toBuilder().queueLeaseMs(ms).build();
   }
 
   public EngineOptions withWatchDeletionLogBytes(long bytes) {
-    return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
-        maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, queueLeaseMs, bytes);
+    return toBuilder().watchDeletionLogBytes(bytes).build();
+  }
+
+  /** Named settings instead of ten positional ones; see the record's components. */
+  public static final class Builder {
+    private Path dataDir;
+    private long mapSizeBytes = DEFAULT_MAP_SIZE;
+    private SyncMode syncMode = DEFAULT_SYNC_MODE;
+    private int writeQueueCapacity = DEFAULT_WRITE_QUEUE_CAPACITY;
+    private int maxBatchRequests = DEFAULT_MAX_BATCH_REQUESTS;
+    private long maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
+    private long sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS;
+    private Clock clock = Clock.systemUTC();
+    private long queueLeaseMs = DEFAULT_QUEUE_LEASE_MS;
+    private long watchDeletionLogBytes = DEFAULT_WATCH_DELETION_LOG_BYTES;
+
+    private Builder(Path dataDir) {
+      this.dataDir = dataDir;
+    }
+
+    public Builder dataDir(Path v) {
+      dataDir = v;
+      return this;
+    }
+
+    public Builder mapSizeBytes(long v) {
+      mapSizeBytes = v;
+      return this;
+    }
+
+    public Builder syncMode(SyncMode v) {
+      syncMode = v;
+      return this;
+    }
+
+    public Builder writeQueueCapacity(int v) {
+      writeQueueCapacity = v;
+      return this;
+    }
+
+    public Builder maxBatchRequests(int v) {
+      maxBatchRequests = v;
+      return this;
+    }
+
+    public Builder maxBatchBytes(long v) {
+      maxBatchBytes = v;
+      return this;
+    }
+
+    public Builder sweepIntervalMs(long v) {
+      sweepIntervalMs = v;
+      return this;
+    }
+
+    public Builder clock(Clock v) {
+      clock = v;
+      return this;
+    }
+
+    public Builder queueLeaseMs(long v) {
+      queueLeaseMs = v;
+      return this;
+    }
+
+    public Builder watchDeletionLogBytes(long v) {
+      watchDeletionLogBytes = v;
+      return this;
+    }
+
+    public EngineOptions build() {
+      return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
+          maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, queueLeaseMs,
+          watchDeletionLogBytes);
+    }
   }
 }

@@ -16,7 +16,6 @@ import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.MutationKind;
 import dev.atomkv.server.model.Value;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -138,8 +137,8 @@ class FailurePointsTest {
   }
 
   private LmdbEngine open(long sweepMs) {
-    return LmdbEngine.open(new EngineOptions(dir, 64L << 20, SyncMode.FULL, 10_000, 1024,
-        16L << 20, sweepMs, Clock.systemUTC()));
+    return LmdbEngine.open(EngineOptions.builder(dir).mapSizeBytes(64L << 20)
+        .syncMode(SyncMode.FULL).sweepIntervalMs(sweepMs).build());
   }
 
   private CompletableFuture<CommitResult> commit(Mutation... mutations) {

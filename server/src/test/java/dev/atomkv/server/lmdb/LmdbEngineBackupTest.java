@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -202,8 +201,8 @@ class LmdbEngineBackupTest {
   }
 
   private LmdbEngine open(Path dataDir) {
-    LmdbEngine engine = LmdbEngine.open(new EngineOptions(dataDir, MAP_SIZE, SyncMode.FULL,
-        10_000, 1024, 16L << 20, 3_600_000, Clock.systemUTC()));
+    LmdbEngine engine = LmdbEngine.open(EngineOptions.builder(dataDir).mapSizeBytes(MAP_SIZE)
+        .syncMode(SyncMode.FULL).sweepIntervalMs(3_600_000).build());
     opened.add(engine);
     return engine;
   }

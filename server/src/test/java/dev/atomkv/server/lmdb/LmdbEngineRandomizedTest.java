@@ -23,7 +23,6 @@ import dev.atomkv.server.model.ValueKind;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.testing.Seeds;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -60,8 +59,8 @@ class LmdbEngineRandomizedTest {
     Random rnd = new Random(seed);
     List<byte[]> pool = keyPool(rnd);
     // Small batches so that a burst spans several of them.
-    EngineOptions options = new EngineOptions(dir, 256L << 20, SyncMode.NONE, 10_000, 16,
-        16L << 20, 3_600_000, Clock.systemUTC());
+    EngineOptions options = EngineOptions.builder(dir).mapSizeBytes(256L << 20)
+        .syncMode(SyncMode.NONE).maxBatchRequests(16).sweepIntervalMs(3_600_000).build();
     LmdbEngine engine = LmdbEngine.open(options);
     try {
       for (int round = 0; round < 30; round++) {

@@ -607,8 +607,8 @@ class LmdbEngineTest {
 
   @Test
   void mapFullIsResourceExhaustedAndOtherRequestsOfTheBatchCommit() throws Exception {
-    EngineOptions small = new EngineOptions(dir, 2L << 20, SyncMode.NONE, 10_000, 1024,
-        64L << 20, NO_SWEEP_MS, Clock.systemUTC());
+    EngineOptions small = EngineOptions.builder(dir).mapSizeBytes(2L << 20)
+        .syncMode(SyncMode.NONE).maxBatchBytes(64L << 20).sweepIntervalMs(NO_SWEEP_MS).build();
     LmdbEngine engine = LmdbEngine.open(small);
     opened.add(engine);
     Held held = hold(engine, "first");
@@ -676,8 +676,8 @@ class LmdbEngineTest {
   // ---- helpers ---------------------------------------------------------------------------------
 
   private EngineOptions options(Clock clock, int queueCapacity, long sweepMs) {
-    return new EngineOptions(dir, MAP_SIZE, SyncMode.FULL, queueCapacity, 1024, 16L << 20,
-        sweepMs, clock);
+    return EngineOptions.builder(dir).mapSizeBytes(MAP_SIZE).syncMode(SyncMode.FULL)
+        .writeQueueCapacity(queueCapacity).sweepIntervalMs(sweepMs).clock(clock).build();
   }
 
   private LmdbEngine open(Clock clock) {

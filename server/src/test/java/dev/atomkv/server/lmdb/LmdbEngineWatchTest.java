@@ -354,9 +354,9 @@ class LmdbEngineWatchTest {
   }
 
   private LmdbEngine open(EngineOptions o, long sweepIntervalMs) {
-    LmdbEngine engine = LmdbEngine.open(new EngineOptions(dir, 256L << 20, SyncMode.NONE,
-        o.writeQueueCapacity(), o.maxBatchRequests(), o.maxBatchBytes(), sweepIntervalMs,
-        Clock.systemUTC(), o.queueLeaseMs(), o.watchDeletionLogBytes()));
+    LmdbEngine engine = LmdbEngine.open(o.toBuilder().dataDir(dir).mapSizeBytes(256L << 20)
+        .syncMode(SyncMode.NONE).sweepIntervalMs(sweepIntervalMs).clock(Clock.systemUTC())
+        .build());
     opened.add(engine);
     return engine;
   }

@@ -23,7 +23,6 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Value;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -156,8 +155,8 @@ class LmdbQueueTest {
   }
 
   private LmdbEngine open(long leaseMs) {
-    LmdbEngine engine = LmdbEngine.open(new EngineOptions(dir, 256L << 20, SyncMode.NONE, 10_000,
-        1024, 16L << 20, 3_600_000, Clock.systemUTC(), leaseMs));
+    LmdbEngine engine = LmdbEngine.open(EngineOptions.builder(dir).mapSizeBytes(256L << 20)
+        .syncMode(SyncMode.NONE).sweepIntervalMs(3_600_000).queueLeaseMs(leaseMs).build());
     opened.add(engine);
     return engine;
   }

@@ -35,9 +35,8 @@ class SyncModeFlagsTest {
   @ParameterizedTest
   @EnumSource(SyncMode.class)
   void everyModeOpensAndCommits(SyncMode mode) throws Exception {
-    EngineOptions d = EngineOptions.defaults(dir);
-    EngineOptions options = new EngineOptions(dir, 64L << 20, mode, d.writeQueueCapacity(),
-        d.maxBatchRequests(), d.maxBatchBytes(), d.sweepIntervalMs(), d.clock());
+    EngineOptions options = EngineOptions.builder(dir).mapSizeBytes(64L << 20).syncMode(mode)
+        .build();
     byte[] key = KeyCodec.encode(Key.of(new KeyPart.Text("k")));
     try (LmdbEngine engine = LmdbEngine.open(options)) {
       assertEquals(true, engine.commit(new AtomicWrite(List.of(),
