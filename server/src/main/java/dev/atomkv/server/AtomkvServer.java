@@ -147,7 +147,7 @@ public final class AtomkvServer implements AutoCloseable {
       TokenAuthInterceptor tokens = auth;
       try {
         server.kvConnect = KvConnectServer.start(new KvConnectServer.Options(config.bind(),
-                config.kvConnectPort(), 4 * config.workerThreads(),
+                config.kvConnectPort(), config.kvConnectThreads(),
                 config.maxInboundMessageBytes(), config.kvConnectMaxResponseBytes(),
                 config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),

@@ -15,6 +15,13 @@ import picocli.CommandLine.Option;
  * picocli's {@code ${VAR:-default}} lookup) and a default.
  */
 public final class ServerConfig {
+  /** An upper bound on --threads that no real machine needs. */
+  static final int MAX_THREADS = 4096;
+  /**
+   * Readers outside the request pools: the watch notifier, the queue dispatcher, the writer's
+   * checks after a failed commit, a metrics scrape and a backup, with room for more.
+   */
+  static final int INTERNAL_READERS = 16;
 
   @Option(names = "--bind", defaultValue = "${ATOMKV_BIND:-" + ServerDefaults.BIND + "}",
       description = "Address to listen on (0.0.0.0 for every interface). Env: ATOMKV_BIND.")
@@ -68,7 +75,9 @@ public final class ServerConfig {
   SyncMode sync;
 
   @Option(names = "--threads", defaultValue = "${ATOMKV_THREADS:-" + ServerDefaults.THREADS + "}",
-      description = "gRPC worker threads (a fixed pool); 0 means one per core. Env: ATOMKV_THREADS.")
+      description = "gRPC worker threads (a fixed pool); 0 means one per core. KV Connect gets "
+          + "four request threads per worker (at least 8), and LMDB's reader table is sized to "
+          + "hold every thread of both at once. Env: ATOMKV_THREADS.")
   int threads;
 
   @Option(names = "--write-queue", defaultValue = "${ATOMKV_WRITE_QUEUE:-"
@@ -280,8 +289,8 @@ public final class ServerConfig {
     requireRange("--kv-connect-port", kvConnectPort, -1, 65535);
     requireRange("--kv-connect-max-response-bytes", kvConnectMaxResponseBytes, 1,
         Integer.MAX_VALUE);
-    // Each busy worker may hold an LMDB reader slot; the engine opens 512.
-    requireRange("--threads", threads, 0, 256);
+    // The LMDB reader table grows with the pools (readerSlots), so this only bounds a typo.
+    requireRange("--threads", threads, 0, MAX_THREADS);
     requireRange("--write-queue", writeQueue, 1, Integer.MAX_VALUE);
     requireRange("--max-batch", maxBatch, 1, 65535);
     requireRange("--max-batch-bytes", maxBatchBytes, 1, Long.MAX_VALUE);
@@ -398,11 +407,26 @@ public final class ServerConfig {
         .sweepIntervalMs(sweepIntervalMs)
         .queueLeaseMs(queueLeaseMs)
         .watchDeletionLogBytes(watchDeletionLogBytes)
+        .maxReaders(readerSlots())
         .build();
   }
 
   public int workerThreads() {
     return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Most KV Connect request threads: an HTTP/1.1 client holds a thread per open request. */
+  public int kvConnectThreads() {
+    return Math.max(8, 4 * workerThreads());
+  }
+
+  /**
+   * LMDB reader slots: every thread that may hold a read transaction at the same time, so that a
+   * burst on every pool never finds the table full. A read holds one slot only while it runs.
+   */
+  public int readerSlots() {
+    int pools = workerThreads() + (kvConnectPort < 0 ? 0 : kvConnectThreads());
+    return pools + INTERNAL_READERS;
   }
 
   public String bind() {

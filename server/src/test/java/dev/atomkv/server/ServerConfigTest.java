@@ -10,6 +10,7 @@ import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.Limits;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -66,6 +67,26 @@ class ServerConfigTest {
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--kv-connect-port=-2"));
     assertThrows(IllegalArgumentException.class,
         () -> ServerConfig.parse("--kv-connect-max-response-bytes=0"));
+  }
+
+  @Test
+  void theReaderTableHoldsEveryThreadThatReads() {
+    // The gRPC workers, KV Connect's pool (4 per worker, at least 8), and the engine's own
+    // readers: the watch notifier, the queue dispatcher, a metrics scrape and a backup at least.
+    for (String threads : List.of("0", "1", "256", "1024")) {
+      for (String kvConnectPort : List.of("4512", "-1")) {
+        ServerConfig c = ServerConfig.parse("--threads=" + threads,
+            "--kv-connect-port=" + kvConnectPort);
+        int workers = c.workerThreads();
+        int kvConnect = c.kvConnectPort() < 0 ? 0 : Math.max(8, 4 * workers);
+        int needed = workers + kvConnect + 4;
+        int slots = c.engineOptions().maxReaders();
+        assertTrue(slots >= needed, "--threads=" + threads + " --kv-connect-port="
+            + kvConnectPort + ": " + slots + " reader slots for " + needed + " readers");
+      }
+    }
+    assertEquals(Runtime.getRuntime().availableProcessors(),
+        ServerConfig.parse("--threads=0").workerThreads());
   }
 
   @Test

@@ -29,7 +29,9 @@ class ServerDefaultsTest {
     ServerConfig c = ServerConfig.parse();
     assertEquals(Limits.defaults(), c.limits());
     EngineOptions engine = c.engineOptions();
-    assertEquals(EngineOptions.defaults(Path.of(ServerDefaults.DATA_DIR)), engine);
+    // The reader table is derived from the pools, not a setting of its own.
+    assertEquals(EngineOptions.defaults(Path.of(ServerDefaults.DATA_DIR)).toBuilder()
+        .maxReaders(c.readerSlots()).build(), engine);
     assertEquals(ServerDefaults.BIND, c.bind());
     assertEquals(ServerDefaults.PORT, c.port());
     assertEquals(ServerDefaults.METRICS_PORT, c.metricsPort());

@@ -21,6 +21,8 @@ import java.time.Clock;
  * @param queueLeaseMs how long a listener holds a queue message before it counts as failed
  * @param watchDeletionLogBytes heap kept for the versionstamps of recent deletions, which let a
  *     resumed watch prove that a missing key was not deleted since (older ones are forgotten)
+ * @param maxReaders slots in LMDB's reader table: the most read transactions open at once; a
+ *     read beyond them fails with UNAVAILABLE. The server sizes it from its thread pools.
  */
 public record EngineOptions(
     Path dataDir,
@@ -32,7 +34,8 @@ public record EngineOptions(
     long sweepIntervalMs,
     Clock clock,
     long queueLeaseMs,
-    long watchDeletionLogBytes) {
+    long watchDeletionLogBytes,
+    int maxReaders) {
 
   // Sizes are kept in the unit the flags show them in, so that --help prints "64g", not a long
   // number of bytes, from the same constant.
@@ -50,6 +53,8 @@ public record EngineOptions(
   /** About 100k deletions of short keys. */
   public static final long DEFAULT_WATCH_DELETION_LOG_MIB = 16;
   public static final long DEFAULT_WATCH_DELETION_LOG_BYTES = DEFAULT_WATCH_DELETION_LOG_MIB << 20;
+  /** For an engine opened outside the server, which sizes the table from its pools instead. */
+  public static final int DEFAULT_MAX_READERS = 512;
 
   /** Every setting at its default, the data in {@code dataDir}. */
   public static EngineOptions defaults(Path dataDir) {
@@ -72,7 +77,8 @@ public record EngineOptions(
         .sweepIntervalMs(sweepIntervalMs)
         .clock(clock)
         .queueLeaseMs(queueLeaseMs)
-        .watchDeletionLogBytes(watchDeletionLogBytes);
+        .watchDeletionLogBytes(watchDeletionLogBytes)
+        .maxReaders(maxReaders);
   }
 
   public EngineOptions withClock(Clock c) {
@@ -87,7 +93,7 @@ public record EngineOptions(
     return toBuilder().watchDeletionLogBytes(bytes).build();
   }
 
-  /** Named settings instead of ten positional ones; see the record's components. */
+  /** Named settings instead of eleven positional ones; see the record's components. */
   public static final class Builder {
     private Path dataDir;
     private long mapSizeBytes = DEFAULT_MAP_SIZE;
@@ -99,6 +105,7 @@ public record EngineOptions(
     private Clock clock = Clock.systemUTC();
     private long queueLeaseMs = DEFAULT_QUEUE_LEASE_MS;
     private long watchDeletionLogBytes = DEFAULT_WATCH_DELETION_LOG_BYTES;
+    private int maxReaders = DEFAULT_MAX_READERS;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -154,10 +161,15 @@ public record EngineOptions(
       return this;
     }
 
+    public Builder maxReaders(int v) {
+      maxReaders = v;
+      return this;
+    }
+
     public EngineOptions build() {
       return new EngineOptions(dataDir, mapSizeBytes, syncMode, writeQueueCapacity,
           maxBatchRequests, maxBatchBytes, sweepIntervalMs, clock, queueLeaseMs,
-          watchDeletionLogBytes);
+          watchDeletionLogBytes, maxReaders);
     }
   }
 }

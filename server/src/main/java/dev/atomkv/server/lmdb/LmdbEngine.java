@@ -57,7 +57,6 @@ import org.lmdbjava.Txn;
  */
 public final class LmdbEngine implements KvEngine {
   private static final Logger LOG = System.getLogger(LmdbEngine.class.getName());
-  private static final int MAX_READERS = 512;
   private static final String STORAGE_REOPENING =
       "storage failed and is being reopened: retry the read";
 
@@ -145,7 +144,7 @@ public final class LmdbEngine implements KvEngine {
     return Env.create(ByteArrayProxy.PROXY_BA)
         .setMapSize(options.mapSizeBytes())
         .setMaxDbs(Store.MAX_DBS)
-        .setMaxReaders(MAX_READERS)
+        .setMaxReaders(options.maxReaders())
         .open(options.dataDir().toFile(), envFlags(options.syncMode()));
   }
 
@@ -443,6 +442,10 @@ public final class LmdbEngine implements KvEngine {
       } catch (LmdbNativeException.PanicException e) {
         // Between a commit that broke the env and the writer reopening it.
         throw new KvException(ErrorKind.UNAVAILABLE, STORAGE_REOPENING);
+      } catch (Env.ReadersFullException e) {
+        // A burst beyond the slots the server sized for; the reader may retry once others end.
+        throw new KvException(ErrorKind.UNAVAILABLE, "too many concurrent reads: LMDB reader "
+            + "table full (max " + options.maxReaders() + ")");
       }
     } finally {
       shared.unlock();
