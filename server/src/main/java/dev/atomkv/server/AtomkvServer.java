@@ -81,6 +81,8 @@ public final class AtomkvServer implements AutoCloseable {
    *
    * @throws IllegalStateException when an unauthenticated non-loopback bind is not allowed; the
    *     engine is not opened then
+   * @throws StartupException when a port is taken, or the data directory, certificates or
+   *     tokens cannot be used; nothing is left open then
    */
   public static AtomkvServer start(ServerConfig config) throws IOException {
     return start(config, List.of());
@@ -92,14 +94,7 @@ public final class AtomkvServer implements AutoCloseable {
    */
   public static AtomkvServer start(ServerConfig config, List<BindableService> extraServices)
       throws IOException {
-    boolean exposed;
-    try {
-      exposed = config.checkExposure();
-    } catch (IllegalStateException e) {
-      LOG.severe(e.getMessage());
-      throw e;
-    }
-    if (exposed) {
+    if (config.checkExposure()) {
       LOG.warning(() -> "serving " + config.bind() + " with NO authentication because of "
           + "--insecure: anyone who can reach the port can read and write every key");
     }
@@ -111,11 +106,26 @@ public final class AtomkvServer implements AutoCloseable {
     if (config.tokenAuthEnabled()) {
       Path file = config.authTokensFile();
       String token = config.authToken();
-      auth = TokenAuthInterceptor.create(() -> Tokens.load(file, token));
+      try {
+        auth = TokenAuthInterceptor.create(() -> Tokens.load(file, token));
+      } catch (IOException | RuntimeException e) {
+        throw new StartupException("cannot load the bearer tokens"
+            + (file == null ? " (--auth-token)" : " of --auth-tokens-file " + file) + ": "
+            + StartupException.rootMessage(e), e);
+      }
     }
     quietLeakDetector();
-    NettyServerBuilder builder = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.bind(), config.port()), credentials(config))
+    NettyServerBuilder builder;
+    try {
+      builder = NettyServerBuilder.forAddress(
+          new InetSocketAddress(config.bind(), config.port()), credentials(config));
+    } catch (IOException | RuntimeException e) {
+      throw new StartupException("cannot load the TLS certificate or key (--tls-cert "
+          + config.tlsCert() + ", --tls-key " + config.tlsKey()
+          + (config.tlsClientCa() == null ? "" : ", --tls-client-ca " + config.tlsClientCa())
+          + "): " + StartupException.rootMessage(e), e);
+    }
+    builder
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .maxConcurrentCallsPerConnection(config.maxConcurrentCallsPerConnection())
         .keepAliveTime(config.keepaliveTimeMs(), TimeUnit.MILLISECONDS)
@@ -123,7 +133,13 @@ public final class AtomkvServer implements AutoCloseable {
         .permitKeepAliveTime(config.permitKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(false);
     extraServices.forEach(builder::addService);
-    KvEngine engine = LmdbEngine.open(config.engineOptions());
+    KvEngine engine;
+    try {
+      engine = LmdbEngine.open(config.engineOptions());
+    } catch (RuntimeException e) {
+      throw new StartupException("cannot open the database in --data-dir "
+          + config.engineOptions().dataDir() + ": " + StartupException.rootMessage(e), e);
+    }
     PrometheusMeterRegistry registry = config.metricsPort() < 0 ? null
         : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AtomkvServer server;
@@ -131,14 +147,21 @@ public final class AtomkvServer implements AutoCloseable {
       server = start(builder, engine, config.limits(), config.workerThreads(),
           config.shutdownGraceMs(), registry == null ? new CompositeMeterRegistry() : registry,
           auth == null ? List.of() : List.of(auth));
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      engine.close();
+      throw StartupException.cannotListen("gRPC", "--port", config.bind(), config.port(), e);
+    } catch (RuntimeException e) {
       engine.close();
       throw e;
     }
     if (registry != null) {
       try {
         server.metrics = MetricsEndpoint.start(config.bind(), config.metricsPort(), registry);
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException e) {
+        server.close();
+        throw StartupException.cannotListen("metrics", "--metrics-port", config.bind(),
+            config.metricsPort(), e);
+      } catch (RuntimeException e) {
         server.close();
         throw e;
       }
@@ -152,7 +175,11 @@ public final class AtomkvServer implements AutoCloseable {
                 config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
             engine, config.limits(), tokens == null ? null : tokens::tokens);
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException e) {
+        server.close();
+        throw StartupException.cannotListen("KV Connect", "--kv-connect-port", config.bind(),
+            config.kvConnectPort(), e);
+      } catch (RuntimeException e) {
         server.close();
         throw e;
       }

@@ -30,7 +30,17 @@ public final class Main implements Callable<Integer> {
    * ARGS="--data-dir /path"} overrides the Makefile's {@code --data-dir ./data}.
    */
   static CommandLine commandLine() {
-    return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true);
+    return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true)
+        .setParameterExceptionHandler(Main::badSetting);
+  }
+
+  /** One line naming the setting, not picocli's full usage: that would bury the message. */
+  private static int badSetting(CommandLine.ParameterException e, String[] args) {
+    CommandLine cli = e.getCommandLine();
+    cli.getErr().println("atomkv: " + e.getMessage().replaceAll("\\s*\\R\\s*", " ").strip()
+        + "; see --help");
+    cli.getErr().flush();
+    return cli.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   @Override
@@ -43,8 +53,10 @@ public final class Main implements Callable<Integer> {
     AtomkvServer server;
     try {
       server = AtomkvServer.start(config);
+    } catch (StartupException e) {
+      return refuse(1, e.getMessage());
     } catch (IllegalStateException e) {
-      return 2; // the refusal and its reason are already in the log
+      return refuse(2, e.getMessage()); // the non-loopback guard: a setting, like a bad flag
     }
     // SIGTERM and Ctrl-C: stop accepting, finish what is in flight, close the environment.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atomkv-shutdown"));
@@ -58,5 +70,11 @@ public final class Main implements Callable<Integer> {
                 + "://" + config.bind() + ":" + server.kvConnectPort()));
     server.awaitTermination();
     return 0;
+  }
+
+  private int refuse(int exitCode, String message) {
+    spec.commandLine().getErr().println("atomkv: " + message);
+    spec.commandLine().getErr().flush();
+    return exitCode;
   }
 }

@@ -3,9 +3,6 @@ package dev.atomkv.server;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.Limits;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -282,64 +279,14 @@ public final class ServerConfig {
     return config;
   }
 
-  /** Rejects settings that would make the server refuse everything or misbehave. */
+  /**
+   * Rejects settings that would make the server refuse everything or misbehave, and files and
+   * directories it could not use.
+   *
+   * @throws IllegalArgumentException with one line that names the setting
+   */
   public void validate() {
-    requireRange("--port", port, 0, 65535);
-    requireRange("--metrics-port", metricsPort, -1, 65535);
-    requireRange("--kv-connect-port", kvConnectPort, -1, 65535);
-    requireRange("--kv-connect-max-response-bytes", kvConnectMaxResponseBytes, 1,
-        Integer.MAX_VALUE);
-    // The LMDB reader table grows with the pools (readerSlots), so this only bounds a typo.
-    requireRange("--threads", threads, 0, MAX_THREADS);
-    requireRange("--write-queue", writeQueue, 1, Integer.MAX_VALUE);
-    requireRange("--max-batch", maxBatch, 1, 65535);
-    requireRange("--max-batch-bytes", maxBatchBytes, 1, Long.MAX_VALUE);
-    requireRange("--sweep-interval-ms", sweepIntervalMs, 1, Long.MAX_VALUE);
-    requireRange("--max-write-key-bytes", maxWriteKeyBytes, 1, Integer.MAX_VALUE);
-    requireRange("--max-read-key-bytes", maxReadKeyBytes, 1, Integer.MAX_VALUE);
-    requireRange("--max-value-bytes", maxValueBytes, 0, Integer.MAX_VALUE);
-    requireRange("--max-get-keys", maxGetKeys, 1, Integer.MAX_VALUE);
-    requireRange("--max-list-limit", maxListLimit, 1, Integer.MAX_VALUE);
-    requireRange("--max-watch-keys", maxWatchKeys, 1, Integer.MAX_VALUE);
-    requireRange("--watch-deletion-log-bytes", watchDeletionLogBytes, 0, Long.MAX_VALUE);
-    requireRange("--max-checks", maxChecks, 0, Integer.MAX_VALUE);
-    requireRange("--max-mutations", maxMutations, 0, Integer.MAX_VALUE);
-    requireRange("--max-total-mutation-bytes", maxTotalMutationBytes, 0, Integer.MAX_VALUE);
-    requireRange("--max-total-key-bytes", maxTotalKeyBytes, 0, Integer.MAX_VALUE);
-    requireRange("--max-response-bytes", maxResponseBytes, 1, Integer.MAX_VALUE);
-    requireRange("--max-operations", maxOperations, 0, Integer.MAX_VALUE);
-    requireRange("--max-request-bytes", maxRequestBytes, 0, Integer.MAX_VALUE);
-    requireRange("--queue-lease-ms", queueLeaseMs, 1, Long.MAX_VALUE);
-    requireRange("--max-listen-in-flight", maxListenInFlight, 1, 10_000);
-    requireRange("--max-inbound-message-bytes", maxInboundMessageBytes, 1, Integer.MAX_VALUE);
-    requireRange("--shutdown-grace-ms", shutdownGraceMs, 0, Long.MAX_VALUE);
-    requireRange("--map-size", mapSize, 1 << 20, Long.MAX_VALUE);
-    requireRange("--max-concurrent-calls-per-connection", maxConcurrentCallsPerConnection, 1,
-        Integer.MAX_VALUE);
-    requireRange("--keepalive-time-ms", keepaliveTimeMs, 1, Long.MAX_VALUE);
-    requireRange("--keepalive-timeout-ms", keepaliveTimeoutMs, 1, Long.MAX_VALUE);
-    requireRange("--permit-keepalive-time-ms", permitKeepaliveTimeMs, 0, Long.MAX_VALUE);
-    if ((tlsCert == null) != (tlsKey == null)) {
-      throw new IllegalArgumentException("--tls-cert and --tls-key must be given together");
-    }
-    if (tlsClientCa != null && tlsCert == null) {
-      throw new IllegalArgumentException("--tls-client-ca needs --tls-cert and --tls-key");
-    }
-    requireReadable("--tls-cert", tlsCert);
-    requireReadable("--tls-key", tlsKey);
-    requireReadable("--tls-client-ca", tlsClientCa);
-    requireReadable("--auth-tokens-file", authTokensFile);
-    if (authToken != null && authToken.isBlank()) {
-      // An empty ATOMKV_AUTH_TOKEN= most likely means a secret that failed to render; serving
-      // without auth because of it would be the wrong way to fail.
-      throw new IllegalArgumentException("--auth-token must not be empty");
-    }
-  }
-
-  private static void requireReadable(String flag, Path file) {
-    if (file != null && !Files.isReadable(file)) {
-      throw new IllegalArgumentException(flag + " is not a readable file: " + file);
-    }
+    SettingsCheck.validate(this);
   }
 
   /**
@@ -351,30 +298,11 @@ public final class ServerConfig {
    * @throws IllegalStateException with the reason, when the server must not start
    */
   public boolean checkExposure() {
-    if (authEnabled() || bindIsLoopback()) {
-      return false;
-    }
-    if (!insecure) {
-      throw new IllegalStateException("refusing to start: --bind=" + bind
-          + " is not a loopback address and no authentication is configured (--auth-token, "
-          + "--auth-tokens-file or --tls-client-ca); pass --insecure to serve it anyway");
-    }
-    return true;
+    return SettingsCheck.checkExposure(this);
   }
 
   boolean bindIsLoopback() {
-    try {
-      return InetAddress.getByName(bind).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false; // Netty will fail to bind it anyway; never treat the unknown as safe.
-    }
-  }
-
-  private static void requireRange(String flag, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(flag + " must be between " + min + " and " + max
-          + ", got " + value);
-    }
+    return SettingsCheck.isLoopback(bind);
   }
 
   public Limits limits() {
