@@ -39,7 +39,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -48,7 +49,7 @@ import sun.misc.SignalHandler;
  * engine it owns. Takes any {@link ServerBuilder}, so tests can use the in-process transport.
  */
 public final class AtomkvServer implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(AtomkvServer.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(AtomkvServer.class);
 
   private final Server server;
   private final KvEngine engine;
@@ -95,12 +96,12 @@ public final class AtomkvServer implements AutoCloseable {
   public static AtomkvServer start(ServerConfig config, List<BindableService> extraServices)
       throws IOException {
     if (config.checkExposure()) {
-      LOG.warning(() -> "serving " + config.bind() + " with NO authentication because of "
-          + "--insecure: anyone who can reach the port can read and write every key");
+      LOG.warn("serving with NO authentication because of --insecure: anyone who can reach the "
+          + "port can read and write every key: bind={}", config.bind());
     }
     if (config.tokenAuthEnabled() && !config.tlsEnabled() && !config.bindIsLoopback()) {
-      LOG.warning(() -> "bearer tokens on " + config.bind() + " without TLS: anyone on the path "
-          + "can read them; set --tls-cert and --tls-key");
+      LOG.warn("bearer tokens without TLS: anyone on the path can read them; set --tls-cert and "
+          + "--tls-key: bind={}", config.bind());
     }
     TokenAuthInterceptor auth = null;
     if (config.tokenAuthEnabled()) {
@@ -186,14 +187,13 @@ public final class AtomkvServer implements AutoCloseable {
     }
     server.tokenAuth = auth;
     if (auth != null) {
-      LOG.info("bearer-token authentication on with " + auth.tokenCount() + " token(s)");
+      LOG.info("bearer-token authentication on: tokens={}", auth.tokenCount());
       if (config.authTokensFile() != null) {
         server.installReloadOnHangup();
       }
     }
     if (config.tlsEnabled()) {
-      LOG.info(config.tlsClientCa() != null ? "TLS on, client certificates required (mTLS)"
-          : "TLS on");
+      LOG.info("TLS on: clientCertificatesRequired={}", config.tlsClientCa() != null);
     }
     return server;
   }
@@ -282,7 +282,7 @@ public final class AtomkvServer implements AutoCloseable {
       throw new IllegalStateException("token authentication is off");
     }
     tokenAuth.reload();
-    LOG.info("reloaded tokens: " + tokenAuth.tokenCount() + " in force");
+    LOG.info("reloaded tokens: tokens={}", tokenAuth.tokenCount());
   }
 
   // The handler is process-wide: with several servers in one JVM (tests), the last started wins
@@ -293,13 +293,15 @@ public final class AtomkvServer implements AutoCloseable {
         try {
           reloadTokens();
         } catch (IOException | RuntimeException e) {
-          LOG.severe("SIGHUP: tokens file not reloaded, the previous tokens stay in force: " + e);
+          LOG.error("SIGHUP: tokens file not reloaded, the previous tokens stay in force: "
+              + "error={}", e.toString());
         }
       });
       hangupInstalled = true;
     } catch (IllegalArgumentException e) {
       // e.g. the JVM runs with -Xrs, or the platform has no SIGHUP.
-      LOG.warning("cannot handle SIGHUP, tokens file will not be reloaded: " + e.getMessage());
+      LOG.warn("cannot handle SIGHUP, tokens file will not be reloaded: error={}",
+          e.getMessage());
     }
   }
 
@@ -345,7 +347,8 @@ public final class AtomkvServer implements AutoCloseable {
     kvService.endWatches();
     try {
       if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {
-        LOG.warning("calls still running after the grace period; cancelling them");
+        LOG.warn("calls still running after the grace period; cancelling them: graceMs={}",
+            graceMs);
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
       }

@@ -1,7 +1,8 @@
 package dev.atomkv.server;
 
 import java.util.concurrent.Callable;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -13,7 +14,7 @@ import picocli.CommandLine;
     description = {"A transactional key-value service over gRPC, with its data in LMDB.",
         "Every option can also be set with the environment variable named in its description."})
 public final class Main implements Callable<Integer> {
-  private static final Logger LOG = Logger.getLogger(Main.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   @CommandLine.Mixin
   private final ServerConfig config = new ServerConfig();
@@ -60,14 +61,18 @@ public final class Main implements Callable<Integer> {
     }
     // SIGTERM and Ctrl-C: stop accepting, finish what is in flight, close the environment.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "atomkv-shutdown"));
-    LOG.info(() -> "atomkv serving on " + config.bind() + ":" + server.port()
-        + " with data in " + config.engineOptions().dataDir().toAbsolutePath().normalize()
-        + (server.metricsPort() < 0 ? "" : "; metrics at http://" + config.bind() + ":"
-            + server.metricsPort() + "/metrics")
-        + (server.kvConnectPort() < 0
-            ? "; KV Connect (Deno.openKv) is off: --kv-connect-port=4512 turns it on"
-            : "; KV Connect for Deno.openKv at " + (config.tlsEnabled() ? "https" : "http")
-                + "://" + config.bind() + ":" + server.kvConnectPort()));
+    LOG.info("atomkv serving on {}:{} with data in {}", config.bind(), server.port(),
+        config.engineOptions().dataDir().toAbsolutePath().normalize());
+    if (server.metricsPort() >= 0) {
+      LOG.info("metrics at http://{}:{}/metrics", config.bind(), server.metricsPort());
+    }
+    if (server.kvConnectPort() < 0) {
+      LOG.info("KV Connect (Deno.openKv) is off: --kv-connect-port={} turns it on",
+          ServerDefaults.KV_CONNECT_PORT);
+    } else {
+      LOG.info("KV Connect for Deno.openKv at {}://{}:{}", config.tlsEnabled() ? "https" : "http",
+          config.bind(), server.kvConnectPort());
+    }
     server.awaitTermination();
     return 0;
   }
