@@ -33,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
@@ -58,7 +57,8 @@ public final class LmdbEngine implements KvEngine {
   private final ChangeFeed changes;
   private final ScheduledExecutorService sweeper;
   private final QueueDispatcher queue;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Guarded by this: a second close waits for the first to finish. */
+  private boolean closed;
 
   private LmdbEngine(LmdbEnvironment environment, EngineOptions options) {
     this.environment = environment;
@@ -247,10 +247,11 @@ public final class LmdbEngine implements KvEngine {
    * store. Reads that arrive afterwards fail with UNAVAILABLE. Idempotent.
    */
   @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
+  public synchronized void close() {
+    if (closed) {
       return;
     }
+    closed = true;
     queue.stop();
     writer.stop();
     sweeper.shutdownNow();
