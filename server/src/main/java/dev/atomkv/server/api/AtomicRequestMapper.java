@@ -1,6 +1,7 @@
 package dev.atomkv.server.api;
 
 import dev.atomkv.proto.v1.AtomicRequest;
+import dev.atomkv.server.document.ProtoDocuments;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.Condition;
