@@ -598,6 +598,28 @@ kvTest("key watch", async (kv, ns) => {
   }
 });
 
+kvTest("a watch sees sums of JavaScript numbers and bigints", async (kv, ns) => {
+  const [n, b] = [[...ns, "n"], [...ns, "b"]];
+  const reader = kv.watch([n, b]).getReader();
+  try {
+    await nextOf(reader);
+    // deno-lint-ignore no-explicit-any
+    const first = await kv.atomic().mutate({ key: n, value: 1.5 as any, type: "sum" }).commit();
+    assert.deepEqual((await nextOf(reader))[0], { key: n, value: 1.5, versionstamp: (first as Deno.KvCommitResult).versionstamp });
+    // deno-lint-ignore no-explicit-any
+    const both = await kv.atomic().mutate({ key: n, value: 2 as any, type: "sum" })
+      // deno-lint-ignore no-explicit-any
+      .mutate({ key: b, value: 5n as any, type: "sum" }).commit();
+    const vs = (both as Deno.KvCommitResult).versionstamp;
+    assert.deepEqual(await nextOf(reader), [
+      { key: n, value: 3.5, versionstamp: vs },
+      { key: b, value: 5n, versionstamp: vs },
+    ]);
+  } finally {
+    await reader.cancel();
+  }
+});
+
 kvTest("watch several keys: writes, deletes and expiry", async (kv, ns) => {
   const [a, b] = [[...ns, "a"], [...ns, "b"]];
   const first = await kv.set(a, "one");

@@ -7,7 +7,7 @@ import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
-import dev.atomkv.server.api.Tokens;
+import dev.atomkv.server.auth.Tokens;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.kvconnect.KvConnectServer;
 import dev.atomkv.server.lmdb.LmdbEngine;
@@ -175,7 +175,7 @@ public final class AtomkvServer implements AutoCloseable {
                 config.maxInboundMessageBytes(), config.kvConnectMaxResponseBytes(),
                 config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
-            engine, config.limits(), tokens == null ? null : tokens::tokens);
+            engine, config.limits(), tokens == null ? null : tokens.store());
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("KV Connect", "--kv-connect-port", config.bind(),

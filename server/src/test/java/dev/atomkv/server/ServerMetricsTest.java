@@ -115,6 +115,24 @@ class ServerMetricsTest {
   }
 
   @Test
+  void aClientSendingGarbageDoesNotFillTheLog() {
+    AtomicRequest garbage = AtomicRequest.newBuilder()
+        .addMutations(Mutation.newBuilder().setKey(key("k"))).build();
+    for (int i = 0; i < 200; i++) {
+      assertThrows(StatusRuntimeException.class, () -> stub.atomic(garbage));
+      assertThrows(StatusRuntimeException.class, () -> stub.get(GetRequest.newBuilder()
+          .addKeys(Key.getDefaultInstance()).build()));
+    }
+
+    assertEquals(400, count(ATOMIC, "INVALID_ARGUMENT") + count(GET, "INVALID_ARGUMENT"),
+        "every failure is still counted");
+    List<String> lines = logged.stream().map(LogRecord::getMessage).toList();
+    assertEquals(1, lines.size(), () -> "one line per status code per interval, not "
+        + lines.size());
+    assertEquals("rpc=" + ATOMIC + " status=INVALID_ARGUMENT", lines.get(0));
+  }
+
+  @Test
   void aWatchIsCountedNotTimedAndItsCancelIsNotLogged() throws Exception {
     String watch = "atomkv.v1.KvService/Watch";
     io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();

@@ -146,6 +146,23 @@ class WatchRpcTest {
   }
 
   @Test
+  void aWatchWithNoKeysIsRefusedBeforeAnyMessage() throws Exception {
+    assertInvalid(WatchRequest.getDefaultInstance(), "A watch needs at least one key");
+    assertInvalid(WatchRequest.newBuilder().setAfter(ByteString.copyFrom(new byte[10])).build(),
+        "A watch needs at least one key");
+  }
+
+  @Test
+  void aWatchKeyMayHave2048EncodedBytesNot2049() throws Exception {
+    // A string part encodes as 0x02, its bytes, 0x00: 2046 characters make 2048 bytes.
+    Watcher w = watch(WatchRequest.newBuilder().addKeys(key("x".repeat(2046))).build(), 10);
+    assertFalse(w.next().getEntries(0).getEntry().hasValue());
+    w.cancel();
+    assertInvalid(WatchRequest.newBuilder().addKeys(key("x".repeat(2047))).build(),
+        "Key too large for read (max 2049 bytes)");
+  }
+
+  @Test
   void cancellingUnregistersTheWatch() throws Exception {
     Watcher w = watch(WatchRequest.newBuilder().addKeys(key("a")).build(), 10);
     w.next();

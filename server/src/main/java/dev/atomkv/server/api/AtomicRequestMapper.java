@@ -1,6 +1,7 @@
 package dev.atomkv.server.api;
 
 import dev.atomkv.proto.v1.AtomicRequest;
+import dev.atomkv.server.document.ProtoDocuments;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.Condition;
@@ -10,6 +11,7 @@ import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.MutationKind;
 import dev.atomkv.server.model.Operator;
+import dev.atomkv.server.model.RequestValidator;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.Where;
@@ -18,9 +20,6 @@ import java.util.List;
 
 /** Turns an AtomicRequest into a model AtomicWrite, rejecting malformed fields by name. */
 final class AtomicRequestMapper {
-  /** Expiry times must stay exact in a JavaScript number (Deno's rule). */
-  static final long MAX_EXPIRY_MS = (1L << 53) - 1;
-
   private AtomicRequestMapper() {}
 
   /**
@@ -95,7 +94,8 @@ final class AtomicRequestMapper {
     switch (m.getOpCase()) {
       case SET:
         Value value = ProtoMapper.value(m.getSet(), field + ".set");
-        return new Mutation(key, MutationKind.SET, value, expiresAt(m.getExpireInMs(), nowMs),
+        return new Mutation(key, MutationKind.SET, value,
+            RequestValidator.expiryAfter(nowMs, m.getExpireInMs()),
             m.getVersionstampSuffix(), where);
       case DELETE:
         return new Mutation(key, MutationKind.DELETE, null, 0, false, where);
@@ -142,18 +142,5 @@ final class AtomicRequestMapper {
       case OPERATOR_NOT_EXISTS -> Operator.NOT_EXISTS;
       default -> throw KvException.invalid(field + ".op is not a known operator");
     };
-  }
-
-  private static long expiresAt(long expireInMs, long nowMs) {
-    if (expireInMs < 0) {
-      throw KvException.invalid("expireIn must be a non-negative integer");
-    }
-    if (expireInMs == 0) {
-      return 0;
-    }
-    if (expireInMs > MAX_EXPIRY_MS - nowMs) {
-      throw KvException.invalid("expireIn is too large");
-    }
-    return nowMs + expireInMs;
   }
 }

@@ -20,13 +20,13 @@ import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
-import dev.atomkv.server.model.AtomicValidator;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Limits;
 import dev.atomkv.server.model.ListQuery;
+import dev.atomkv.server.model.RequestValidator;
 import dev.atomkv.server.model.Versionstamp;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -41,8 +41,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC edge: validates every request and applies limits before anything reaches the engine,
- * so a bad request never occupies the single writer.
+ * The gRPC edge: validates every request with the shared {@link RequestValidator} before anything
+ * reaches the engine, so a bad request never occupies the single writer.
  */
 public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   /** Room left in a List response for its cursor and framing. */
@@ -50,7 +50,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
 
   private final KvEngine engine;
   private final Limits limits;
-  private final AtomicValidator validator;
+  private final RequestValidator validator;
   private final Clock clock;
   private final Executor responseExecutor;
   private final Set<WatchStream> openWatches = ConcurrentHashMap.newKeySet();
@@ -64,26 +64,24 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   public KvGrpcService(KvEngine engine, Limits limits, Clock clock, Executor responseExecutor) {
     this.engine = engine;
     this.limits = limits;
-    this.validator = new AtomicValidator(limits);
+    this.validator = new RequestValidator(limits);
     this.clock = clock;
     this.responseExecutor = responseExecutor;
-    this.queue = new QueueCalls(engine, limits, responseExecutor);
+    this.queue = new QueueCalls(engine, validator, responseExecutor);
   }
 
   @Override
   public void get(GetRequest req, StreamObserver<GetResponse> out) {
     try {
-      List<byte[]> keys = readKeys(req.getKeysList(), limits.maxGetKeys());
+      validator.getKeyCount(req.getKeysCount());
+      List<byte[]> keys = readKeys(req.getKeysList());
       List<StoredEntry> found = engine.get(keys);
       GetResponse.Builder resp = GetResponse.newBuilder();
       for (int i = 0; i < found.size(); i++) {
         resp.addEntries(ProtoMapper.toProtoEntry(req.getKeys(i), found.get(i)));
       }
       GetResponse built = resp.build();
-      if (built.getSerializedSize() > limits.maxResponseBytes()) {
-        throw KvException.invalid("Response too large (max " + limits.maxResponseBytes()
-            + " bytes): request fewer keys");
-      }
+      validator.getResponseBytes(built.getSerializedSize());
       out.onNext(built);
       out.onCompleted();
     } catch (RuntimeException e) {
@@ -96,7 +94,8 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     List<byte[]> keys;
     Versionstamp after;
     try {
-      keys = readKeys(req.getKeysList(), limits.maxWatchKeys());
+      validator.watchKeyCount(req.getKeysCount());
+      keys = readKeys(req.getKeysList());
       after = req.getAfter().isEmpty() ? null : Versionstamp.fromBytes(req.getAfter().toByteArray());
     } catch (RuntimeException e) {
       responses.onError(StatusMapper.toStatus(e));
@@ -132,21 +131,12 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     }
   }
 
-  /**
-   * Encodes the keys of a read (Get, Watch): at most {@code max} of them, each non-empty and within
-   * the read key limit.
-   */
-  private List<byte[]> readKeys(List<dev.atomkv.proto.v1.Key> requested, int max) {
-    if (requested.size() > max) {
-      throw KvException.invalid("Too many keys (max " + max + ")");
-    }
+  /** Encodes the keys of a read (Get, Watch), each checked as a read key. */
+  private List<byte[]> readKeys(List<dev.atomkv.proto.v1.Key> requested) {
     List<byte[]> keys = new ArrayList<>(requested.size());
     for (int i = 0; i < requested.size(); i++) {
       byte[] key = ProtoMapper.encodeNonEmptyKey(requested.get(i), "keys[" + i + "]");
-      // Deno's rule: the read range [K, K+0x00) must fit the read limit.
-      if (key.length + 1 > limits.maxReadKeyBytes()) {
-        throw KvException.invalid(limits.readKeyTooLarge());
-      }
+      validator.readKey(key);
       keys.add(key);
     }
     return keys;
@@ -155,21 +145,12 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   @Override
   public void list(ListRequest req, StreamObserver<ListResponse> out) {
     try {
-      int limit = req.getLimit();
-      if (limit < 0) {
-        throw KvException.invalid("limit must not be negative");
-      }
-      if (limit > limits.maxListLimit()) {
-        throw KvException.invalid("Too many entries (max " + limits.maxListLimit() + ")");
-      }
-      if (limit == 0) {
-        limit = Math.min(Limits.DEFAULT_LIST_LIMIT, limits.maxListLimit());
-      }
+      int limit = validator.listLimit(req.getLimit());
       ListQuery query = ListQuery.resolve(
           req.hasPrefix() ? ProtoMapper.encodeKey(req.getPrefix(), "prefix") : null,
           req.hasStart() ? ProtoMapper.encodeNonEmptyKey(req.getStart(), "start") : null,
           req.hasEnd() ? ProtoMapper.encodeNonEmptyKey(req.getEnd(), "end") : null,
-          req.getCursor(), req.getReverse(), limits);
+          req.getCursor(), req.getReverse(), validator);
       // Entries are converted while sizing, and the conversions kept, so each is built once.
       List<Entry> converted = new ArrayList<>();
       ListPage page = engine.list(query.start(), query.end(), req.getReverse(), limit,
@@ -197,12 +178,9 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   public void atomic(AtomicRequest req, StreamObserver<AtomicResponse> out) {
     AtomicWrite write;
     try {
-      if (limits.maxRequestBytes() > 0 && req.getSerializedSize() > limits.maxRequestBytes()) {
-        throw KvException.invalid("Request too large (max " + limits.maxRequestBytes()
-            + " bytes)");
-      }
+      validator.requestBytes(req.getSerializedSize());
       write = AtomicRequestMapper.toWrite(req, clock.millis(), deadlineNanos());
-      validator.validate(write);
+      validator.atomicWrite(write);
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
       return;

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Counts every call by method and final status ({@code atomkv_rpc_requests_total}), times it
- * ({@code atomkv_rpc_latency_seconds}, a histogram per method), and logs one line per call that
- * does not end OK: the method and status code only, never keys, values or the description.
+ * ({@code atomkv_rpc_latency_seconds}, a histogram per method), and logs the calls that do not
+ * end OK: the method and status code only, never keys, values or the description, and at most one
+ * line per status code every ten seconds ({@link FailureLog}), so a client sending garbage in a
+ * loop cannot fill the log.
  *
  * <p>Server-streaming calls (Watch) last as long as their client wants: they are counted when
  * they end but not timed (their length would drown the latency of every other call), their normal
@@ -48,8 +50,11 @@ public final class MetricsInterceptor implements ServerInterceptor {
       new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AtomicInteger> openStreams = new ConcurrentHashMap<>();
 
+  private final FailureLog failures;
+
   public MetricsInterceptor(MeterRegistry registry) {
     this.registry = registry;
+    this.failures = new FailureLog(LOG, FailureLog.DEFAULT_INTERVAL_NANOS, System::nanoTime);
   }
 
   @Override
@@ -97,20 +102,8 @@ public final class MetricsInterceptor implements ServerInterceptor {
       return; // how a client stops watching, and how a shutdown ends every watch
     }
     if (code != Status.Code.OK) {
-      if (serverSide(code)) {
-        LOG.warn("rpc={} status={}", method, code);
-      } else {
-        LOG.info("rpc={} status={}", method, code);
-      }
+      failures.failed(method, code);
     }
-  }
-
-  /** Codes that point at the server (or its storage) rather than at the request. */
-  private static boolean serverSide(Status.Code code) {
-    return switch (code) {
-      case INTERNAL, UNKNOWN, DATA_LOSS, UNAVAILABLE, RESOURCE_EXHAUSTED, UNIMPLEMENTED -> true;
-      default -> false;
-    };
   }
 
   private AtomicInteger openStreams(String method) {

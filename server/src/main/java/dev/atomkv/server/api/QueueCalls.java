@@ -10,7 +10,7 @@ import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.model.KvException;
-import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.model.RequestValidator;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;
@@ -22,21 +22,22 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class QueueCalls {
   private final KvEngine engine;
-  private final Limits limits;
+  private final RequestValidator validator;
   private final Executor responseExecutor;
 
-  QueueCalls(KvEngine engine, Limits limits, Executor responseExecutor) {
+  QueueCalls(KvEngine engine, RequestValidator validator, Executor responseExecutor) {
     this.engine = engine;
-    this.limits = limits;
+    this.validator = validator;
     this.responseExecutor = responseExecutor;
   }
 
   void listen(ListenRequest req, StreamObserver<ListenResponse> out) {
     ServerCallStreamObserver<ListenResponse> call = (ServerCallStreamObserver<ListenResponse>) out;
     int maxInFlight = req.getMaxInFlight();
-    if (Integer.compareUnsigned(maxInFlight, limits.maxListenInFlight()) > 0) {
-      out.onError(StatusMapper.toStatus(KvException.invalid(
-          "Too many messages in flight (max " + limits.maxListenInFlight() + ")")));
+    try {
+      validator.listenInFlight(maxInFlight);
+    } catch (KvException e) {
+      out.onError(StatusMapper.toStatus(e));
       return;
     }
     AtomicReference<QueueSubscription> subscription = new AtomicReference<>();

@@ -7,8 +7,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.CompletionException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The one place that turns failures into gRPC statuses. No stack trace ever reaches a client. */
 final class StatusMapper {
@@ -16,7 +16,7 @@ final class StatusMapper {
   static final String NOT_APPLIED = "NOT_APPLIED";
   static final String DOMAIN = "atomkv.dev";
 
-  private static final Logger LOG = Logger.getLogger(StatusMapper.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(StatusMapper.class);
 
   private StatusMapper() {}
 
@@ -26,7 +26,7 @@ final class StatusMapper {
       return sre;
     }
     if (!(cause instanceof KvException e)) {
-      LOG.log(Level.SEVERE, "unexpected failure", cause);
+      LOG.error("unexpected failure", cause);
       return Status.INTERNAL.withDescription("internal error").asRuntimeException();
     }
     switch (e.kind()) {
@@ -41,7 +41,7 @@ final class StatusMapper {
       case UNAVAILABLE:
         return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
       default:
-        LOG.log(Level.SEVERE, "internal failure: " + e.getMessage(), e);
+        LOG.error("internal failure: kind={} message={}", e.kind(), e.getMessage(), e);
         return Status.INTERNAL.withDescription("internal error").asRuntimeException();
     }
   }

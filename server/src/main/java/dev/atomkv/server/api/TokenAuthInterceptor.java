@@ -1,6 +1,8 @@
 package dev.atomkv.server.api;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.server.auth.TokenStore;
+import dev.atomkv.server.auth.Tokens;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -20,12 +22,6 @@ import java.util.Set;
  * header was missing, malformed or simply wrong is not the caller's business.
  */
 public final class TokenAuthInterceptor implements ServerInterceptor {
-  /** Reads the current token set; called at start and on every reload. */
-  @FunctionalInterface
-  public interface Loader {
-    Tokens load() throws IOException;
-  }
-
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "bearer ";
@@ -38,17 +34,20 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
       KvServiceGrpc.getListMethod().getFullMethodName(),
       KvServiceGrpc.getWatchMethod().getFullMethodName());
 
-  private final Loader loader;
-  private volatile Tokens tokens;
+  private final TokenStore tokens;
 
-  private TokenAuthInterceptor(Loader loader, Tokens tokens) {
-    this.loader = loader;
+  private TokenAuthInterceptor(TokenStore tokens) {
     this.tokens = tokens;
   }
 
   /** Loads the tokens once; a bad file fails start-up rather than serving with no tokens. */
-  public static TokenAuthInterceptor create(Loader loader) throws IOException {
-    return new TokenAuthInterceptor(loader, loader.load());
+  public static TokenAuthInterceptor create(TokenStore.Loader loader) throws IOException {
+    return new TokenAuthInterceptor(TokenStore.load(loader));
+  }
+
+  /** The store this interceptor checks, which the other edges share. */
+  public TokenStore store() {
+    return tokens;
   }
 
   /**
@@ -56,12 +55,7 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
    * loading fails the old set stays in force and the error is thrown to the caller.
    */
   public void reload() throws IOException {
-    tokens = loader.load();
-  }
-
-  /** The tokens in force now (after the latest successful reload). */
-  public Tokens tokens() {
-    return tokens;
+    tokens.reload();
   }
 
   /** How many tokens are in force (for the log; never the tokens themselves). */

@@ -8,6 +8,7 @@ import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.KeyCodec;
 import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.MutationKind;
+import dev.atomkv.server.model.RequestValidator;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.v8.V8Number;
@@ -21,8 +22,6 @@ import java.util.List;
  * (a gRPC Get then always finds what a Deno program wrote).
  */
 final class AtomicWriteMapper {
-  /** Expiry times must stay exact in a JavaScript number (Deno's rule). */
-  static final long MAX_EXPIRY_MS = (1L << 53) - 1;
   static final String NOT_V8_NUMBERS = "Some of the parameters are not valid V8 values";
 
   /**
@@ -138,10 +137,7 @@ final class AtomicWriteMapper {
     if (expireAtMs < 0) {
       throw HttpFailure.badRequest("Invalid expire_at_ms: " + expireAtMs);
     }
-    if (expireAtMs > MAX_EXPIRY_MS) {
-      throw HttpFailure.badRequest("expireIn is too large");
-    }
-    return expireAtMs;
+    return RequestValidator.expiryAt(expireAtMs);
   }
 
   /** The key, which must be the canonical encoding of a tuple. */

@@ -18,32 +18,29 @@ import dev.atomkv.server.kvconnect.wire.SnapshotReadOutput;
 import dev.atomkv.server.kvconnect.wire.SnapshotReadStatus;
 import dev.atomkv.server.kvconnect.wire.Watch;
 import dev.atomkv.server.kvconnect.wire.WatchKey;
-import dev.atomkv.server.model.AtomicValidator;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.model.RequestValidator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * snapshot_read, atomic_write and watch over the engine, with the gRPC edge's limits and validator.
- * Requests are protobuf bytes in, protobuf bytes out; failures are {@link HttpFailure}s.
+ * snapshot_read, atomic_write and watch over the engine, with the limits of the shared
+ * {@link RequestValidator} (whose errors become 400s with the same messages as on gRPC).
+ * Requests are protobuf bytes in, protobuf bytes out; other failures are {@link HttpFailure}s.
  */
 final class DataPath {
-  /** Deno's limits on one read; its clients enforce them too. */
-  static final int MAX_RANGES = 10;
   /** Counted per entry besides key and value: versionstamp, encoding and framing. */
   private static final int ENTRY_OVERHEAD = 24;
 
   private final KvEngine engine;
-  private final Limits limits;
-  private final AtomicValidator validator;
+  private final RequestValidator validator;
   private final long maxResponseBytes;
 
   DataPath(KvEngine engine, Limits limits, long maxResponseBytes) {
     this.engine = engine;
-    this.limits = limits;
-    this.validator = new AtomicValidator(limits);
+    this.validator = new RequestValidator(limits);
     this.maxResponseBytes = maxResponseBytes;
   }
 
@@ -54,23 +51,15 @@ final class DataPath {
     } catch (InvalidProtocolBufferException e) {
       throw HttpFailure.badRequest("Invalid SnapshotRead message");
     }
-    if (req.getRangesCount() > MAX_RANGES) {
-      throw HttpFailure.badRequest("Too many ranges (max " + MAX_RANGES + ")");
-    }
+    validator.readRangeCount(req.getRangesCount());
     List<RangeRead> ranges = new ArrayList<>(req.getRangesCount());
     for (ReadRange r : req.getRangesList()) {
-      if (r.getLimit() <= 0) {
-        throw HttpFailure.badRequest("Invalid limit: it must be positive");
-      }
-      if (r.getLimit() > limits.maxListLimit()) {
-        throw HttpFailure.badRequest("Too many entries (max " + limits.maxListLimit() + ")");
-      }
-      if (r.getStart().size() > limits.maxReadKeyBytes()
-          || r.getEnd().size() > limits.maxReadKeyBytes()) {
-        throw HttpFailure.badRequest(limits.readKeyTooLarge());
-      }
-      ranges.add(new RangeRead(r.getStart().toByteArray(), r.getEnd().toByteArray(),
-          r.getReverse(), r.getLimit()));
+      int limit = validator.rangeLimit(r.getLimit());
+      byte[] start = r.getStart().toByteArray();
+      byte[] end = r.getEnd().toByteArray();
+      validator.readBound(start);
+      validator.readBound(end);
+      ranges.add(new RangeRead(start, end, r.getReverse(), limit));
     }
     List<ListPage> pages = engine.listRanges(ranges, maxResponseBytes,
         e -> e.key().length + e.value().countedSize() + ENTRY_OVERHEAD);
@@ -93,6 +82,8 @@ final class DataPath {
   }
 
   CompletableFuture<byte[]> atomicWrite(byte[] body) {
+    // The body is the serialised AtomicWrite: the size --max-request-bytes means on gRPC too.
+    validator.requestBytes(body.length);
     AtomicWrite req;
     try {
       req = AtomicWrite.parseFrom(body);
@@ -100,11 +91,11 @@ final class DataPath {
       throw HttpFailure.badRequest("Invalid AtomicWrite message");
     }
     AtomicWriteMapper.Mapped mapped = AtomicWriteMapper.map(req);
-    validator.validate(mapped.received());
+    validator.atomicWrite(mapped.received());
     return engine.commit(mapped.toStore()).thenApply(DataPath::toOutput);
   }
 
-  /** Registers a watch of the request's keys (validated as the gRPC Watch validates them). */
+  /** Registers a watch of the request's keys (validated as the gRPC Watch's are). */
   KeyWatch watch(byte[] body, WatchListener listener) {
     Watch req;
     try {
@@ -112,22 +103,11 @@ final class DataPath {
     } catch (InvalidProtocolBufferException e) {
       throw HttpFailure.badRequest("Invalid Watch message");
     }
-    if (req.getKeysCount() == 0) {
-      throw HttpFailure.badRequest("A watch needs at least one key");
-    }
-    if (req.getKeysCount() > limits.maxWatchKeys()) {
-      throw HttpFailure.badRequest("Too many keys (max " + limits.maxWatchKeys() + ")");
-    }
+    validator.watchKeyCount(req.getKeysCount());
     List<byte[]> keys = new ArrayList<>(req.getKeysCount());
     for (WatchKey k : req.getKeysList()) {
       byte[] key = AtomicWriteMapper.canonicalKey(k.getKey());
-      if (key.length == 0) {
-        throw HttpFailure.badRequest("key cannot be empty");
-      }
-      // Deno's rule for reads: the range [K, K+0x00) must fit the read limit.
-      if (key.length + 1 > limits.maxReadKeyBytes()) {
-        throw HttpFailure.badRequest(limits.readKeyTooLarge());
-      }
+      validator.readKey(key);
       keys.add(key);
     }
     return engine.watch(keys, null, listener);

@@ -2,8 +2,8 @@ package dev.atomkv.server.kvconnect;
 
 import dev.atomkv.server.model.KvException;
 import java.util.concurrent.CompletionException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An answer other than 200: a status and the plain-text body Deno's clients show the program.
@@ -20,7 +20,7 @@ final class HttpFailure extends RuntimeException {
   static final int INTERNAL = 500;
   static final int UNAVAILABLE = 503;
 
-  private static final Logger LOG = Logger.getLogger(HttpFailure.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(HttpFailure.class);
 
   private final int status;
 
@@ -44,7 +44,7 @@ final class HttpFailure extends RuntimeException {
       return f;
     }
     if (!(cause instanceof KvException e)) {
-      LOG.log(Level.SEVERE, "unexpected KV Connect failure", cause);
+      LOG.error("unexpected KV Connect failure", cause);
       return new HttpFailure(INTERNAL, "internal error");
     }
     return switch (e.kind()) {
@@ -52,7 +52,7 @@ final class HttpFailure extends RuntimeException {
       case RESOURCE_EXHAUSTED, NOT_APPLIED, UNAVAILABLE ->
           new HttpFailure(UNAVAILABLE, e.getMessage());
       default -> {
-        LOG.log(Level.SEVERE, "internal failure: " + e.getMessage(), e);
+        LOG.error("KV Connect internal failure: kind={} message={}", e.kind(), e.getMessage(), e);
         yield new HttpFailure(INTERNAL, "internal error");
       }
     };

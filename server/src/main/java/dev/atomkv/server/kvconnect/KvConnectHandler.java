@@ -1,6 +1,7 @@
 package dev.atomkv.server.kvconnect;
 
-import dev.atomkv.server.api.Tokens;
+import dev.atomkv.server.auth.TokenStore;
+import dev.atomkv.server.auth.Tokens;
 import dev.atomkv.server.engine.KeyWatch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
@@ -38,7 +38,7 @@ final class KvConnectHandler extends Handler.Abstract {
 
   private final DataPath data;
   private final UUID databaseId;
-  private final Supplier<Tokens> tokens;
+  private final TokenStore tokens;
   private final Clock clock;
   private final int maxRequestBytes;
   private final Executor responseExecutor;
@@ -53,7 +53,7 @@ final class KvConnectHandler extends Handler.Abstract {
    *     writer and the engine's notifier thread only hand over
    * @param keepalives runs the watch streams' keep-alives
    */
-  KvConnectHandler(DataPath data, UUID databaseId, Supplier<Tokens> tokens, Clock clock,
+  KvConnectHandler(DataPath data, UUID databaseId, TokenStore tokens, Clock clock,
       int maxRequestBytes, Executor responseExecutor, ScheduledExecutorService keepalives) {
     this.data = data;
     this.databaseId = databaseId;
@@ -171,7 +171,7 @@ final class KvConnectHandler extends Handler.Abstract {
     if (tokens == null) {
       return Tokens.Access.READ_WRITE;
     }
-    return tokens.get().access(token);
+    return tokens.access(token);
   }
 
   private static String bearer(Request request) {

@@ -1,6 +1,6 @@
 package dev.atomkv.server.kvconnect;
 
-import dev.atomkv.server.api.Tokens;
+import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.model.Limits;
 import java.io.IOException;
@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.util.Base64;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Supplier;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -67,7 +66,7 @@ public final class KvConnectServer implements AutoCloseable {
    * @param tokens the tokens in force, read on every request; null when authentication is off
    */
   public static KvConnectServer start(Options options, KvEngine engine, Limits limits,
-      Supplier<Tokens> tokens) throws IOException {
+      TokenStore tokens) throws IOException {
     QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, options.threads()), 2);
     pool.setName("atomkv-kvconnect");
     pool.setDaemon(true);

@@ -1,6 +1,6 @@
 package dev.atomkv.server.kvconnect;
 
-import dev.atomkv.server.api.ProtoDocuments;
+import dev.atomkv.server.document.ProtoDocuments;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.JsonValue;
 import dev.atomkv.server.model.KvException;

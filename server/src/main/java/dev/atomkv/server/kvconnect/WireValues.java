@@ -1,7 +1,7 @@
 package dev.atomkv.server.kvconnect;
 
 import com.google.protobuf.ByteString;
-import dev.atomkv.server.api.ProtoDocuments;
+import dev.atomkv.server.document.ProtoDocuments;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.kvconnect.wire.KvEntry;
 import dev.atomkv.server.kvconnect.wire.KvValue;

@@ -10,7 +10,6 @@ import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.RangeRead;
 import dev.atomkv.server.engine.StoredEntry;
-import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.engine.watch.KeysSnapshot;
@@ -21,8 +20,6 @@ import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,19 +33,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
-import org.lmdbjava.ByteArrayProxy;
-import org.lmdbjava.CopyFlags;
-import org.lmdbjava.Env;
-import org.lmdbjava.EnvFlags;
-import org.lmdbjava.EnvInfo;
 import org.lmdbjava.LmdbException;
-import org.lmdbjava.LmdbNativeException;
 import org.lmdbjava.Txn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link KvEngine} on LMDB. Reads run on the caller's thread in their own read transaction; every
@@ -56,15 +47,9 @@ import org.lmdbjava.Txn;
  * every {@link EngineOptions#sweepIntervalMs()}.
  */
 public final class LmdbEngine implements KvEngine {
-  private static final Logger LOG = System.getLogger(LmdbEngine.class.getName());
-  private static final String STORAGE_REOPENING =
-      "storage failed and is being reopened: retry the read";
+  private static final Logger LOG = LoggerFactory.getLogger(LmdbEngine.class);
 
-  /** Replaced only by {@link #reopenAfterPanic}, under the exclusive lock. */
-  private volatile Env<byte[]> env;
-  /** True from the moment a reopen closes the broken env until a new one is open. */
-  private volatile boolean broken;
-  private final EngineOptions options;
+  private final LmdbEnvironment environment;
   private final Store store;
   private final Clock clock;
   private final UUID databaseId;
@@ -72,33 +57,25 @@ public final class LmdbEngine implements KvEngine {
   private final ChangeFeed changes;
   private final ScheduledExecutorService sweeper;
   private final QueueDispatcher queue;
-  /** Readers hold it shared so that close() never frees the env under a read transaction. */
-  private final ReentrantReadWriteLock envLock = new ReentrantReadWriteLock();
+  /** Guarded by this: a second close waits for the first to finish. */
   private boolean closed;
 
-  private LmdbEngine(Env<byte[]> env, EngineOptions options) {
-    this.env = env;
-    this.options = options;
+  private LmdbEngine(LmdbEnvironment environment, EngineOptions options) {
+    this.environment = environment;
+    this.store = environment.store();
     this.clock = options.clock();
-    this.store = new Store(env);
-    long lastCommitVersion;
     byte[] newId = new byte[16];
     new SecureRandom().nextBytes(newId);
-    byte[] id;
-    // The only write transaction outside the writer: it runs before the writer exists.
-    try (Txn<byte[]> txn = env.txnWrite()) {
-      id = store.initMeta(txn, newId);
-      lastCommitVersion = store.lastCommitVersion(txn);
-      txn.commit();
-    }
-    ByteBuffer idBytes = ByteBuffer.wrap(id);
+    LmdbEnvironment.Opened opened = environment.initialize(newId);
+    ByteBuffer idBytes = ByteBuffer.wrap(opened.databaseId());
     this.databaseId = new UUID(idBytes.getLong(), idBytes.getLong());
-    this.changes = new ChangeFeed(this::readForWatch, lastCommitVersion,
+    this.changes = new ChangeFeed(this::readForWatch, opened.lastCommitVersion(),
         options.watchDeletionLogBytes());
-    this.writer = new GroupCommitWriter(env, store, clock, lastCommitVersion,
-        options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(), changes,
-        this::reopenAfterPanic);
-    this.queue = new QueueDispatcher(writer, store, this::read, clock, options.queueLeaseMs());
+    this.writer = new GroupCommitWriter(environment, clock, opened.lastCommitVersion(),
+        options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(),
+        changes);
+    this.queue = new QueueDispatcher(writer, store, environment::read, clock,
+        options.queueLeaseMs());
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
       t.setDaemon(true);
@@ -110,19 +87,14 @@ public final class LmdbEngine implements KvEngine {
   public static LmdbEngine open(EngineOptions options) {
     String armed = FailurePoints.describeArmed();
     if (!armed.isEmpty()) {
-      LOG.log(Level.WARNING, "failure points armed (test use only): " + armed);
+      LOG.warn("failure points armed (test use only): {}", armed);
     }
-    try {
-      Files.createDirectories(options.dataDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create data directory " + options.dataDir(), e);
-    }
-    Env<byte[]> env = openEnv(options);
+    LmdbEnvironment environment = LmdbEnvironment.open(options);
     LmdbEngine engine;
     try {
-      engine = new LmdbEngine(env, options);
+      engine = new LmdbEngine(environment, options);
     } catch (RuntimeException e) {
-      env.close();
+      environment.close();
       throw e;
     }
     try {
@@ -135,64 +107,9 @@ public final class LmdbEngine implements KvEngine {
       engine.close();
       throw e;
     }
-    LOG.log(Level.INFO, "opened LMDB store " + options.dataDir() + " (database id "
-        + engine.databaseId + ", sync " + options.syncMode() + ")");
+    LOG.info("opened LMDB store: dir={} databaseId={} sync={}", options.dataDir(),
+        engine.databaseId, options.syncMode());
     return engine;
-  }
-
-  private static Env<byte[]> openEnv(EngineOptions options) {
-    return Env.create(ByteArrayProxy.PROXY_BA)
-        .setMapSize(options.mapSizeBytes())
-        .setMaxDbs(Store.MAX_DBS)
-        .setMaxReaders(options.maxReaders())
-        .open(options.dataDir().toFile(), envFlags(options.syncMode()));
-  }
-
-  /**
-   * What the writer calls when a failed commit left the environment in MDB_PANIC (LMDB refuses
-   * every transaction of such an env): closes it once no reader holds it and opens the store
-   * again. Until that succeeds, reads and writes fail with UNAVAILABLE; the writer retries the
-   * reopen before each later batch.
-   *
-   * @return the new environment
-   */
-  private Env<byte[]> reopenAfterPanic() {
-    Lock exclusive = envLock.writeLock();
-    exclusive.lock();
-    try {
-      if (closed) {
-        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
-      }
-      broken = true;
-      LOG.log(Level.WARNING, "LMDB environment " + options.dataDir() + " is in MDB_PANIC after "
-          + "a failed commit; closing and reopening it");
-      env.close();
-      Env<byte[]> fresh = openEnv(options);
-      try {
-        store.bindTo(fresh);
-      } catch (RuntimeException e) {
-        fresh.close();
-        throw e;
-      }
-      env = fresh;
-      broken = false;
-      LOG.log(Level.WARNING, "LMDB environment " + options.dataDir()
-          + " reopened after MDB_PANIC; serving again");
-      return fresh;
-    } finally {
-      exclusive.unlock();
-    }
-  }
-
-  static EnvFlags[] envFlags(SyncMode mode) {
-    // NOTLS: read transactions are not tied to threads (reads hop between executor threads).
-    // Never MDB_WRITEMAP: a full disk would then kill the JVM with SIGBUS instead of failing a
-    // commit.
-    return switch (mode) {
-      case FULL -> new EnvFlags[] {EnvFlags.MDB_NOTLS};
-      case NO_METASYNC -> new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC};
-      case NONE -> new EnvFlags[] {EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC};
-    };
   }
 
   @Override
@@ -316,10 +233,9 @@ public final class LmdbEngine implements KvEngine {
 
   @Override
   public EngineStats stats() {
+    long[] mapAndUsed = environment.mapAndUsedBytes();
     return read(txn -> {
-      EnvInfo info = env.info();
-      long pageSize = env.stat().pageSize;
-      return new EngineStats(info.mapSize, (info.lastPageNumber + 1) * pageSize,
+      return new EngineStats(mapAndUsed[0], mapAndUsed[1],
           store.data.rawEntries(txn), writer.queueDepth(), writer.batches(),
           writer.batchedRequests(), writer.sweeps(), writer.sweptKeys(),
           store.queues.waitingEntries(txn), store.queues.inFlightEntries(txn));
@@ -331,26 +247,18 @@ public final class LmdbEngine implements KvEngine {
    * store. Reads that arrive afterwards fail with UNAVAILABLE. Idempotent.
    */
   @Override
-  public void close() {
-    synchronized (envLock) {
-      if (closed) {
-        return;
-      }
-      queue.stop();
-      writer.stop();
-      sweeper.shutdownNow();
-      // After the writer: the last commits are published before watchers hear of the close.
-      changes.close();
-      Lock exclusive = envLock.writeLock();
-      exclusive.lock();
-      try {
-        closed = true;
-        env.close();
-      } finally {
-        exclusive.unlock();
-      }
+  public synchronized void close() {
+    if (closed) {
+      return;
     }
-    LOG.log(Level.INFO, "closed LMDB store");
+    closed = true;
+    queue.stop();
+    writer.stop();
+    sweeper.shutdownNow();
+    // After the writer: the last commits are published before watchers hear of the close.
+    changes.close();
+    environment.close();
+    LOG.info("closed LMDB store");
   }
 
   /**
@@ -362,19 +270,12 @@ public final class LmdbEngine implements KvEngine {
   public BackupResult backup(Path directory) {
     Path target = directory.toAbsolutePath().normalize();
     prepareBackupDirectory(target);
-    Lock shared = envLock.readLock();
-    shared.lock();
     try {
-      if (closed) {
-        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
-      }
-      env.copy(target.toFile(), CopyFlags.MDB_CP_COMPACT);
+      environment.copyCompact(target.toFile());
     } catch (LmdbException e) {
       // A half-written copy would make the retry into the same directory refuse it as not empty.
       deleteContents(target);
       throw new KvException(ErrorKind.INTERNAL, "backup failed: " + target, e);
-    } finally {
-      shared.unlock();
     }
     try {
       long lastCommitVersion = Store.lastCommitVersionIn(target.toFile());
@@ -383,8 +284,7 @@ public final class LmdbEngine implements KvEngine {
         size = files.mapToLong(LmdbEngine::sizeOf).sum();
       }
       BackupResult result = new BackupResult(target, lastCommitVersion, size);
-      LOG.log(Level.INFO, "backup written to " + target + " (" + size + " bytes, up to "
-          + result.versionstamp() + ")");
+      LOG.info("backup written: dir={} bytes={} upTo={}", target, size, result.versionstamp());
       return result;
     } catch (IOException | UncheckedIOException | LmdbException e) {
       throw new KvException(ErrorKind.INTERNAL, "backup could not be read back: " + target, e);
@@ -397,7 +297,7 @@ public final class LmdbEngine implements KvEngine {
         Files.deleteIfExists(f);
       }
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "could not remove the partial backup in " + dir + ": " + e);
+      LOG.warn("could not remove the partial backup: dir={}", dir, e);
     }
   }
 
@@ -428,28 +328,7 @@ public final class LmdbEngine implements KvEngine {
 
   /** Runs {@code body} in a fresh read transaction; everything it returns must be copied out. */
   private <T> T read(Function<Txn<byte[]>, T> body) {
-    Lock shared = envLock.readLock();
-    shared.lock();
-    try {
-      if (closed) {
-        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
-      }
-      if (broken) {
-        throw new KvException(ErrorKind.UNAVAILABLE, STORAGE_REOPENING);
-      }
-      try (Txn<byte[]> txn = env.txnRead()) {
-        return body.apply(txn);
-      } catch (LmdbNativeException.PanicException e) {
-        // Between a commit that broke the env and the writer reopening it.
-        throw new KvException(ErrorKind.UNAVAILABLE, STORAGE_REOPENING);
-      } catch (Env.ReadersFullException e) {
-        // A burst beyond the slots the server sized for; the reader may retry once others end.
-        throw new KvException(ErrorKind.UNAVAILABLE, "too many concurrent reads: LMDB reader "
-            + "table full (max " + options.maxReaders() + ")");
-      }
-    } finally {
-      shared.unlock();
-    }
+    return environment.read(body);
   }
 
   // ---- for tests -------------------------------------------------------------------------------

@@ -5,9 +5,6 @@ import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
-import dev.atomkv.server.model.Versionstamp;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -29,6 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.lmdbjava.Txn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hands ready queue messages to listeners. One thread serves every listener: it finds the due
@@ -38,7 +37,7 @@ import org.lmdbjava.Txn;
  * away) is a writer task too, so every change to the tables goes through the single writer.
  */
 final class QueueDispatcher {
-  private static final Logger LOG = System.getLogger(QueueDispatcher.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(QueueDispatcher.class);
   /** Pause before trying again when the writer refused a queue move or a read failed. */
   private static final long RETRY_MS = 1000;
 
@@ -49,6 +48,7 @@ final class QueueDispatcher {
 
   private final GroupCommitWriter writer;
   private final Store store;
+  private final QueueWrites writes;
   private final Reader reader;
   private final Clock clock;
   private final long leaseMs;
@@ -72,6 +72,7 @@ final class QueueDispatcher {
       long leaseMs) {
     this.writer = writer;
     this.store = store;
+    this.writes = new QueueWrites(store);
     this.reader = reader;
     this.clock = clock;
     this.leaseMs = Math.max(1, leaseMs);
@@ -97,12 +98,12 @@ final class QueueDispatcher {
       wake();
       return; // nothing was held at the last stop: no commit needed
     }
-    writer.submit((txn, ctx) -> store.queues.requeueInflight(txn, ctx.nowMs()))
+    writer.submit(writes.requeueInflight())
         .whenComplete((n, failure) -> {
           if (failure != null) {
-            LOG.log(Level.ERROR, "could not make in-flight queue messages ready again", failure);
+            LOG.error("could not make in-flight queue messages ready again", failure);
           } else if (n > 0) {
-            LOG.log(Level.INFO, n + " queue messages in flight at the last stop are ready again");
+            LOG.info("queue messages in flight at the last stop are ready again: count={}", n);
           }
           wake();
         });
@@ -162,7 +163,7 @@ final class QueueDispatcher {
       try {
         l.sink.end(reason);
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "queue listener failed to end", e);
+        LOG.warn("queue listener failed to end", e);
       }
     }
     executor.shutdownNow();
@@ -208,7 +209,7 @@ final class QueueDispatcher {
     try {
       due = reader.read(txn -> store.queues.due(txn, nowMs, wanted, skip));
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "queue scan failed; retrying", e);
+      LOG.warn("queue scan failed; retrying", e);
       synchronized (this) {
         arm(clock.millis() + RETRY_MS);
       }
@@ -235,13 +236,8 @@ final class QueueDispatcher {
     if (assignments.isEmpty()) {
       return;
     }
-    writer.submit((txn, ctx) -> {
-      List<QueuedMessage> moved = new ArrayList<>(assignments.size());
-      for (Assignment a : assignments) {
-        moved.add(store.queues.lease(txn, a.message().readyAtMs(), a.message().id()));
-      }
-      return moved;
-    }).whenCompleteAsync((moved, failure) -> leased(assignments, moved, failure), executor);
+    writer.submit(writes.lease(assignments.stream().map(Assignment::message).toList()))
+        .whenCompleteAsync((moved, failure) -> leased(assignments, moved, failure), executor);
   }
 
   private void leased(List<Assignment> assignments, List<QueuedMessage> moved,
@@ -273,7 +269,7 @@ final class QueueDispatcher {
         deliveries.add(() -> l.sink.deliver(delivery));
       }
       if (failure != null && !stopped) {
-        LOG.log(Level.WARNING, "queue move refused; retrying: " + failure);
+        LOG.warn("queue move refused; retrying: cause={}", failure.toString());
         arm(nowMs + RETRY_MS);
       }
     }
@@ -281,18 +277,12 @@ final class QueueDispatcher {
       try {
         d.run();
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "queue delivery failed; the lease will expire", e);
+        LOG.warn("queue delivery failed; the lease will expire", e);
       }
     }
     // Taken for a listener that left meanwhile: ready again at once, the delivery not counted.
     for (byte[] id : orphans) {
-      writeUntilDone(() -> writer.submit((txn, ctx) -> {
-        QueuedMessage m = store.queues.takeInflight(txn, id);
-        if (m != null) {
-          store.queues.add(txn, m.undelivered(ctx.nowMs()));
-        }
-        return null;
-      }));
+      writeUntilDone(() -> writer.submit(writes.returnUndelivered(id)));
     }
     wake();
   }
@@ -313,33 +303,7 @@ final class QueueDispatcher {
 
   /** Removes the message on success; else schedules its redelivery or gives it up. */
   private CompletableFuture<Void> settle(byte[] id, boolean success) {
-    WriterTask<Void> task = success
-        ? (txn, ctx) -> {
-          store.queues.takeInflight(txn, id);
-          return null;
-        }
-        : (txn, ctx) -> {
-          fail(txn, ctx, id);
-          return null;
-        };
-    return writeUntilDone(() -> writer.submit(task)).thenRun(this::wake);
-  }
-
-  private void fail(Txn<byte[]> txn, WriterTask.Context ctx, byte[] id) {
-    QueuedMessage m = store.queues.takeInflight(txn, id);
-    if (m == null) {
-      return;
-    }
-    if (m.canRetry()) {
-      store.queues.add(txn, m.retried(ctx.nowMs()));
-    } else if (!m.keysIfUndelivered().isEmpty()) {
-      // Given up on: one commit of its own writes the payload to every undelivered key.
-      Versionstamp vs = ctx.versionstamp();
-      for (byte[] key : m.keysIfUndelivered()) {
-        store.put(txn, key, m.payload(), vs, 0);
-        ctx.wrote(key);
-      }
-    }
+    return writeUntilDone(() -> writer.submit(writes.settle(id, success))).thenRun(this::wake);
   }
 
   /**
@@ -359,7 +323,7 @@ final class QueueDispatcher {
           return;
         }
       }
-      LOG.log(Level.WARNING, "queue settle refused; retrying: " + failure);
+      LOG.warn("queue settle refused; retrying: cause={}", failure.toString());
       try {
         executor.schedule(() -> writeUntilDone(write), RETRY_MS, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {

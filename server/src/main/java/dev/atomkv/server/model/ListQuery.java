@@ -18,10 +18,10 @@ public record ListQuery(byte[] start, byte[] end, byte[] commonPrefix) {
 
   /**
    * Resolves a selector. Each of {@code prefix}, {@code start}, {@code end} is an encoded key, or
-   * null when the selector does not name it.
+   * null when the selector does not name it; every derived bound must pass {@code validator}.
    */
   public static ListQuery resolve(byte[] prefix, byte[] start, byte[] end, String cursor,
-      boolean reverse, Limits limits) {
+      boolean reverse, RequestValidator validator) {
     byte[] from;
     byte[] to;
     byte[] common;
@@ -59,8 +59,8 @@ public record ListQuery(byte[] start, byte[] end, byte[] commonPrefix) {
       }
       common = Arrays.copyOf(start, commonLength);
     }
-    checkReadBound(from, limits);
-    checkReadBound(to, limits);
+    validator.readBound(from);
+    validator.readBound(to);
     if (cursor == null || cursor.isEmpty()) {
       return new ListQuery(from, to, common);
     }
@@ -76,8 +76,8 @@ public record ListQuery(byte[] start, byte[] end, byte[] commonPrefix) {
         || Arrays.compareUnsigned(pageFrom, pageTo) > 0) {
       throw KvException.invalid("cursor out of bounds");
     }
-    checkReadBound(pageFrom, limits);
-    checkReadBound(pageTo, limits);
+    validator.readBound(pageFrom);
+    validator.readBound(pageTo);
     return new ListQuery(pageFrom, pageTo, common);
   }
 
@@ -92,12 +92,6 @@ public record ListQuery(byte[] start, byte[] end, byte[] commonPrefix) {
       return Base64.getUrlDecoder().decode(cursor);
     } catch (IllegalArgumentException e) {
       throw KvException.invalid("invalid cursor");
-    }
-  }
-
-  private static void checkReadBound(byte[] bound, Limits limits) {
-    if (bound.length > limits.maxReadKeyBytes()) {
-      throw KvException.invalid(limits.readKeyTooLarge());
     }
   }
 

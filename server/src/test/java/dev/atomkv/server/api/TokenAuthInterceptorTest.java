@@ -13,6 +13,8 @@ import dev.atomkv.proto.v1.Mutation;
 import dev.atomkv.proto.v1.Value;
 import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.proto.v1.WatchResponse;
+import dev.atomkv.server.auth.TokenStore;
+import dev.atomkv.server.auth.Tokens;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
@@ -136,7 +138,7 @@ class TokenAuthInterceptorTest {
     assertThrows(StatusRuntimeException.class, () -> stub("Bearer rw-token").get(get("k")));
     stub("Bearer new-token").get(get("k"));
 
-    TokenAuthInterceptor failing = TokenAuthInterceptor.create(new TokenAuthInterceptor.Loader() {
+    TokenAuthInterceptor failing = TokenAuthInterceptor.create(new TokenStore.Loader() {
       private int calls;
 
       @Override

@@ -3,7 +3,7 @@ package dev.atomkv.server.kvconnect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.atomkv.server.api.ProtoDocuments;
+import dev.atomkv.server.document.ProtoDocuments;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.JsonValue;
 import dev.atomkv.server.model.KvException;

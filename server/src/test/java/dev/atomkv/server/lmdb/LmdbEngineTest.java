@@ -640,6 +640,36 @@ class LmdbEngineTest {
   }
 
   @Test
+  void anUnexpectedErrorInOneRequestRollsBackThatRequestAloneAndAnswersItInternal()
+      throws Exception {
+    LmdbEngine engine = open(Clock.systemUTC());
+    Held held = hold(engine, "first");
+    CompletableFuture<CommitResult> before = engine.commit(write(set(key("before"), "1")));
+    CompletableFuture<CommitResult> broken = engine.commit(write(set(key("partial"), "1"),
+        Mutation.merge(key("m"), Value.string("1"), current -> {
+          throw new IllegalStateException("a merge with a bug");
+        })));
+    CompletableFuture<CommitResult> after = engine.commit(write(set(key("after"), "1")));
+    held.release();
+
+    assertTrue(held.first().get(5, TimeUnit.SECONDS).ok());
+    Versionstamp b = before.get(5, TimeUnit.SECONDS).versionstamp();
+    Versionstamp a = after.get(5, TimeUnit.SECONDS).versionstamp();
+    assertEquals(b.commitVersion(), a.commitVersion(), "the batch committed around it");
+    KvException e = cause(broken);
+    assertEquals(ErrorKind.INTERNAL, e.kind());
+    assertEquals("internal error while applying the request: it was rolled back",
+        e.getMessage());
+    assertTrue(e.getCause() instanceof IllegalStateException, "the cause is kept for the log");
+    List<StoredEntry> got = engine.get(List.of(key("before"), key("partial"), key("m"),
+        key("after")));
+    assertNotNull(got.get(0));
+    assertNull(got.get(1), "the failed request's earlier mutation was rolled back");
+    assertNull(got.get(2));
+    assertNotNull(got.get(3));
+  }
+
+  @Test
   void closeCommitsWhatIsQueuedThenRefuses() throws Exception {
     LmdbEngine engine = open(Clock.systemUTC());
     Held held = hold(engine, "a");

@@ -331,6 +331,22 @@ class LmdbEngineWatchTest {
     watches.forEach(KeyWatch::close);
   }
 
+  @Test
+  void aCommitMadeOnlyOfMergesReachesWatchers() throws Exception {
+    // KV Connect's sums of JavaScript numbers are merges: a watcher must hear of them like of a
+    // set, also when they are all a batch holds.
+    LmdbEngine engine = open(3_600_000);
+    Signal signal = new Signal();
+    KeyWatch watch = engine.watch(List.of(key("n")), null, signal);
+    assertMissing(watch.poll().keys().get(0), true);
+
+    Versionstamp vs = commit(engine, Mutation.merge(key("n"), Value.string("1"),
+        current -> Value.string(current == null ? "1" : "more")));
+    signal.await();
+    assertEntry(watch.poll().keys().get(0), key("n"), "1", vs, true);
+    watch.close();
+  }
+
   // ---- helpers -----------------------------------------------------------------------------------
 
   /** A listener a test can wait on. */

@@ -48,6 +48,6 @@ class SyncModeFlagsTest {
   }
 
   private static Set<EnvFlags> flags(SyncMode mode) {
-    return EnumSet.copyOf(List.of(LmdbEngine.envFlags(mode)));
+    return EnumSet.copyOf(List.of(LmdbEnvironment.envFlags(mode)));
   }
 }

@@ -6,8 +6,6 @@ import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,6 +13,8 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine's change feed and watch registry, independent of storage. The writer publishes every
@@ -23,7 +23,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * cost a map entry per key and no thread.
  */
 public final class ChangeFeed implements AutoCloseable {
-  private static final Logger LOG = System.getLogger(ChangeFeed.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
 
   /** Its own instance, compared by identity: the writer never publishes an empty list. */
   private static final List<KeyChange> STOP = Collections.unmodifiableList(new ArrayList<>());
@@ -136,7 +136,7 @@ public final class ChangeFeed implements AutoCloseable {
       try {
         batch.add(pending.take());
       } catch (InterruptedException e) {
-        LOG.log(Level.WARNING, "watch notifier interrupted; ignoring");
+        LOG.warn("watch notifier interrupted; ignoring");
         continue;
       }
       pending.drainTo(batch);

@@ -8,12 +8,12 @@ import dev.atomkv.server.engine.WatchedKey;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@link KeyWatch}: a dirty flag set by the notifier and the versionstamps last delivered. The
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and nothing final is missed.
  */
 final class Watcher implements KeyWatch {
-  private static final Logger LOG = System.getLogger(Watcher.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Watcher.class);
 
   private final ChangeFeed feed;
   private final List<byte[]> keys;
@@ -70,7 +70,7 @@ final class Watcher implements KeyWatch {
       listener.onChange();
     } catch (RuntimeException e) {
       // One faulty listener must not stop notifications for everybody else.
-      LOG.log(Level.WARNING, "watch listener failed", e);
+      LOG.warn("watch listener failed", e);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.atomkv.server.api;
+package dev.atomkv.server.document;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.atomkv.server.model.DocumentDecoder;
@@ -53,7 +53,7 @@ public final class ProtoDocuments implements DocumentDecoder {
     return b.build();
   }
 
-  static JsonValue toJson(com.google.protobuf.Value v) {
+  public static JsonValue toJson(com.google.protobuf.Value v) {
     switch (v.getKindCase()) {
       case BOOL_VALUE:
         return new JsonValue.Bool(v.getBoolValue());
@@ -73,7 +73,7 @@ public final class ProtoDocuments implements DocumentDecoder {
     }
   }
 
-  static List<JsonValue> toJson(List<com.google.protobuf.Value> values) {
+  public static List<JsonValue> toJson(List<com.google.protobuf.Value> values) {
     return values.stream().map(ProtoDocuments::toJson).toList();
   }
 }

@@ -1,10 +1,10 @@
-package dev.atomkv.server.api;
+package dev.atomkv.server.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.atomkv.server.api.Tokens.Access;
+import dev.atomkv.server.auth.Tokens.Access;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

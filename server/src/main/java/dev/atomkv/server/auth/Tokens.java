@@ -1,4 +1,4 @@
-package dev.atomkv.server.api;
+package dev.atomkv.server.auth;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,28 @@
+package dev.atomkv.server.engine.apply;
+
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.model.Enqueue;
+import dev.atomkv.server.model.Value;
+import dev.atomkv.server.model.Versionstamp;
+
+/**
+ * What {@link AtomicApplier} needs of a store: reads that see the request's own earlier writes,
+ * and writes that stay undone unless the caller keeps them (the single-node writer runs each
+ * request in a child transaction; a replicated state machine does the same per log entry).
+ */
+public interface WriteView {
+  /** The entry under {@code key}, or null when it is missing or expired at {@code nowMs}. */
+  StoredEntry live(byte[] key, long nowMs);
+
+  /** Stores a value; {@code expiresAtMs} is 0 for never. */
+  void put(byte[] key, Value value, Versionstamp vs, long expiresAtMs);
+
+  /** Removes the key; returns whether there was anything to remove. */
+  boolean delete(byte[] key);
+
+  /**
+   * Adds a queue message committed by the request stamped {@code vs}; {@code index} is its place
+   * among the request's enqueues, which keeps message ids unique within one commit.
+   */
+  void enqueue(Versionstamp vs, int index, Enqueue enqueue);
+}

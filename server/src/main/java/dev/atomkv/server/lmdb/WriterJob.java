@@ -1,0 +1,55 @@
+package dev.atomkv.server.lmdb;
+
+import dev.atomkv.server.model.KvException;
+import org.lmdbjava.Txn;
+
+/** Something the single writer runs in a child transaction of a batch. */
+abstract sealed class WriterJob permits ClientRequest, ExpirySweep, InternalWrite, WriterJob.Stop {
+  /**
+   * Runs in {@code child}, committing it when the job's writes are to stay with the batch (closing
+   * it uncommitted rolls them back), and reports to {@code batch}.
+   */
+  abstract void run(Txn<byte[]> child, Batch batch);
+
+  /** Its child hit MDB_MAP_FULL or MDB_TXN_FULL and was rolled back; the batch goes on. */
+  abstract void didNotFit(Batch batch);
+
+  /** The batch failed as a whole. */
+  abstract void fail(KvException e);
+
+  /** Approximate bytes it adds to a batch, for bounding batches. */
+  long bytes() {
+    return 0;
+  }
+
+  /** Whether it is a client request, the only kind the writer queue's capacity bounds. */
+  boolean isClientRequest() {
+    return false;
+  }
+
+  /**
+   * Called as the job leaves the queue: false when it must not run (answered already, e.g. its
+   * deadline passed while it waited).
+   */
+  boolean admit() {
+    return true;
+  }
+
+  /** The last job: the writer finishes what was queued before it, then exits. */
+  static final class Stop extends WriterJob {
+    static final Stop INSTANCE = new Stop();
+
+    private Stop() {}
+
+    @Override
+    void run(Txn<byte[]> child, Batch batch) {
+      throw new IllegalStateException("the stop job is never run");
+    }
+
+    @Override
+    void didNotFit(Batch batch) {}
+
+    @Override
+    void fail(KvException e) {}
+  }
+}

@@ -1,0 +1,48 @@
+package dev.atomkv.server.engine.apply;
+
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.model.Enqueue;
+import dev.atomkv.server.model.Value;
+import dev.atomkv.server.model.Versionstamp;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A write view over a map: the applier's rules, seen without any storage. */
+final class MapWriteView implements WriteView {
+  final Map<ByteBuffer, StoredEntry> entries = new TreeMap<>();
+  final List<Enqueued> enqueued = new ArrayList<>();
+  int writes;
+
+  record Enqueued(Versionstamp vs, int index, Enqueue enqueue) {}
+
+  @Override
+  public StoredEntry live(byte[] key, long nowMs) {
+    StoredEntry e = entries.get(ByteBuffer.wrap(key));
+    return e == null || (e.expiresAtMs() != 0 && e.expiresAtMs() <= nowMs) ? null : e;
+  }
+
+  @Override
+  public void put(byte[] key, Value value, Versionstamp vs, long expiresAtMs) {
+    writes++;
+    entries.put(ByteBuffer.wrap(key), new StoredEntry(key, value, vs, expiresAtMs));
+  }
+
+  @Override
+  public boolean delete(byte[] key) {
+    writes++;
+    return entries.remove(ByteBuffer.wrap(key)) != null;
+  }
+
+  @Override
+  public void enqueue(Versionstamp vs, int index, Enqueue enqueue) {
+    writes++;
+    enqueued.add(new Enqueued(vs, index, enqueue));
+  }
+
+  StoredEntry get(byte[] key) {
+    return entries.get(ByteBuffer.wrap(key));
+  }
+}
