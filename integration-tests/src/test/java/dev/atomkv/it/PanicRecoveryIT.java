@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PanicRecoveryIT {
   @TempDir Path dir;
 
-  private final Logger engineLog = Logger.getLogger("dev.atomkv.server.lmdb.LmdbEngine");
+  // The package's logger: the reopen is logged by whichever lmdb class owns the environment.
+  private final Logger engineLog = Logger.getLogger("dev.atomkv.server.lmdb");
   private final List<String> logged = new CopyOnWriteArrayList<>();
   private final Handler capture = new Handler() {
     @Override
