@@ -79,6 +79,11 @@ public final class RunningServer implements AutoCloseable {
     return server.port();
   }
 
+  /** The server itself, for what the client cannot see (a cluster member's status). */
+  public AtomkvServer server() {
+    return server;
+  }
+
   /** The port of KV Connect (Deno's remote protocol). */
   public int kvConnectPort() {
     return server.kvConnectPort();

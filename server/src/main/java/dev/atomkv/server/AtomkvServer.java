@@ -8,6 +8,11 @@ import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.auth.Tokens;
+import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.ReplicaStore;
+import dev.atomkv.server.kvconnect.V8SumCodec;
+import dev.atomkv.server.raft.RaftNode;
+import dev.atomkv.server.raft.ReplicatedEngine;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.kvconnect.KvConnectServer;
 import dev.atomkv.server.lmdb.LmdbEngine;
@@ -136,7 +141,11 @@ public final class AtomkvServer implements AutoCloseable {
     extraServices.forEach(builder::addService);
     KvEngine engine;
     try {
-      engine = LmdbEngine.open(config.engineOptions());
+      engine = config.cluster.enabled() ? clusterEngine(config)
+          : LmdbEngine.open(config.engineOptions());
+    } catch (IOException e) {
+      throw new StartupException("cannot join the cluster (--cluster-id "
+          + config.cluster.clusterId + "): " + StartupException.rootMessage(e), e);
     } catch (RuntimeException e) {
       throw new StartupException("cannot open the database in --data-dir "
           + config.engineOptions().dataDir() + ": " + StartupException.rootMessage(e), e);
@@ -371,5 +380,22 @@ public final class AtomkvServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** This member's view of its cluster (leader, term, role, applied index); null on a single node. */
+  public RaftNode.Status clusterStatus() {
+    return engine instanceof ReplicatedEngine replicated ? replicated.status() : null;
+  }
+
+  /**
+   * A cluster member's engine: the local store, written by applying the replicated log, whose
+   * Raft log lives beside it in the data directory. KV Connect's sums travel in the log through
+   * their codec.
+   */
+  private static KvEngine clusterEngine(ServerConfig config) throws IOException {
+    EngineOptions options = config.engineOptions();
+    ReplicaStore local = LmdbEngine.openReplica(options);
+    return ReplicatedEngine.start(config.cluster.settings(config.bind()), local,
+        options.dataDir().resolve("raft"), List.of(V8SumCodec.INSTANCE));
   }
 }

@@ -271,6 +271,9 @@ public final class ServerConfig {
           + "no --tls-client-ca). Env: ATOMKV_INSECURE.")
   boolean insecure;
 
+  @CommandLine.Mixin
+  final ClusterOptions cluster = new ClusterOptions();
+
   /** Settings from flags, then environment variables, then defaults. */
   public static ServerConfig parse(String... args) {
     ServerConfig config = new ServerConfig();

@@ -14,6 +14,9 @@ final class SettingsCheck {
   private SettingsCheck() {}
 
   static void validate(ServerConfig c) {
+    if (c.cluster.enabled()) {
+      c.cluster.settings(c.bind);
+    }
     requireRange("--port", c.port, 0, 65535);
     requireRange("--metrics-port", c.metricsPort, -1, 65535);
     requireRange("--kv-connect-port", c.kvConnectPort, -1, 65535);

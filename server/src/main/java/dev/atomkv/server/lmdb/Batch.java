@@ -1,6 +1,7 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.KeyChange;
+import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +13,15 @@ import java.util.List;
  */
 final class Batch {
   private final Store store;
-  private final long version;
+  private final long lastCommitVersion;
   private final long nowMs;
   private final boolean alone;
+  /** The commit version being stamped, and the next position in it. */
+  private long version;
   private int position;
+  private boolean stamped;
+  private long firstVersion;
+  private LogPosition applied;
   private int committedRequests;
   private boolean changed;
   private int sweptKeys = -1;
@@ -25,13 +31,16 @@ final class Batch {
   private final List<ClientRequest> retries = new ArrayList<>();
 
   /**
-   * @param version the commit version every versionstamp of the batch starts with
+   * @param lastCommitVersion the store's last commit version before the batch
+   * @param clockMicros the batch's clock reading in microseconds: the batch's commit version is
+   *     the larger of it and {@code lastCommitVersion + 1}
    * @param nowMs the batch's clock reading: expiry and queue times are judged against it
    * @param alone whether this is a request retried on its own after it did not fit in a batch
    */
-  Batch(Store store, long version, long nowMs, boolean alone) {
+  Batch(Store store, long lastCommitVersion, long clockMicros, long nowMs, boolean alone) {
     this.store = store;
-    this.version = version;
+    this.lastCommitVersion = lastCommitVersion;
+    this.version = Math.max(lastCommitVersion + 1, clockMicros);
     this.nowMs = nowMs;
     this.alone = alone;
   }
@@ -40,6 +49,7 @@ final class Batch {
     return store;
   }
 
+  /** The last commit version the batch stamped (or would stamp next, when it stamped none). */
   long version() {
     return version;
   }
@@ -58,6 +68,33 @@ final class Batch {
   }
 
   /**
+   * Starts a commit version of its own for a replicated log entry: {@code max(last + 1, the
+   * entry's time)}, position 0. It depends only on the entries applied before and their times, so
+   * every replica stamps the entry alike however it batches.
+   */
+  Versionstamp startEntry(long entryTimeMicros) {
+    version = Math.max((stamped ? version : lastCommitVersion) + 1, entryTimeMicros);
+    position = 0;
+    return nextVersionstamp();
+  }
+
+  /** A replicated log entry was applied (or refused): its position is stored with the batch. */
+  void applied(LogPosition position) {
+    applied = position;
+    changed = true;
+  }
+
+  /** The first commit version the batch stamped (it may stamp several: replicated entries). */
+  long firstVersion() {
+    return firstVersion;
+  }
+
+  /** The position of the last log entry the batch applied, or null. */
+  LogPosition appliedPosition() {
+    return applied;
+  }
+
+  /**
    * A job's child transaction committed.
    *
    * @param stamped whether it took a versionstamp (a position in the batch)
@@ -66,7 +103,13 @@ final class Batch {
   void committed(List<KeyChange> keys, boolean stamped, boolean clientRequest) {
     changed = true;
     changes.addAll(keys);
-    position += stamped ? 1 : 0;
+    if (stamped) {
+      if (!this.stamped) {
+        firstVersion = version;
+      }
+      position++;
+      this.stamped = true;
+    }
     committedRequests += clientRequest ? 1 : 0;
   }
 
@@ -92,7 +135,7 @@ final class Batch {
 
   /** Whether a versionstamp was issued, so the batch's version becomes the last commit version. */
   boolean stamped() {
-    return position > 0;
+    return stamped;
   }
 
   int committedRequests() {

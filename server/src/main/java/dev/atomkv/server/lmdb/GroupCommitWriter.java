@@ -128,6 +128,24 @@ final class GroupCommitWriter {
     return write.future();
   }
 
+  /**
+   * Queues a replicated log entry. Not bounded by the queue capacity: the log is applied in order
+   * and cannot skip an entry; refused with NOT_APPLIED once the writer is stopping.
+   */
+  CompletableFuture<CommitResult> submit(ReplicatedEntry entry) {
+    boolean refused;
+    synchronized (lock) {
+      refused = stopping;
+      if (!refused) {
+        queue.add(entry);
+      }
+    }
+    if (refused) {
+      entry.fail(new KvException(ErrorKind.NOT_APPLIED, "server is shutting down"));
+    }
+    return entry.future();
+  }
+
   /** Jobs waiting for the writer thread (requests, sweeps and internal writes). */
   long queueDepth() {
     return queue.size();
@@ -248,8 +266,8 @@ final class GroupCommitWriter {
           "storage failed and could not be reopened: the write was not applied"));
       return;
     }
-    long version = Math.max(lastCommitVersion + 1, micros(clock.instant()));
-    Batch batch = new Batch(environment.store(), version, clock.millis(), alone);
+    Batch batch = new Batch(environment.store(), lastCommitVersion, micros(clock.instant()),
+        clock.millis(), alone);
     RuntimeException commitFailure = null;
     try (Txn<byte[]> parent = environment.txnWrite()) {
       for (WriterJob job : jobs) {
@@ -262,7 +280,10 @@ final class GroupCommitWriter {
       if (batch.changed()) {
         try {
           if (batch.stamped()) {
-            environment.store().setLastCommitVersion(parent, version);
+            environment.store().setLastCommitVersion(parent, batch.version());
+          }
+          if (batch.appliedPosition() != null) {
+            environment.store().setLastApplied(parent, batch.appliedPosition());
           }
           FailurePoints.reach(FailurePoints.Point.BEFORE_COMMIT);
           parent.commit();
@@ -278,8 +299,8 @@ final class GroupCommitWriter {
       return;
     }
     if (batch.stamped()) {
-      lastCommitVersion = version;
-      changeFeed.publish(version, batch.changes());
+      lastCommitVersion = batch.version();
+      changeFeed.publish(batch.firstVersion(), batch.changes());
     }
     if (batch.changed()) {
       batches.incrementAndGet();
@@ -323,7 +344,7 @@ final class GroupCommitWriter {
       return;
     }
     if (batch.stamped() && lastCommitVersion >= batch.version()) {
-      changeFeed.publish(batch.version(), batch.changes());
+      changeFeed.publish(batch.firstVersion(), batch.changes());
       failAll(jobs, new KvException(ErrorKind.UNAVAILABLE, OUTCOME_UNKNOWN));
     } else {
       failAll(jobs, new KvException(ErrorKind.RESOURCE_EXHAUSTED,

@@ -5,6 +5,8 @@ import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
@@ -46,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * write goes through one {@link GroupCommitWriter} thread; a daemon thread queues an expiry sweep
  * every {@link EngineOptions#sweepIntervalMs()}.
  */
-public final class LmdbEngine implements KvEngine {
+public final class LmdbEngine implements ReplicaStore {
   private static final Logger LOG = LoggerFactory.getLogger(LmdbEngine.class);
 
   private final LmdbEnvironment environment;
@@ -85,6 +87,18 @@ public final class LmdbEngine implements KvEngine {
 
   /** Opens (creating if needed) the store in {@link EngineOptions#dataDir()} and starts writing. */
   public static LmdbEngine open(EngineOptions options) {
+    return open(options, false);
+  }
+
+  /**
+   * Opens the store of a cluster member: it is written by applying log entries only, so it runs
+   * no expiry sweep and no queue delivery of its own (those are decisions for the whole cluster).
+   */
+  public static ReplicaStore openReplica(EngineOptions options) {
+    return open(options, true);
+  }
+
+  private static LmdbEngine open(EngineOptions options, boolean replica) {
     String armed = FailurePoints.describeArmed();
     if (!armed.isEmpty()) {
       LOG.warn("failure points armed (test use only): {}", armed);
@@ -99,10 +113,12 @@ public final class LmdbEngine implements KvEngine {
     }
     try {
       engine.writer.start();
-      engine.queue.start();
-      long interval = Math.max(1, options.sweepIntervalMs());
-      engine.sweeper.scheduleWithFixedDelay(
-          engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
+      if (!replica) {
+        engine.queue.start();
+        long interval = Math.max(1, options.sweepIntervalMs());
+        engine.sweeper.scheduleWithFixedDelay(
+            engine.writer::requestSweep, interval, interval, TimeUnit.MILLISECONDS);
+      }
     } catch (RuntimeException | Error e) {
       engine.close();
       throw e;
@@ -194,6 +210,17 @@ public final class LmdbEngine implements KvEngine {
       result.thenRun(queue::enqueued);
     }
     return result;
+  }
+
+  @Override
+  public LogPosition lastApplied() {
+    return read(store::lastApplied);
+  }
+
+  @Override
+  public CompletableFuture<CommitResult> apply(AtomicWrite write, long entryTimeMicros,
+      LogPosition position) {
+    return writer.submit(new ReplicatedEntry(write, entryTimeMicros, position));
   }
 
   @Override

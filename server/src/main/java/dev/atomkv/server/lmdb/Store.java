@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.ValueKind;
@@ -24,7 +25,8 @@ import org.lmdbjava.Txn;
  *   <li>{@code data}: encoded key → {@code [kind:1][versionstamp:10][expiresAtMs:8][payload]}
  *   <li>{@code expiry}: {@code expiresAtMs:8 BE ‖ encoded key} → empty, one entry per record that
  *       expires, so the sweeper finds due keys without scanning the data
- *   <li>{@code meta}: format version, last commit version, database id
+ *   <li>{@code meta}: format version, last commit version, database id, and for a member of a
+ *       cluster the log position of the last entry applied
  *   <li>{@code queue} and {@code inflight}: queue messages, see {@link QueueTables}
  * </ul>
  */
@@ -38,6 +40,7 @@ final class Store {
   private static final byte[] META_FORMAT = ascii("format_version");
   private static final byte[] META_LAST_COMMIT = ascii("last_commit_version");
   private static final byte[] META_DATABASE_ID = ascii("database_id");
+  private static final byte[] META_LAST_APPLIED = ascii("last_applied");
   private static final byte[] EMPTY = {};
 
   // Not final: an environment reopened after MDB_PANIC gets new handles (see bindTo). Written by
@@ -214,6 +217,21 @@ final class Store {
 
   void setLastCommitVersion(Txn<byte[]> txn, long version) {
     meta.put(txn, META_LAST_COMMIT, ByteBuffer.allocate(Long.BYTES).putLong(version).array());
+  }
+
+  /** The position of the last replicated log entry applied, or {@link LogPosition#NONE}. */
+  LogPosition lastApplied(Txn<byte[]> txn) {
+    byte[] v = meta.get(txn, META_LAST_APPLIED);
+    if (v == null) {
+      return LogPosition.NONE;
+    }
+    ByteBuffer b = ByteBuffer.wrap(v);
+    return new LogPosition(b.getLong(), b.getLong());
+  }
+
+  void setLastApplied(Txn<byte[]> txn, LogPosition position) {
+    meta.put(txn, META_LAST_APPLIED, ByteBuffer.allocate(2 * Long.BYTES)
+        .putLong(position.term()).putLong(position.index()).array());
   }
 
   static long count(Txn<byte[]> txn, LongKeyTable table) {

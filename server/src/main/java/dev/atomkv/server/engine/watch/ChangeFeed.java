@@ -59,6 +59,9 @@ public final class ChangeFeed implements AutoCloseable {
    * Publishes one durable commit's changes, in the order the commit applied them (none for a
    * commit of requests without mutations). Called by the writer thread for every commit that took
    * a commit version, in commit order, after the commit is visible to new snapshots.
+   *
+   * @param commitVersion the first commit version the commit took (a batch of replicated log
+   *     entries takes one per entry)
    */
   public void publish(long commitVersion, List<KeyChange> changes) {
     if (firstCommitVersion == 0) {

@@ -1,0 +1,248 @@
+package dev.atomkv.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atomkv.client.CommitResult;
+import dev.atomkv.client.Condition;
+import dev.atomkv.client.Filter;
+import dev.atomkv.client.Key;
+import dev.atomkv.client.KvClient;
+import dev.atomkv.client.KvEntry;
+import dev.atomkv.client.KvException;
+import dev.atomkv.client.KvValue;
+import dev.atomkv.client.KvWatch;
+import dev.atomkv.client.ListSelector;
+import dev.atomkv.client.Versionstamp;
+import dev.atomkv.client.WatchEvent;
+import dev.atomkv.client.Where;
+import dev.atomkv.server.raft.RaftNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three cluster members in this JVM, each a real server (gRPC on a loopback port, Raft over gRPC
+ * on another, LMDB and the Raft log in its own directory), reached through their own channels.
+ */
+class ClusterIT {
+  private static final long LEADER_WAIT_MS = 20_000;
+
+  @TempDir Path dir;
+
+  private final List<RunningServer> nodes = new ArrayList<>();
+  private String peers;
+
+  @BeforeEach
+  void startCluster() throws IOException {
+    List<String> members = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      members.add("n" + i + "=127.0.0.1:" + freePort());
+    }
+    peers = String.join(",", members);
+    for (int i = 1; i <= 3; i++) {
+      nodes.add(startNode(i));
+    }
+  }
+
+  @AfterEach
+  void stopCluster() {
+    nodes.forEach(n -> {
+      if (n != null) {
+        n.close();
+      }
+    });
+  }
+
+  private RunningServer startNode(int i) throws IOException {
+    return RunningServer.start(dir.resolve("n" + i), "--cluster-id=cluster-it", "--node-id=n" + i,
+        "--peers=" + peers, "--kv-connect-port=-1", "--metrics-port=-1");
+  }
+
+  @Test
+  void aWriteThroughAnyNodeIsReadOnEveryNodeWithTheSameVersionstamp() throws Exception {
+    awaitLeader();
+    List<Versionstamp> stamps = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      CommitResult r = client(i).set(Key.of("users", i), KvValue.of("written via n" + (i + 1)));
+      assertTrue(r.ok());
+      stamps.add(r.versionstamp());
+      // Strong reads: every member sees the write as soon as it is acknowledged.
+      for (int j = 0; j < 3; j++) {
+        KvEntry e = client(j).get(Key.of("users", i));
+        assertEquals("written via n" + (i + 1), e.value().asString(), "read on n" + (j + 1));
+        assertEquals(r.versionstamp(), e.versionstamp(), "versionstamp on n" + (j + 1));
+      }
+    }
+    assertTrue(stamps.get(0).compareTo(stamps.get(1)) < 0 && stamps.get(1).compareTo(stamps.get(2)) < 0,
+        "versionstamps rise in commit order: " + stamps);
+    List<String> listed = new ArrayList<>();
+    for (int j = 0; j < 3; j++) {
+      listed.add(client(j).stream(ListSelector.prefix(Key.of("users")))
+          .map(e -> e.key() + "=" + e.value().asString() + "@" + e.versionstamp())
+          .collect(Collectors.joining(";")));
+    }
+    assertEquals(listed.get(0), listed.get(1));
+    assertEquals(listed.get(0), listed.get(2));
+  }
+
+  @Test
+  void checksConditionsAndSumsApplyAlikeOnEveryReplica() throws Exception {
+    awaitLeader();
+    KvClient n1 = client(0);
+    KvClient n2 = client(1);
+    n1.set(Key.of("doc"), KvValue.json(Map.of("state", "open")));
+    KvEntry doc = n2.get(Key.of("doc"));
+    // Two members race to update the same version: exactly one wins.
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<CommitResult>> racers = new ArrayList<>();
+      for (KvClient c : List.of(n1, n2)) {
+        racers.add(pool.submit((Callable<CommitResult>) () -> c.atomic().check(doc)
+            .set(Key.of("doc"), KvValue.json(Map.of("state", "closed"))).sum(Key.of("n"), 1)
+            .commit()));
+      }
+      int ok = 0;
+      for (Future<CommitResult> f : racers) {
+        ok += f.get().ok() ? 1 : 0;
+      }
+      assertEquals(1, ok, "one check-and-set wins");
+    } finally {
+      pool.shutdownNow();
+    }
+    Where open = Where.where(Filter.and("state", Condition.equalTo("open")));
+    CommitResult refused = client(2).atomic()
+        .set(Key.of("doc"), KvValue.json(Map.of("state", "reopened")), open).commit();
+    assertFalse(refused.ok(), "the condition sees the closed document on every member");
+    for (int j = 0; j < 3; j++) {
+      assertEquals(1, client(j).get(Key.of("n")).value().asU64());
+    }
+    KvException notU64 = org.junit.jupiter.api.Assertions.assertThrows(KvException.class,
+        () -> client(2).atomic().sum(Key.of("doc"), 1).commit());
+    assertTrue(notU64.getMessage().contains("non-U64"), notU64.getMessage());
+  }
+
+  @Test
+  void theLeaderStopsAnotherIsElectedAndTheStoppedNodeCatchesUpOnRestart() throws Exception {
+    int leader = awaitLeader();
+    assertTrue(client(leader).set(Key.of("before"), KvValue.of("1")).ok());
+    nodes.get(leader).close();
+    int follower = (leader + 1) % 3;
+    int other = (leader + 2) % 3;
+
+    CommitResult during = retryUntilOk(() -> client(follower).set(Key.of("during"),
+        KvValue.of("2")));
+    assertEquals("2", client(other).get(Key.of("during")).value().asString());
+    assertNotNull(client(other).get(Key.of("before")).value());
+    int newLeader = awaitLeader();
+    assertTrue(newLeader != leader, "a survivor leads");
+
+    nodes.set(leader, startNode(leader + 1));
+    KvEntry caughtUp = retryUntilPresent(() -> client(leader).get(Key.of("during")));
+    assertEquals(during.versionstamp(), caughtUp.versionstamp());
+    CommitResult after = client(leader).set(Key.of("after"), KvValue.of("3"));
+    assertTrue(after.versionstamp().compareTo(during.versionstamp()) > 0,
+        "versionstamps keep rising across the leader change");
+  }
+
+  @Test
+  void aWatchOnOneNodeSeesWritesMadeThroughAnother() throws Exception {
+    awaitLeader();
+    CommitResult first = client(0).set(Key.of("watched"), KvValue.of("a"));
+    try (KvWatch watch = client(1).watch(List.of(Key.of("watched")))) {
+      WatchEvent initial = watch.next();
+      assertEquals(first.versionstamp(), initial.entries().get(0).versionstamp());
+      CommitResult second = client(2).set(Key.of("watched"), KvValue.of("b"));
+      WatchEvent changed = watch.next();
+      assertEquals("b", changed.entries().get(0).value().asString());
+      assertEquals(second.versionstamp(), changed.entries().get(0).versionstamp());
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private KvClient client(int i) {
+    return nodes.get(i).client();
+  }
+
+  /** The index of the member every running member agrees leads. */
+  private int awaitLeader() throws InterruptedException {
+    long deadline = System.currentTimeMillis() + LEADER_WAIT_MS;
+    while (System.currentTimeMillis() < deadline) {
+      String leader = null;
+      boolean agreed = true;
+      for (RunningServer n : nodes) {
+        if (n == null || n.server() == null) {
+          continue;
+        }
+        RaftNode.Status s = n.server().clusterStatus();
+        if (s.leaderId() == null || (leader != null && !leader.equals(s.leaderId()))) {
+          agreed = false;
+          break;
+        }
+        leader = s.leaderId();
+      }
+      if (agreed && leader != null) {
+        return Integer.parseInt(leader.substring(1)) - 1;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no leader within " + LEADER_WAIT_MS + " ms");
+  }
+
+  private static CommitResult retryUntilOk(Callable<CommitResult> write) throws Exception {
+    long deadline = System.currentTimeMillis() + LEADER_WAIT_MS;
+    while (true) {
+      try {
+        CommitResult r = write.call();
+        assertTrue(r.ok());
+        return r;
+      } catch (KvException e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static KvEntry retryUntilPresent(Callable<KvEntry> read) throws Exception {
+    long deadline = System.currentTimeMillis() + LEADER_WAIT_MS;
+    while (true) {
+      try {
+        KvEntry e = read.call();
+        if (e.exists()) {
+          return e;
+        }
+      } catch (KvException e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("never caught up");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.atomkv.server;
+
+import dev.atomkv.server.raft.ClusterSettings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The settings of cluster mode. Without {@code --cluster-id} the server is a single node, exactly
+ * as it always was.
+ */
+public final class ClusterOptions {
+  /** No cluster: a single node. */
+  static final String CLUSTER_ID = "";
+  static final String NODE_ID = "";
+  static final String PEERS = "";
+  /** Take the port of this node's address in --peers, on every interface of the --bind host. */
+  static final String RAFT_BIND = "";
+
+  @Option(names = "--cluster-id", defaultValue = "${ATOMKV_CLUSTER_ID:-" + CLUSTER_ID + "}",
+      description = "Run as a member of this cluster (every member gets the same name); empty "
+          + "for a single node. Env: ATOMKV_CLUSTER_ID.")
+  String clusterId;
+
+  @Option(names = "--node-id", defaultValue = "${ATOMKV_NODE_ID:-" + NODE_ID + "}",
+      description = "This member's id, one of --peers. Env: ATOMKV_NODE_ID.")
+  String nodeId;
+
+  @Option(names = "--peers", defaultValue = "${ATOMKV_PEERS:-" + PEERS + "}",
+      description = "Every member's id and Raft address, this one included: "
+          + "id=host:port,id=host:port,... Env: ATOMKV_PEERS.")
+  String peers;
+
+  @Option(names = "--raft-bind", defaultValue = "${ATOMKV_RAFT_BIND:-" + RAFT_BIND + "}",
+      description = "Where this member's Raft server listens (host:port); empty for the "
+          + "--bind address and the port of this member in --peers. Env: ATOMKV_RAFT_BIND.")
+  String raftBind;
+
+  boolean enabled() {
+    return !clusterId.isEmpty();
+  }
+
+  /**
+   * The cluster as the flags describe it.
+   *
+   * @param bind the server's --bind address, where Raft listens unless --raft-bind says otherwise
+   * @throws IllegalArgumentException with one line naming the setting at fault
+   */
+  ClusterSettings settings(String bind) {
+    if (nodeId.isEmpty()) {
+      throw new IllegalArgumentException("--node-id is required with --cluster-id");
+    }
+    Map<String, String> members = parsePeers(peers);
+    String own = members.get(nodeId);
+    if (own == null) {
+      throw new IllegalArgumentException("--peers does not name this node (--node-id "
+          + nodeId + "): " + peers);
+    }
+    String listen = raftBind.isEmpty() ? bind + ":" + port(own, "--peers") : raftBind;
+    port(listen, "--raft-bind");
+    return new ClusterSettings(clusterId, nodeId, listen, members);
+  }
+
+  static Map<String, String> parsePeers(String text) {
+    Map<String, String> members = new LinkedHashMap<>();
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("--peers is required with --cluster-id");
+    }
+    for (String item : text.split(",")) {
+      int eq = item.indexOf('=');
+      if (eq <= 0 || eq == item.length() - 1) {
+        throw new IllegalArgumentException("--peers: expected id=host:port, got '" + item + "'");
+      }
+      String id = item.substring(0, eq).strip();
+      String address = item.substring(eq + 1).strip();
+      port(address, "--peers");
+      if (members.put(id, address) != null) {
+        throw new IllegalArgumentException("--peers names " + id + " twice");
+      }
+    }
+    return members;
+  }
+
+  private static int port(String hostPort, String flag) {
+    int colon = hostPort.lastIndexOf(':');
+    int port;
+    try {
+      port = colon <= 0 ? -1 : Integer.parseInt(hostPort.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(flag + ": expected host:port with a port in 1..65535, "
+          + "got '" + hostPort + "'");
+    }
+    return port;
+  }
+}

@@ -1,0 +1,27 @@
+package dev.atomkv.server.raft;
+
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Who the members of a cluster are and which one this process is.
+ *
+ * @param clusterId the cluster's name; every member is started with the same one. It names the
+ *     Raft group, and the store's database id (what KV Connect clients see) derives from it
+ * @param nodeId this member's id, one of {@code peers}' keys
+ * @param raftBind where this member's Raft server listens (host:port)
+ * @param peers every member's id and Raft address (host:port) as the others reach it, this one
+ *     included
+ */
+public record ClusterSettings(String clusterId, String nodeId, String raftBind,
+    Map<String, String> peers) {
+  public ClusterSettings {
+    peers = Map.copyOf(peers);
+  }
+
+  /** The id every member derives alike from the cluster's name. */
+  public UUID clusterUuid() {
+    return UUID.nameUUIDFromBytes(("atomkv-cluster:" + clusterId)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+}

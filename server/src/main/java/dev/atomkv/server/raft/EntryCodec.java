@@ -1,0 +1,203 @@
+package dev.atomkv.server.raft;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.atomkv.server.document.ProtoDocuments;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.Check;
+import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.Condition;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.Filter;
+import dev.atomkv.server.model.JsonValue;
+import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.MergeCodec;
+import dev.atomkv.server.model.Mutation;
+import dev.atomkv.server.model.MutationKind;
+import dev.atomkv.server.model.Operator;
+import dev.atomkv.server.model.Value;
+import dev.atomkv.server.model.ValueKind;
+import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.Where;
+import dev.atomkv.server.raft.wire.AtomicWriteEntry;
+import dev.atomkv.server.raft.wire.CheckEntry;
+import dev.atomkv.server.raft.wire.ConditionEntry;
+import dev.atomkv.server.raft.wire.FilterEntry;
+import dev.atomkv.server.raft.wire.LogEntry;
+import dev.atomkv.server.raft.wire.MutationEntry;
+import dev.atomkv.server.raft.wire.Reply;
+import dev.atomkv.server.raft.wire.ValueEntry;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Requests and their answers as the replicated log carries them ({@code raft/entry.proto}). A
+ * request is validated before it is encoded; decoding trusts what a member of the cluster wrote.
+ */
+final class EntryCodec {
+  static final int FORMAT = 1;
+
+  private final List<MergeCodec> merges;
+
+  EntryCodec(List<MergeCodec> merges) {
+    this.merges = List.copyOf(merges);
+  }
+
+  /** What a member proposes: the request, without the time (the leader adds it). */
+  byte[] encode(AtomicWrite write) {
+    AtomicWriteEntry.Builder b = AtomicWriteEntry.newBuilder();
+    for (Check c : write.checks()) {
+      CheckEntry.Builder check = CheckEntry.newBuilder().setKey(ByteString.copyFrom(c.key()));
+      if (c.where() != null) {
+        check.setWhere(filter(c.where().filter()));
+      } else if (c.expectedVersionstamp() != null) {
+        check.setVersionstamp(ByteString.copyFrom(c.expectedVersionstamp().toBytes()));
+      } else {
+        check.setAbsent(true);
+      }
+      b.addChecks(check);
+    }
+    for (Mutation m : write.mutations()) {
+      b.addMutations(mutation(m));
+    }
+    return LogEntry.newBuilder().setFormat(FORMAT).setWrite(b).build().toByteArray();
+  }
+
+  /** The bytes the leader appends to a proposal: protobuf merges them into its time field. */
+  static byte[] timeStamp(long timeMicros) {
+    return LogEntry.newBuilder().setTimeMicros(timeMicros).build().toByteArray();
+  }
+
+  /** A log entry's request and its time. */
+  record Decoded(AtomicWrite write, long timeMicros) {}
+
+  Decoded decode(byte[] entry) {
+    LogEntry e;
+    try {
+      e = LogEntry.parseFrom(entry);
+    } catch (InvalidProtocolBufferException ex) {
+      throw new KvException(ErrorKind.INTERNAL, "unreadable log entry", ex);
+    }
+    if (e.getFormat() != FORMAT) {
+      throw new KvException(ErrorKind.INTERNAL, "log entry of unknown format " + e.getFormat());
+    }
+    List<Check> checks = new ArrayList<>();
+    for (CheckEntry c : e.getWrite().getChecksList()) {
+      byte[] key = c.getKey().toByteArray();
+      checks.add(switch (c.getExpectCase()) {
+        case VERSIONSTAMP -> Check.versionstamp(key,
+            Versionstamp.fromBytes(c.getVersionstamp().toByteArray()));
+        case WHERE -> Check.where(key, where(c.getWhere()));
+        default -> Check.absent(key);
+      });
+    }
+    List<Mutation> mutations = new ArrayList<>();
+    for (MutationEntry m : e.getWrite().getMutationsList()) {
+      mutations.add(mutation(m));
+    }
+    return new Decoded(new AtomicWrite(checks, mutations), e.getTimeMicros());
+  }
+
+  static byte[] reply(CommitResult result) {
+    Reply.Builder b = Reply.newBuilder().setOk(result.ok())
+        .addAllFailedChecks(result.failedChecks())
+        .addAllFailedConditions(result.failedConditions());
+    if (result.versionstamp() != null) {
+      b.setVersionstamp(ByteString.copyFrom(result.versionstamp().toBytes()));
+    }
+    return b.build().toByteArray();
+  }
+
+  static byte[] reply(KvException failure) {
+    return Reply.newBuilder().setErrorKind(failure.kind().name())
+        .setErrorMessage(failure.getMessage()).build().toByteArray();
+  }
+
+  /**
+   * The answer of an applied entry.
+   *
+   * @throws KvException the request's failure, as the applying member gave it
+   */
+  static CommitResult result(byte[] reply) {
+    Reply r;
+    try {
+      r = Reply.parseFrom(reply);
+    } catch (InvalidProtocolBufferException e) {
+      throw new KvException(ErrorKind.INTERNAL, "unreadable reply from the cluster", e);
+    }
+    if (!r.getErrorKind().isEmpty()) {
+      throw new KvException(ErrorKind.valueOf(r.getErrorKind()), r.getErrorMessage());
+    }
+    if (!r.getOk()) {
+      return CommitResult.failed(r.getFailedChecksList(), r.getFailedConditionsList());
+    }
+    return CommitResult.committed(Versionstamp.fromBytes(r.getVersionstamp().toByteArray()));
+  }
+
+  // ---- mutations -------------------------------------------------------------------------------
+
+  private MutationEntry mutation(Mutation m) {
+    MutationEntry.Builder b = MutationEntry.newBuilder()
+        .setKey(ByteString.copyFrom(m.key()))
+        .setKind(MutationEntry.Kind.valueOf("KIND_" + m.kind().name()))
+        .setExpiresAtMs(m.expiresAtMs())
+        .setVersionstampSuffix(m.versionstampSuffix());
+    if (m.value() != null) {
+      b.setValue(ValueEntry.newBuilder().setKind(m.value().kind().code())
+          .setPayload(ByteString.copyFrom(m.value().payload())));
+    }
+    if (m.where() != null) {
+      b.setWhere(filter(m.where().filter()));
+    }
+    if (m.merge() != null) {
+      MergeCodec codec = merges.stream().filter(c -> c.handles(m.merge())).findFirst()
+          .orElseThrow(() -> new KvException(ErrorKind.INTERNAL,
+              "no codec for a merge of " + m.merge().getClass().getSimpleName()));
+      b.setMergeCodec(codec.name()).setMergeSpec(ByteString.copyFrom(codec.encode(m.merge())));
+    }
+    return b.build();
+  }
+
+  private Mutation mutation(MutationEntry m) {
+    MutationKind kind = MutationKind.valueOf(m.getKind().name().substring("KIND_".length()));
+    Value value = m.hasValue() ? new Value(ValueKind.fromCode(m.getValue().getKind()),
+        m.getValue().getPayload().toByteArray()) : null;
+    Where where = m.hasWhere() ? where(m.getWhere()) : null;
+    dev.atomkv.server.model.ValueMerge merge = null;
+    if (kind == MutationKind.MERGE) {
+      MergeCodec codec = merges.stream().filter(c -> c.name().equals(m.getMergeCodec()))
+          .findFirst().orElseThrow(() -> new KvException(ErrorKind.INTERNAL,
+              "log entry names an unknown merge codec " + m.getMergeCodec()));
+      merge = codec.decode(m.getMergeSpec().toByteArray());
+    }
+    return new Mutation(m.getKey().toByteArray(), kind, value, m.getExpiresAtMs(),
+        m.getVersionstampSuffix(), where, merge);
+  }
+
+  // ---- filters ---------------------------------------------------------------------------------
+
+  private static FilterEntry filter(Filter f) {
+    FilterEntry.Builder b = FilterEntry.newBuilder().setAny(f.any());
+    for (Condition c : f.conditions()) {
+      ConditionEntry.Builder ce = ConditionEntry.newBuilder().addAllPath(c.path())
+          .setOp(c.op().name());
+      for (JsonValue v : c.values()) {
+        ce.addValues(ByteString.copyFrom(ProtoDocuments.encode(v)));
+      }
+      b.addConditions(ce);
+    }
+    return b.build();
+  }
+
+  private static Where where(FilterEntry f) {
+    List<Condition> conditions = new ArrayList<>();
+    for (ConditionEntry c : f.getConditionsList()) {
+      List<JsonValue> values = new ArrayList<>();
+      for (ByteString v : c.getValuesList()) {
+        values.add(ProtoDocuments.INSTANCE.decode(v.toByteArray()));
+      }
+      conditions.add(new Condition(c.getPathList(), Operator.valueOf(c.getOp()), values));
+    }
+    return new Where(new Filter(f.getAny(), conditions), ProtoDocuments.INSTANCE);
+  }
+}

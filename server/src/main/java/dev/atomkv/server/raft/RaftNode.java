@@ -1,0 +1,139 @@
+package dev.atomkv.server.raft;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * This member's Raft server (Apache Ratis over gRPC) and the client it proposes through. The log
+ * lives in its own directory beside the store; Ratis syncs it before an entry counts as written.
+ */
+public final class RaftNode implements Closeable {
+  private final RaftServer server;
+  private final RaftClient client;
+  private final RaftPeerId id;
+  private final RaftGroupId groupId;
+
+  private RaftNode(RaftServer server, RaftClient client, RaftPeerId id, RaftGroupId groupId) {
+    this.server = server;
+    this.client = client;
+    this.id = id;
+    this.groupId = groupId;
+  }
+
+  static RaftNode start(ClusterSettings settings, Path raftDir, AtomkvStateMachine machine)
+      throws IOException {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (Map.Entry<String, String> p : settings.peers().entrySet()) {
+      peers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(p.getValue()).build());
+    }
+    RaftGroupId groupId = RaftGroupId.valueOf(settings.clusterUuid());
+    RaftGroup group = RaftGroup.valueOf(groupId, peers);
+    RaftPeerId id = RaftPeerId.valueOf(settings.nodeId());
+
+    RaftProperties properties = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
+    // Followers serve reads too: ReadIndex through the leader keeps them linearizable.
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setTimeout(properties,
+        TimeDuration.valueOf(ReplicatedEngine.READ_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    // LMDB holds the applied state; log compaction behind it comes with snapshots.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, false);
+    HostPort bind = HostPort.parse(settings.raftBind());
+    GrpcConfigKeys.Server.setHost(properties, bind.host());
+    GrpcConfigKeys.Server.setPort(properties, bind.port());
+
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(id)
+        .setGroup(group)
+        .setProperties(properties)
+        .setStateMachine(machine)
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    server.start();
+
+    RaftProperties clientProperties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties,
+        TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    RaftClient client = RaftClient.newBuilder()
+        .setProperties(clientProperties)
+        .setRaftGroup(group)
+        .setClientId(ClientId.randomId())
+        .setLeaderId(null)
+        // The same call id on every retry: Ratis's retry cache answers a retry of an entry
+        // already applied with its first reply, so a write lands once across a leader change.
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .build();
+    return new RaftNode(server, client, id, groupId);
+  }
+
+  RaftClient client() {
+    return client;
+  }
+
+  RaftPeerId id() {
+    return id;
+  }
+
+  /**
+   * This member's view of the cluster.
+   *
+   * @param leaderId the current leader's id, or null while there is none
+   * @param term the current term
+   * @param role LEADER, FOLLOWER, CANDIDATE…
+   * @param appliedIndex the last log index this member has applied
+   */
+  public record Status(String nodeId, String leaderId, long term, String role, long appliedIndex) {}
+
+  public Status status() {
+    try {
+      RaftServer.Division division = server.getDivision(groupId);
+      var info = division.getInfo();
+      return new Status(id.toString(),
+          info.getLeaderId() == null ? null : info.getLeaderId().toString(),
+          info.getCurrentTerm(), info.getCurrentRole().name(),
+          info.getLastAppliedIndex());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      client.close();
+    } finally {
+      server.close();
+    }
+  }
+
+  /** A host:port pair. */
+  record HostPort(String host, int port) {
+    static HostPort parse(String s) {
+      int colon = s.lastIndexOf(':');
+      if (colon <= 0 || colon == s.length() - 1) {
+        throw new IllegalArgumentException("not host:port: " + s);
+      }
+      return new HostPort(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package dev.atomkv.server.raft;
+
+import dev.atomkv.server.engine.BackupResult;
+import dev.atomkv.server.engine.EngineStats;
+import dev.atomkv.server.engine.KeyWatch;
+import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueSubscription;
+import dev.atomkv.server.engine.RangeRead;
+import dev.atomkv.server.engine.ReplicaStore;
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.MergeCodec;
+import dev.atomkv.server.model.Versionstamp;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.ToLongFunction;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link KvEngine} of a cluster member. Writes go through the replicated log (any member takes
+ * them: its Raft client forwards them to the leader) and are answered once applied; reads are
+ * linearizable: a ReadIndex round through the leader makes sure this member has applied every
+ * write acknowledged before the read began, then the local store answers.
+ */
+public final class ReplicatedEngine implements KvEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicatedEngine.class);
+  /** How long a write waits for the cluster when the request carries no deadline. */
+  static final long DEFAULT_WRITE_TIMEOUT_MS = 30_000;
+  /** How long a read waits for the leader to confirm it is up to date. */
+  static final long READ_TIMEOUT_MS = 10_000;
+  private static final String OUTCOME_UNKNOWN =
+      "commit outcome unknown: re-read before retrying";
+
+  private final ReplicaStore local;
+  private final RaftNode node;
+  private final EntryCodec codec;
+  private final UUID databaseId;
+
+  private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec, UUID databaseId) {
+    this.local = local;
+    this.node = node;
+    this.codec = codec;
+    this.databaseId = databaseId;
+  }
+
+  /**
+   * Joins the cluster with {@code local} as this member's store (the engine owns it from here).
+   *
+   * @param raftDir where the Raft log lives
+   * @param merges how the edges' merges travel in the log
+   */
+  public static ReplicatedEngine start(ClusterSettings settings, ReplicaStore local, Path raftDir,
+      List<MergeCodec> merges) throws IOException {
+    EntryCodec codec = new EntryCodec(merges);
+    AtomkvStateMachine machine = new AtomkvStateMachine(local, codec);
+    RaftNode node;
+    try {
+      node = RaftNode.start(settings, raftDir, machine);
+    } catch (IOException | RuntimeException e) {
+      local.close();
+      throw e;
+    }
+    LOG.info("cluster member started: cluster={} node={} peers={}", settings.clusterId(),
+        settings.nodeId(), settings.peers());
+    return new ReplicatedEngine(local, node, codec, settings.clusterUuid());
+  }
+
+  static long micros() {
+    Instant t = Instant.now();
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<CommitResult> commit(AtomicWrite write) {
+    if (!write.enqueues().isEmpty()) {
+      return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
+          "queues are not available in cluster mode yet"));
+    }
+    byte[] proposal;
+    try {
+      proposal = codec.encode(write);
+    } catch (KvException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    long timeoutMs = write.deadlineNanos() == Long.MAX_VALUE ? DEFAULT_WRITE_TIMEOUT_MS
+        : Math.max(1, TimeUnit.NANOSECONDS.toMillis(write.deadlineNanos() - System.nanoTime()));
+    return node.client().async().send(Message.valueOf(ByteString.copyFrom(proposal)))
+        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .handle((reply, failure) -> {
+          Throwable cause = failure != null ? unwrap(failure)
+              : reply.isSuccess() ? null : reply.getException();
+          if (cause != null) {
+            // It may have been appended, and may yet be applied: only a re-read can tell.
+            LOG.warn("a write got no answer from the cluster: cause={}", cause.toString());
+            throw new KvException(ErrorKind.UNAVAILABLE, OUTCOME_UNKNOWN, cause);
+          }
+          return EntryCodec.result(reply.getMessage().getContent().toByteArray());
+        });
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  /** Waits until this member has applied every write acknowledged before now. */
+  private void readBarrier() {
+    CompletableFuture<RaftClientReply> reply =
+        node.client().async().sendReadOnlyUnordered(Message.EMPTY, node.id());
+    try {
+      RaftClientReply r = reply.get(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      if (!r.isSuccess()) {
+        throw new KvException(ErrorKind.UNAVAILABLE,
+            "the cluster could not confirm this node is up to date: retry the read",
+            r.getException());
+      }
+    } catch (TimeoutException e) {
+      reply.cancel(true);
+      throw new KvException(ErrorKind.UNAVAILABLE,
+          "no leader confirmed this node is up to date in time (no quorum?): retry the read");
+    } catch (ExecutionException e) {
+      throw new KvException(ErrorKind.UNAVAILABLE,
+          "the cluster could not confirm this node is up to date: retry the read", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KvException(ErrorKind.UNAVAILABLE, "interrupted while reading");
+    }
+  }
+
+  @Override
+  public List<StoredEntry> get(List<byte[]> keys) {
+    readBarrier();
+    return local.get(keys);
+  }
+
+  @Override
+  public ListPage list(byte[] start, byte[] end, boolean reverse, int limit, long maxBytes,
+      ToLongFunction<StoredEntry> sizer) {
+    readBarrier();
+    return local.list(start, end, reverse, limit, maxBytes, sizer);
+  }
+
+  @Override
+  public List<ListPage> listRanges(List<RangeRead> ranges, long maxBytes,
+      ToLongFunction<StoredEntry> sizer) {
+    readBarrier();
+    return local.listRanges(ranges, maxBytes, sizer);
+  }
+
+  @Override
+  public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
+    // Every member applies every entry, so the local change feed sees every write; the barrier
+    // makes the first state at least as new as any write acknowledged before the call.
+    readBarrier();
+    return local.watch(keys, after, listener);
+  }
+
+  // ---- queues ----------------------------------------------------------------------------------
+
+  @Override
+  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    throw new KvException(ErrorKind.FAILED_PRECONDITION,
+        "queues are not available in cluster mode yet");
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
+        "queues are not available in cluster mode yet"));
+  }
+
+  @Override
+  public void stopQueueDelivery() {
+    local.stopQueueDelivery();
+  }
+
+  // ---- the rest --------------------------------------------------------------------------------
+
+  @Override
+  public BackupResult backup(Path directory) {
+    return local.backup(directory);
+  }
+
+  /** The cluster's: every member answers with the same id. */
+  @Override
+  public UUID databaseId() {
+    return databaseId;
+  }
+
+  @Override
+  public EngineStats stats() {
+    return local.stats();
+  }
+
+  /** This member's view of the cluster, for status pages and tests. */
+  public RaftNode.Status status() {
+    return node.status();
+  }
+
+  @Override
+  public void close() {
+    try {
+      node.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("closing the Raft server failed", e);
+    }
+    local.close();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}
