@@ -3,10 +3,12 @@ package dev.atomkv.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.client.CommitResult;
 import dev.atomkv.client.Condition;
+import dev.atomkv.client.Consistency;
 import dev.atomkv.client.Filter;
 import dev.atomkv.client.Key;
 import dev.atomkv.client.KvClient;
@@ -22,6 +24,7 @@ import dev.atomkv.server.raft.RaftNode;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -131,7 +134,7 @@ class ClusterIT {
     for (int j = 0; j < 3; j++) {
       assertEquals(1, client(j).get(Key.of("n")).value().asU64());
     }
-    KvException notU64 = org.junit.jupiter.api.Assertions.assertThrows(KvException.class,
+    KvException notU64 = assertThrows(KvException.class,
         () -> client(2).atomic().sum(Key.of("doc"), 1).commit());
     assertTrue(notU64.getMessage().contains("non-U64"), notU64.getMessage());
   }
@@ -171,6 +174,28 @@ class ClusterIT {
       assertEquals("b", changed.entries().get(0).value().asString());
       assertEquals(second.versionstamp(), changed.entries().get(0).versionstamp());
     }
+  }
+
+  @Test
+  void eventualReadsConvergeAndStillAnswerWhenNoQuorumIsLeft() throws Exception {
+    int leader = awaitLeader();
+    CommitResult w = client(leader).set(Key.of("e"), KvValue.of("v"));
+    for (int j = 0; j < 3; j++) {
+      int node = j;
+      KvEntry e = retryUntilPresent(() -> client(node).get(Key.of("e"), Consistency.EVENTUAL));
+      assertEquals(w.versionstamp(), e.versionstamp(), "converged on n" + (j + 1));
+    }
+    int survivor = (leader + 1) % 3;
+    for (int j = 0; j < 3; j++) {
+      if (j != survivor) {
+        nodes.get(j).close();
+      }
+    }
+    KvClient impatient = client(survivor).withDeadline(Duration.ofSeconds(2));
+    assertEquals("v", impatient.get(Key.of("e"), Consistency.EVENTUAL).value().asString(),
+        "an eventual read needs no quorum");
+    assertThrows(KvException.class, () -> impatient.get(Key.of("e")),
+        "a strong read cannot be served without a quorum");
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import dev.atomkv.proto.v1.AckResponse;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.proto.v1.Entry;
+import dev.atomkv.proto.v1.Consistency;
 import dev.atomkv.proto.v1.GetRequest;
 import dev.atomkv.proto.v1.GetResponse;
 import dev.atomkv.proto.v1.KvServiceGrpc;
@@ -75,7 +76,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     try {
       validator.getKeyCount(req.getKeysCount());
       List<byte[]> keys = readKeys(req.getKeysList());
-      List<StoredEntry> found = engine.get(keys);
+      List<StoredEntry> found = reader(req.getConsistency()).get(keys);
       GetResponse.Builder resp = GetResponse.newBuilder();
       for (int i = 0; i < found.size(); i++) {
         resp.addEntries(ProtoMapper.toProtoEntry(req.getKeys(i), found.get(i)));
@@ -153,7 +154,8 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
           req.getCursor(), req.getReverse(), validator);
       // Entries are converted while sizing, and the conversions kept, so each is built once.
       List<Entry> converted = new ArrayList<>();
-      ListPage page = engine.list(query.start(), query.end(), req.getReverse(), limit,
+      ListPage page = reader(req.getConsistency()).list(query.start(), query.end(),
+          req.getReverse(), limit,
           Math.max(1, limits.maxResponseBytes() - LIST_RESPONSE_RESERVE),
           e -> {
             Entry entry = ProtoMapper.toProtoEntry(e);
@@ -222,5 +224,10 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
       return Long.MAX_VALUE;
     }
     return System.nanoTime() + d.timeRemaining(TimeUnit.NANOSECONDS);
+  }
+
+  /** Strong reads ask the cluster first (when there is one); eventual ones read what is here. */
+  private KvEngine reader(Consistency consistency) {
+    return consistency == Consistency.CONSISTENCY_EVENTUAL ? engine.eventualReads() : engine;
   }
 }

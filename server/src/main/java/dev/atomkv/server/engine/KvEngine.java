@@ -116,6 +116,15 @@ public interface KvEngine extends AutoCloseable {
    */
   EngineStats stats();
 
+  /**
+   * This engine as seen by reads that may lag a little behind the latest commit (Deno's
+   * {@code consistency: "eventual"}): a cluster member then answers from its own store without
+   * asking the leader first. A single node has one store and one answer: it returns itself.
+   */
+  default KvEngine eventualReads() {
+    return this;
+  }
+
   /** Stops accepting commits, finishes those queued, and releases the storage. */
   @Override
   void close();

@@ -53,12 +53,14 @@ public final class ReplicatedEngine implements KvEngine {
   private final RaftNode node;
   private final EntryCodec codec;
   private final UUID databaseId;
+  private final KvEngine eventual;
 
   private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec, UUID databaseId) {
     this.local = local;
     this.node = node;
     this.codec = codec;
     this.databaseId = databaseId;
+    this.eventual = new EventualReads(this, local);
   }
 
   /**
@@ -170,6 +172,12 @@ public final class ReplicatedEngine implements KvEngine {
     // makes the first state at least as new as any write acknowledged before the call.
     readBarrier();
     return local.watch(keys, after, listener);
+  }
+
+  /** Reads from this member's store as it is, without the round through the leader. */
+  @Override
+  public KvEngine eventualReads() {
+    return eventual;
   }
 
   // ---- queues ----------------------------------------------------------------------------------
