@@ -10,7 +10,7 @@ SERVER_JVM_OPTS ?= -Xms64m -Xmx256m
 
 BUF  ?= npx --yes @bufbuild/buf@1.75.0
 
-.PHONY: run test lint clients-deps build bench clean help
+.PHONY: run test lint clients-deps build bench clean help cluster
 
 ## run: build the server and serve on localhost:50051 (gRPC) and localhost:4512 (KV Connect, for
 ##      Deno.openKv) with data in ./data
@@ -41,6 +41,18 @@ lint:
 ## build: the runnable server jar, without tests
 build:
 	$(MVN) -q -DskipTests -pl server -am package
+
+## cluster: build, then run three cluster members on this machine (docs/cluster.md): gRPC on
+##          127.0.0.1:50061-50063, KV Connect on 4531-4533, Raft on 4521-4523, data in
+##          ./data/cluster/n1..n3; Ctrl-C stops all three
+CLUSTER_PEERS ?= n1=127.0.0.1:4521,n2=127.0.0.1:4522,n3=127.0.0.1:4523
+cluster: build
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	for i in 1 2 3; do \
+	  $(JAVA) $(SERVER_JVM_OPTS) -jar $(JAR) --data-dir ./data/cluster/n$$i --port 5006$$i \
+	    --kv-connect-port 453$$i --metrics-port -1 --cluster-id local --node-id n$$i \
+	    --peers $(CLUSTER_PEERS) $(ARGS) & \
+	done; wait
 
 ## soak: the crash, history and lost-update tests of reliability/ at length (about 15 min on 2
 ##       cores): SOAK_CRASH_ROUNDS kill rounds of SOAK_CRASH_LOAD_MS load each, SOAK_HISTORY_OPS
@@ -76,6 +88,13 @@ cli:
 ##        (apt-installs etcd-server, strace, linux-perf if missing; BENCH_ARGS=--quick: a smoke test)
 bench:
 	MVN="$(MVN)" JAVA="$(JAVA)" bench/run.sh --server-jvm-opts "$(SERVER_JVM_OPTS)" $(BENCH_ARGS)
+
+## bench-cluster: a quick figure: Atomic at 64 in flight through a three-member cluster on this
+##                machine beside a single node, in one run (about 3 minutes); writes
+##                bench/results/<ts>-cluster.txt
+.PHONY: bench-cluster
+bench-cluster:
+	MVN="$(MVN)" JAVA="$(JAVA)" SERVER_JVM_OPTS="$(SERVER_JVM_OPTS)" bench/cluster.sh
 
 ## fuzz: the hostile-input fuzzer (HostileInputIT) alone and longer: FUZZ_CASES requests
 ##       (default 20000, about 2 minutes); SEED=n varies the seed (make test runs 1500 with a fixed one)

@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
     description = "Reads and writes an atomkv server: get, set, delete, list, sum, atomic, stats, "
-        + "watch.",
+        + "watch, cluster-status.",
     subcommands = {
       Commands.Get.class,
       Commands.Set.class,
@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
       Commands.Sum.class,
       Commands.Atomic.class,
       Commands.Stats.class,
-      Commands.Watch.class
+      Commands.Watch.class,
+      ClusterCommand.class
     },
     footer = {"", KeySyntaxHelp.TEXT, "", Cli.EXIT_CODES})
 public final class Cli {

@@ -59,6 +59,13 @@ class CliIT {
     }
   }
 
+  @Test
+  void clusterStatusOnASingleNodeSaysItIsNoClusterMember() {
+    Run r = cli("cluster-status");
+    assertEquals(Cli.EXIT_SERVER, r.code());
+    assertTrue(r.err().contains("not a cluster member"), r.err());
+  }
+
   private Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

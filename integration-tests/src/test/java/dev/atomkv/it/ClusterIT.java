@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Struct;
+import dev.atomkv.cli.Cli;
 import dev.atomkv.client.CommitResult;
 import dev.atomkv.client.Condition;
 import dev.atomkv.client.Consistency;
@@ -20,8 +22,10 @@ import dev.atomkv.client.ListSelector;
 import dev.atomkv.client.Versionstamp;
 import dev.atomkv.client.WatchEvent;
 import dev.atomkv.client.Where;
-import dev.atomkv.server.raft.RaftNode;
+import dev.atomkv.server.engine.ClusterStatus;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +41,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Three cluster members in this JVM, each a real server (gRPC on a loopback port, Raft over gRPC
@@ -198,6 +203,27 @@ class ClusterIT {
         "a strong read cannot be served without a quorum");
   }
 
+  @Test
+  void theCliShowsEachNodesViewOfTheCluster() throws Exception {
+    int leader = awaitLeader();
+    client(0).set(Key.of("x"), KvValue.of("1"));
+    for (int i = 0; i < 3; i++) {
+      StringWriter out = new StringWriter();
+      CommandLine cl = new CommandLine(new Cli());
+      cl.setOut(new PrintWriter(out, true));
+      int code = cl.execute("--target", "127.0.0.1:" + nodes.get(i).port(), "cluster-status");
+      assertEquals(0, code, out.toString());
+      Struct status = CliIT.parse(out.toString().strip());
+      assertEquals("cluster-it", status.getFieldsOrThrow("clusterId").getStringValue());
+      assertEquals("n" + (i + 1), status.getFieldsOrThrow("nodeId").getStringValue());
+      assertEquals("n" + (leader + 1), status.getFieldsOrThrow("leaderId").getStringValue());
+      assertEquals(i == leader ? "LEADER" : "FOLLOWER",
+          status.getFieldsOrThrow("role").getStringValue());
+      assertEquals(3, status.getFieldsOrThrow("members").getListValue().getValuesCount());
+      assertTrue(Long.parseLong(status.getFieldsOrThrow("appliedIndex").getStringValue()) > 0);
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private KvClient client(int i) {
@@ -214,7 +240,7 @@ class ClusterIT {
         if (n == null || n.server() == null) {
           continue;
         }
-        RaftNode.Status s = n.server().clusterStatus();
+        ClusterStatus s = n.server().clusterStatus();
         if (s.leaderId() == null || (leader != null && !leader.equals(s.leaderId()))) {
           agreed = false;
           break;

@@ -8,10 +8,10 @@ import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.auth.Tokens;
+import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.kvconnect.V8SumCodec;
-import dev.atomkv.server.raft.RaftNode;
 import dev.atomkv.server.raft.ReplicatedEngine;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.kvconnect.KvConnectServer;
@@ -383,8 +383,8 @@ public final class AtomkvServer implements AutoCloseable {
   }
 
   /** This member's view of its cluster (leader, term, role, applied index); null on a single node. */
-  public RaftNode.Status clusterStatus() {
-    return engine instanceof ReplicatedEngine replicated ? replicated.status() : null;
+  public ClusterStatus clusterStatus() {
+    return engine.clusterStatus();
   }
 
   /**

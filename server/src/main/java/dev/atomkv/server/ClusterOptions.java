@@ -16,6 +16,8 @@ public final class ClusterOptions {
   static final String PEERS = "";
   /** Take the port of this node's address in --peers, on every interface of the --bind host. */
   static final String RAFT_BIND = "";
+  /** etcd's default: ten heartbeats of 100 ms; a busy machine does not depose a live leader. */
+  static final long ELECTION_TIMEOUT_MS = 1000;
 
   @Option(names = "--cluster-id", defaultValue = "${ATOMKV_CLUSTER_ID:-" + CLUSTER_ID + "}",
       description = "Run as a member of this cluster (every member gets the same name); empty "
@@ -35,6 +37,13 @@ public final class ClusterOptions {
       description = "Where this member's Raft server listens (host:port); empty for the "
           + "--bind address and the port of this member in --peers. Env: ATOMKV_RAFT_BIND.")
   String raftBind;
+
+  @Option(names = "--raft-election-timeout-ms",
+      defaultValue = "${ATOMKV_RAFT_ELECTION_TIMEOUT_MS:-" + ELECTION_TIMEOUT_MS + "}",
+      description = "How long a follower waits without hearing from the leader before it stands "
+          + "for election (randomised up to twice this); the leader sends heartbeats at a "
+          + "fraction of it. Env: ATOMKV_RAFT_ELECTION_TIMEOUT_MS.")
+  long electionTimeoutMs;
 
   boolean enabled() {
     return !clusterId.isEmpty();
@@ -58,7 +67,11 @@ public final class ClusterOptions {
     }
     String listen = raftBind.isEmpty() ? bind + ":" + port(own, "--peers") : raftBind;
     port(listen, "--raft-bind");
-    return new ClusterSettings(clusterId, nodeId, listen, members);
+    if (electionTimeoutMs < 100 || electionTimeoutMs > 60_000) {
+      throw new IllegalArgumentException("--raft-election-timeout-ms must be in 100..60000, got "
+          + electionTimeoutMs);
+    }
+    return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs);
   }
 
   static Map<String, String> parsePeers(String text) {

@@ -125,6 +125,11 @@ public interface KvEngine extends AutoCloseable {
     return this;
   }
 
+  /** This member's view of its cluster; null on a single node. */
+  default ClusterStatus clusterStatus() {
+    return null;
+  }
+
   /** Stops accepting commits, finishes those queued, and releases the storage. */
   @Override
   void close();

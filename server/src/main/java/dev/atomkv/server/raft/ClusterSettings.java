@@ -12,9 +12,11 @@ import java.util.UUID;
  * @param raftBind where this member's Raft server listens (host:port)
  * @param peers every member's id and Raft address (host:port) as the others reach it, this one
  *     included
+ * @param electionTimeoutMs how long a follower waits for the leader before standing for election
+ *     (randomised between it and twice it)
  */
 public record ClusterSettings(String clusterId, String nodeId, String raftBind,
-    Map<String, String> peers) {
+    Map<String, String> peers, long electionTimeoutMs) {
   public ClusterSettings {
     peers = Map.copyOf(peers);
   }

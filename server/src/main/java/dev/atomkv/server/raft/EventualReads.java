@@ -1,6 +1,7 @@
 package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.BackupResult;
+import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
@@ -89,6 +90,11 @@ final class EventualReads implements KvEngine {
   @Override
   public EngineStats stats() {
     return cluster.stats();
+  }
+
+  @Override
+  public ClusterStatus clusterStatus() {
+    return cluster.clusterStatus();
   }
 
   @Override

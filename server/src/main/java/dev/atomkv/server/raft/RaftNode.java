@@ -1,5 +1,8 @@
 package dev.atomkv.server.raft;
 
+import dev.atomkv.server.engine.ClusterStatus;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -57,6 +60,10 @@ public final class RaftNode implements Closeable {
         TimeDuration.valueOf(ReplicatedEngine.READ_TIMEOUT_MS, TimeUnit.MILLISECONDS));
     // LMDB holds the applied state; log compaction behind it comes with snapshots.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, false);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
+        TimeDuration.valueOf(settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
+        TimeDuration.valueOf(2 * settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
     HostPort bind = HostPort.parse(settings.raftBind());
     GrpcConfigKeys.Server.setHost(properties, bind.host());
     GrpcConfigKeys.Server.setPort(properties, bind.port());
@@ -94,26 +101,21 @@ public final class RaftNode implements Closeable {
     return id;
   }
 
-  /**
-   * This member's view of the cluster.
-   *
-   * @param leaderId the current leader's id, or null while there is none
-   * @param term the current term
-   * @param role LEADER, FOLLOWER, CANDIDATE…
-   * @param appliedIndex the last log index this member has applied
-   */
-  public record Status(String nodeId, String leaderId, long term, String role, long appliedIndex) {}
-
-  public Status status() {
+  /** This member's view of the cluster, from its own state. */
+  ClusterStatus status(String clusterId) {
     try {
       RaftServer.Division division = server.getDivision(groupId);
       var info = division.getInfo();
-      return new Status(id.toString(),
+      List<ClusterStatus.Member> members = new ArrayList<>();
+      for (RaftPeer peer : division.getGroup().getPeers()) {
+        members.add(new ClusterStatus.Member(peer.getId().toString(), peer.getAddress()));
+      }
+      return new ClusterStatus(clusterId, id.toString(),
           info.getLeaderId() == null ? null : info.getLeaderId().toString(),
           info.getCurrentTerm(), info.getCurrentRole().name(),
-          info.getLastAppliedIndex());
+          division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(), members);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new KvException(ErrorKind.UNAVAILABLE, "the Raft server is not running: " + e);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.BackupResult;
+import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
@@ -53,13 +54,16 @@ public final class ReplicatedEngine implements KvEngine {
   private final RaftNode node;
   private final EntryCodec codec;
   private final UUID databaseId;
+  private final String clusterId;
   private final KvEngine eventual;
 
-  private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec, UUID databaseId) {
+  private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec,
+      ClusterSettings settings) {
     this.local = local;
     this.node = node;
     this.codec = codec;
-    this.databaseId = databaseId;
+    this.databaseId = settings.clusterUuid();
+    this.clusterId = settings.clusterId();
     this.eventual = new EventualReads(this, local);
   }
 
@@ -82,7 +86,7 @@ public final class ReplicatedEngine implements KvEngine {
     }
     LOG.info("cluster member started: cluster={} node={} peers={}", settings.clusterId(),
         settings.nodeId(), settings.peers());
-    return new ReplicatedEngine(local, node, codec, settings.clusterUuid());
+    return new ReplicatedEngine(local, node, codec, settings);
   }
 
   static long micros() {
@@ -217,9 +221,9 @@ public final class ReplicatedEngine implements KvEngine {
     return local.stats();
   }
 
-  /** This member's view of the cluster, for status pages and tests. */
-  public RaftNode.Status status() {
-    return node.status();
+  @Override
+  public ClusterStatus clusterStatus() {
+    return node.status(clusterId);
   }
 
   @Override
