@@ -9,6 +9,7 @@ import static dev.atomkv.it.Wire.stringValue;
 import static dev.atomkv.it.Wire.u64Value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +53,8 @@ class ConsoleApiIT {
       assertTrue(page.body().contains("<title>atomkv console</title>"), page.body());
       assertTrue(page.headers().firstValue("content-security-policy").orElse("")
           .startsWith("default-src 'self'"));
-      assertEquals(404, new ConsoleHttp(server.consolePort(), null).get("/../pom.xml")
+      assertEquals(404, new ConsoleHttp(server.consolePort(), null).get("/pom.xml").statusCode());
+      assertNotEquals(200, new ConsoleHttp(server.consolePort(), null).get("/../pom.xml")
           .statusCode());
 
       commitOk(server.stub(), atomic(set(key("secret"), stringValue("s3"))));

@@ -73,6 +73,8 @@ async function loadPage() {
   $('next').disabled = !page.cursor;
   $('page-info').textContent = `Page ${state.cursors.length}`
       + (state.reverse ? ' (reverse)' : '');
+  // A counter of pages shown, so that a test (or a person) can tell a new page from the last.
+  document.body.dataset.pages = String(Number(document.body.dataset.pages || 0) + 1);
 }
 
 function renderCrumbs() {
