@@ -57,7 +57,8 @@ class ConsoleApiIT {
       assertNotEquals(200, new ConsoleHttp(server.consolePort(), null).get("/../pom.xml")
           .statusCode());
 
-      commitOk(server.stub(), atomic(set(key("secret"), stringValue("s3"))));
+      KvServiceBlockingStub stub = ConsoleHttp.withToken(server.stub(), "rw-token");
+      commitOk(stub, atomic(set(key("secret"), stringValue("s3"))));
       for (String wrong : new String[] {null, "nope"}) {
         ConsoleHttp console = new ConsoleHttp(server.consolePort(), wrong);
         for (String path : List.of("/api/session", "/api/list", "/api/get", "/api/watch")) {
@@ -70,19 +71,19 @@ class ConsoleApiIT {
 
       ConsoleHttp readOnly = new ConsoleHttp(server.consolePort(), "ro-token");
       assertEquals("read-only", readOnly.ok("/api/session", "{}").get("access").getAsString());
-      assertEquals(1, readOnly.ok("/api/list", "{}").getAsJsonArray("entries").size());
+      assertEquals(1, readOnly.ok("/api/list", "{\"prefix\":[]}").getAsJsonArray("entries").size());
       ConsoleHttp.Answer refused = readOnly.post("/api/write",
           "{\"mutations\":[{\"key\":[{\"string\":\"secret\"}],\"delete\":true}]}");
       assertEquals(403, refused.status());
       assertEquals("PERMISSION_DENIED", refused.code());
-      assertTrue(Wire.get(server.stub(), key("secret")).hasValue());
+      assertTrue(Wire.get(stub, key("secret")).hasValue());
 
       ConsoleHttp readWrite = new ConsoleHttp(server.consolePort(), "rw-token");
       assertEquals("read-write", readWrite.ok("/api/session", "{}").get("access").getAsString());
       assertTrue(readWrite.ok("/api/write",
           "{\"mutations\":[{\"key\":[{\"string\":\"secret\"}],\"delete\":true}]}")
           .get("ok").getAsBoolean());
-      assertFalse(Wire.get(server.stub(), key("secret")).hasValue());
+      assertFalse(Wire.get(stub, key("secret")).hasValue());
 
       // A page elsewhere may POST text/plain without a preflight; the API takes JSON only.
       HttpResponse<String> plain = readWrite.client().send(readWrite.request("/api/list", "{}")

@@ -3,6 +3,9 @@ package dev.atomkv.it;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.atomkv.proto.v1.KvServiceGrpc.KvServiceBlockingStub;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,6 +24,14 @@ final class ConsoleHttp {
     String message() {
       return body.get("message").getAsString();
     }
+  }
+
+  /** A gRPC stub that presents {@code token}, to write beside the console. */
+  static KvServiceBlockingStub withToken(KvServiceBlockingStub stub, String token) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + token);
+    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

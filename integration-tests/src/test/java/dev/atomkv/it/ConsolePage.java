@@ -55,7 +55,7 @@ final class ConsolePage implements AutoCloseable {
     base = "http://127.0.0.1:" + port + "/";
   }
 
-  WebDriver driver() {
+  ChromeDriver driver() {
     return driver;
   }
 
