@@ -24,6 +24,7 @@ import dev.atomkv.server.model.JsonValue;
 import dev.atomkv.server.model.v8.V8Writer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,6 +91,28 @@ class ConsoleApiIT {
               .setHeader("Content-Type", "text/plain").build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(415, plain.statusCode());
+    }
+  }
+
+  @Test
+  void withoutTokensOnlyRequestsAddressedToLoopbackAreAnswered() throws Exception {
+    try (RunningServer server = RunningServer.start(dir)) {
+      assertTrue(rawStatusLine(server.consolePort(), "localhost").contains(" 200 "));
+      assertTrue(rawStatusLine(server.consolePort(), "127.0.0.1").contains(" 200 "));
+      // A rebound name: the browser believes it talks to that site.
+      assertTrue(rawStatusLine(server.consolePort(), "evil.example").contains(" 403 "));
+    }
+  }
+
+  /** A session call with this Host header, sent by hand (HTTP clients will not forge Host). */
+  private static String rawStatusLine(int port, String host) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("POST /api/session HTTP/1.1\r\nHost: " + host
+          + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+          + "Connection: close\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+      return new BufferedReader(new InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
     }
   }
 

@@ -134,6 +134,7 @@ class ConsoleBrowserIT {
     page.browse("[\"kinds\"]", 20);
 
     page.openRow("[\"kinds\", \"bytes\"]");
+    assertFalse(page.byId("new-key").isDisplayed(), "an existing entry's key is not editable");
     assertEquals("bytes", page.byId("detail-kind").getText());
     assertEquals("68 69 00", text(".value-hex"));
     assertTrue(text(".value-bytes-text").startsWith("hi"));

@@ -93,6 +93,12 @@ final class ConsoleHandler extends Handler.Abstract {
     if (!HttpMethod.POST.is(request.getMethod())) {
       throw ApiFailure.methodNotAllowed("POST");
     }
+    if (tokens == null && !addressedByNumberOrLocalhost(request.getHttpURI().getHost())) {
+      // Without tokens, a page on any site could point its own name at 127.0.0.1 (DNS
+      // rebinding) and then be same-origin with the console; such a request names that site.
+      throw new ApiFailure(403, "PERMISSION_DENIED", "without tokens the console answers only "
+          + "requests addressed to localhost or an IP address");
+    }
     Tokens.Access access = tokens == null ? Tokens.Access.READ_WRITE
         : tokens.access(bearer(request));
     if (access == Tokens.Access.NONE) {
@@ -175,6 +181,14 @@ final class ConsoleHandler extends Handler.Abstract {
     response.getHeaders().put("X-Content-Type-Options", "nosniff");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
     send(response, callback, 200, type, content);
+  }
+
+  private static boolean addressedByNumberOrLocalhost(String host) {
+    if (host == null) {
+      return false;
+    }
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.contains(":") || h.matches("[0-9.]+");
   }
 
   private static String bearer(Request request) {
