@@ -10,16 +10,17 @@ SERVER_JVM_OPTS ?= -Xms64m -Xmx256m
 
 BUF  ?= npx --yes @bufbuild/buf@1.75.0
 
-.PHONY: run test lint clients-deps build bench clean help cluster
+.PHONY: run test lint clients-deps browser-deps build bench clean help cluster
 
-## run: build the server and serve on localhost:50051 (gRPC) and localhost:4512 (KV Connect, for
-##      Deno.openKv) with data in ./data
+## run: build the server and serve on localhost:50051 (gRPC), localhost:4512 (KV Connect, for
+##      Deno.openKv) and http://localhost:4513/ (the web console) with data in ./data
 run: build
 	$(JAVA) $(SERVER_JVM_OPTS) -jar $(JAR) --data-dir ./data $(ARGS)
 
 ## test: buf lint of the .proto, unit tests, then integration tests against the real Netty server
-##       (including the Node and Python clients and the Deno KV clients in clients/)
-test: lint clients-deps
+##       (including the Node and Python clients, the Deno KV clients in clients/ and the web
+##       console in headless Chromium)
+test: lint clients-deps browser-deps
 	$(MVN) verify
 
 ## clients-deps: what the clients in clients/ need: npm ci of clients/node and of clients/kvconnect
@@ -33,6 +34,15 @@ clients-deps:
 	  echo "apt-get install python3-grpcio python3-grpc-tools (for clients/python)"; \
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-grpcio python3-grpc-tools >/dev/null; }
+
+## browser-deps: Debian's chromium and chromium-driver from apt when /usr/bin/chromedriver is
+##               missing, for the web console's browser tests (ConsoleBrowserIT)
+browser-deps:
+	@[ -x /usr/bin/chromedriver ] && [ -x /usr/bin/chromium ] || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  echo "apt-get install chromium chromium-driver (for the console's browser tests)"; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 ## lint: buf lint (default rules, no exceptions) of the gRPC contract
 lint:

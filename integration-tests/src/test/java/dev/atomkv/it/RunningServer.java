@@ -39,7 +39,7 @@ public final class RunningServer implements AutoCloseable {
   private void open() throws IOException {
     List<String> args = new ArrayList<>();
     for (String d : List.of("--bind=127.0.0.1", "--port=0", "--metrics-port=0",
-        "--kv-connect-port=0",
+        "--kv-connect-port=0", "--console-port=0",
         "--data-dir=" + dataDir, "--map-size=1g", "--sweep-interval-ms=50",
         "--shutdown-grace-ms=2000")) {
       String name = d.substring(0, d.indexOf('=') + 1);
@@ -87,6 +87,11 @@ public final class RunningServer implements AutoCloseable {
   /** The port of KV Connect (Deno's remote protocol). */
   public int kvConnectPort() {
     return server.kvConnectPort();
+  }
+
+  /** The port of the web console. */
+  public int consolePort() {
+    return server.consolePort();
   }
 
   /** The port of the Prometheus /metrics endpoint. */

@@ -8,6 +8,7 @@ import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.auth.Tokens;
+import dev.atomkv.server.console.ConsoleServer;
 import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.ReplicaStore;
@@ -66,6 +67,8 @@ public final class AtomkvServer implements AutoCloseable {
   private MetricsEndpoint metrics;
   /** The KV Connect edge, or null when it is off. */
   private KvConnectServer kvConnect;
+  /** The web console, or null when it is off. */
+  private ConsoleServer console;
   private boolean closed;
   private volatile TokenAuthInterceptor tokenAuth;
   private SignalHandler previousHangup;
@@ -189,6 +192,22 @@ public final class AtomkvServer implements AutoCloseable {
         server.close();
         throw StartupException.cannotListen("KV Connect", "--kv-connect-port", config.bind(),
             config.kvConnectPort(), e);
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
+    }
+    if (config.console.port >= 0) {
+      try {
+        server.console = ConsoleServer.start(new ConsoleServer.Options(config.bind(),
+                config.console.port, config.maxInboundMessageBytes(),
+                config.tlsEnabled() ? new ConsoleServer.Tls(config.tlsCert(), config.tlsKey(),
+                    config.tlsClientCa()) : null),
+            engine, config.limits(), auth == null ? null : auth.store());
+      } catch (IOException e) {
+        server.close();
+        throw StartupException.cannotListen("console", "--console-port", config.bind(),
+            config.console.port, e);
       } catch (RuntimeException e) {
         server.close();
         throw e;
@@ -324,6 +343,11 @@ public final class AtomkvServer implements AutoCloseable {
     return kvConnect == null ? -1 : kvConnect.port();
   }
 
+  /** The web console's port, or -1 when it is off. */
+  public int consolePort() {
+    return console == null ? -1 : console.port();
+  }
+
   /** The port of the /metrics endpoint, or -1 when it is off. */
   public int metricsPort() {
     return metrics == null ? -1 : metrics.port();
@@ -349,6 +373,9 @@ public final class AtomkvServer implements AutoCloseable {
     health.enterTerminalState();
     if (kvConnect != null) {
       kvConnect.close();
+    }
+    if (console != null) {
+      console.close();
     }
     // Open Listen streams would otherwise hold the graceful stop for the whole grace period.
     engine.stopQueueDelivery();

@@ -73,6 +73,10 @@ public final class Main implements Callable<Integer> {
       LOG.info("KV Connect for Deno.openKv at {}://{}:{}", config.tlsEnabled() ? "https" : "http",
           config.bind(), server.kvConnectPort());
     }
+    if (server.consolePort() >= 0) {
+      LOG.info("web console at {}://{}:{}/", config.tlsEnabled() ? "https" : "http",
+          config.bind(), server.consolePort());
+    }
     server.awaitTermination();
     return 0;
   }

@@ -41,6 +41,8 @@ public final class ServerConfig {
           + "free one, -1 turns it off. Env: ATOMKV_KV_CONNECT_PORT.")
   int kvConnectPort;
 
+  @CommandLine.Mixin final ConsoleSettings console = new ConsoleSettings();
+
   @Option(names = "--kv-connect-max-response-bytes",
       defaultValue = "${ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES:-"
           + ServerDefaults.KV_CONNECT_MAX_RESPONSE_MIB + "m}",
@@ -271,8 +273,7 @@ public final class ServerConfig {
           + "no --tls-client-ca). Env: ATOMKV_INSECURE.")
   boolean insecure;
 
-  @CommandLine.Mixin
-  final ClusterOptions cluster = new ClusterOptions();
+  @CommandLine.Mixin final ClusterOptions cluster = new ClusterOptions();
 
   /** Settings from flags, then environment variables, then defaults. */
   public static ServerConfig parse(String... args) {
@@ -356,7 +357,7 @@ public final class ServerConfig {
    * burst on every pool never finds the table full. A read holds one slot only while it runs.
    */
   public int readerSlots() {
-    int pools = workerThreads() + (kvConnectPort < 0 ? 0 : kvConnectThreads());
+    int pools = workerThreads() + (kvConnectPort < 0 ? 0 : kvConnectThreads()) + console.threads();
     return pools + INTERNAL_READERS;
   }
 

@@ -12,6 +12,7 @@ final class ServerDefaults {
   static final int METRICS_PORT = 9464;
   static final int KV_CONNECT_PORT = 4512;
   static final long KV_CONNECT_MAX_RESPONSE_MIB = 64;
+  static final int CONSOLE_PORT = 4513;
   static final String DATA_DIR = "./data";
   /** One worker per core. */
   static final int THREADS = 0;

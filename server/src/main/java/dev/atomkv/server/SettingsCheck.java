@@ -20,6 +20,7 @@ final class SettingsCheck {
     requireRange("--port", c.port, 0, 65535);
     requireRange("--metrics-port", c.metricsPort, -1, 65535);
     requireRange("--kv-connect-port", c.kvConnectPort, -1, 65535);
+    requireRange("--console-port", c.console.port, -1, 65535);
     requireRange("--kv-connect-max-response-bytes", c.kvConnectMaxResponseBytes, 1,
         Integer.MAX_VALUE);
     // The LMDB reader table grows with the pools (readerSlots), so this only bounds a typo.

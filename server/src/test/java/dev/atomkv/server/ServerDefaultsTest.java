@@ -54,6 +54,7 @@ class ServerDefaultsTest {
     expected.put("--port", String.valueOf(ServerDefaults.PORT));
     expected.put("--metrics-port", String.valueOf(ServerDefaults.METRICS_PORT));
     expected.put("--kv-connect-port", String.valueOf(ServerDefaults.KV_CONNECT_PORT));
+    expected.put("--console-port", String.valueOf(ServerDefaults.CONSOLE_PORT));
     expected.put("--kv-connect-max-response-bytes", ServerDefaults.KV_CONNECT_MAX_RESPONSE_MIB + "m");
     expected.put("--data-dir", ServerDefaults.DATA_DIR);
     expected.put("--map-size", EngineOptions.DEFAULT_MAP_SIZE_GIB + "g");

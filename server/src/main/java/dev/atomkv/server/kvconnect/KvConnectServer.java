@@ -1,5 +1,6 @@
 package dev.atomkv.server.kvconnect;
 
+import dev.atomkv.server.auth.PemKeyStores;
 import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.model.Limits;

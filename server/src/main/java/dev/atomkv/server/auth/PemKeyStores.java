@@ -1,4 +1,4 @@
-package dev.atomkv.server.kvconnect;
+package dev.atomkv.server.auth;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,15 +17,15 @@ import java.util.List;
 
 /**
  * The server's PEM files (the same --tls-cert, --tls-key and --tls-client-ca the gRPC port uses)
- * as the in-memory key stores Jetty's TLS takes.
+ * as the in-memory key stores Java's TLS takes (the KV Connect and console ports use them).
  */
-final class PemKeyStores {
+public final class PemKeyStores {
   private static final List<String> KEY_ALGORITHMS = List.of("RSA", "EC", "Ed25519", "EdDSA");
 
   private PemKeyStores() {}
 
   /** A key store holding the private key (PKCS#8, unencrypted) and its certificate chain. */
-  static KeyStore identity(Path certChain, Path key, char[] password)
+  public static KeyStore identity(Path certChain, Path key, char[] password)
       throws IOException, GeneralSecurityException {
     Certificate[] chain = certificates(certChain).toArray(Certificate[]::new);
     if (chain.length == 0) {
@@ -38,7 +38,7 @@ final class PemKeyStores {
   }
 
   /** A trust store holding every certificate of the file. */
-  static KeyStore trust(Path caCerts) throws IOException, GeneralSecurityException {
+  public static KeyStore trust(Path caCerts) throws IOException, GeneralSecurityException {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     int i = 0;

@@ -1,0 +1,75 @@
+package dev.atomkv.server.console;
+
+import com.google.gson.JsonObject;
+import dev.atomkv.server.model.KvException;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An answer other than 200: an HTTP status and the body {@code {"code": ..., "message": ...}},
+ * where code is the gRPC status name the same refusal gets on the gRPC port and message is the
+ * same text, so a person can compare what the console and a gRPC client were told.
+ */
+final class ApiFailure extends RuntimeException {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiFailure.class);
+
+  private final int status;
+  private final String code;
+
+  ApiFailure(int status, String code, String message) {
+    super(message, null, false, false);
+    this.status = status;
+    this.code = code;
+  }
+
+  static ApiFailure unauthenticated() {
+    return new ApiFailure(401, "UNAUTHENTICATED", "missing or invalid bearer token");
+  }
+
+  static ApiFailure readOnly() {
+    return new ApiFailure(403, "PERMISSION_DENIED",
+        "this token is read-only: it cannot change data");
+  }
+
+  static ApiFailure notFound(String path) {
+    return new ApiFailure(404, "NOT_FOUND", "no such console path: " + path);
+  }
+
+  static ApiFailure methodNotAllowed(String allowed) {
+    return new ApiFailure(405, "INVALID_ARGUMENT", "method not allowed: use " + allowed);
+  }
+
+  int status() {
+    return status;
+  }
+
+  JsonObject body() {
+    JsonObject o = new JsonObject();
+    o.addProperty("code", code);
+    o.addProperty("message", getMessage());
+    return o;
+  }
+
+  /** The one place that turns failures into console answers. No stack trace reaches a client. */
+  static ApiFailure of(Throwable t) {
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (cause instanceof ApiFailure f) {
+      return f;
+    }
+    if (!(cause instanceof KvException e)) {
+      LOG.error("unexpected console failure", cause);
+      return new ApiFailure(500, "INTERNAL", "internal error");
+    }
+    return switch (e.kind()) {
+      case INVALID_ARGUMENT -> new ApiFailure(400, "INVALID_ARGUMENT", e.getMessage());
+      case FAILED_PRECONDITION -> new ApiFailure(409, "FAILED_PRECONDITION", e.getMessage());
+      case RESOURCE_EXHAUSTED -> new ApiFailure(507, "RESOURCE_EXHAUSTED", e.getMessage());
+      case NOT_APPLIED, UNAVAILABLE -> new ApiFailure(503, "UNAVAILABLE", e.getMessage());
+      default -> {
+        LOG.error("console internal failure: kind={} message={}", e.kind(), e.getMessage(), e);
+        yield new ApiFailure(500, "INTERNAL", "internal error");
+      }
+    };
+  }
+}
