@@ -32,7 +32,7 @@ start_server() {
   local name=$1; shift
   # shellcheck disable=SC2086
   $JAVA $SERVER_JVM_OPTS $OPENS -cp "$ATOMKV_CP" dev.atomkv.bench.atomkv.BenchServer \
-    --port 0 --data-dir "$work/$name" "$@" > "$work/$name.out" 2> "$work/$name.log" &
+    --port 0 --console-port -1 --data-dir "$work/$name" "$@" > "$work/$name.out" 2> "$work/$name.log" &
   pids+=($!)
 }
 port_of() {
