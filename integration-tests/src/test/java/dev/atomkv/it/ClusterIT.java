@@ -224,6 +224,35 @@ class ClusterIT {
     }
   }
 
+  @Test
+  void anExpiredKeyIsDeletedOnEveryMemberAtTheSameVersionstamp() throws Exception {
+    awaitLeader();
+    List<KvWatch> watches = new ArrayList<>();
+    try {
+      for (int j = 0; j < 3; j++) {
+        KvWatch w = client(j).watch(List.of(Key.of("brief")));
+        assertFalse(w.next().entries().get(0).exists());
+        watches.add(w);
+      }
+      CommitResult set = client(1).set(Key.of("brief"), KvValue.of("soon gone"),
+          Duration.ofMillis(300));
+      for (KvWatch w : watches) {
+        assertEquals(set.versionstamp(), w.next().entries().get(0).versionstamp());
+      }
+      // The leader's sweep goes through the log: every member reports the deletion.
+      for (KvWatch w : watches) {
+        WatchEvent gone = w.next();
+        assertTrue(gone.changed(0));
+        assertFalse(gone.entries().get(0).exists(), "deleted by the sweep");
+      }
+    } finally {
+      watches.forEach(KvWatch::close);
+    }
+    for (int j = 0; j < 3; j++) {
+      assertFalse(client(j).get(Key.of("brief"), Consistency.EVENTUAL).exists());
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private KvClient client(int i) {

@@ -24,4 +24,16 @@ public interface ReplicaStore extends KvEngine {
    */
   CompletableFuture<CommitResult> apply(AtomicWrite write, long entryTimeMicros,
       LogPosition position);
+
+  /**
+   * Applies a sweep entry: deletes up to a fixed number of keys whose expiry time is at or before
+   * the entry's time (in expiry order), as one commit stamped like a write entry, and reports the
+   * deletions to watchers. Every replica holds the same keys, so every replica deletes the same.
+   *
+   * @return how many keys it deleted
+   */
+  CompletableFuture<Integer> sweep(long entryTimeMicros, LogPosition position);
+
+  /** Whether some key's expiry time is at or before {@code nowMs}: a sweep would find work. */
+  boolean hasExpired(long nowMs);
 }

@@ -129,10 +129,11 @@ final class GroupCommitWriter {
   }
 
   /**
-   * Queues a replicated log entry. Not bounded by the queue capacity: the log is applied in order
-   * and cannot skip an entry; refused with NOT_APPLIED once the writer is stopping.
+   * Queues a replicated log entry (a write or a sweep). Not bounded by the queue capacity: the log
+   * is applied in order and cannot skip an entry; refused with NOT_APPLIED once the writer is
+   * stopping.
    */
-  CompletableFuture<CommitResult> submit(ReplicatedEntry entry) {
+  void submitReplicated(WriterJob entry) {
     boolean refused;
     synchronized (lock) {
       refused = stopping;
@@ -143,7 +144,6 @@ final class GroupCommitWriter {
     if (refused) {
       entry.fail(new KvException(ErrorKind.NOT_APPLIED, "server is shutting down"));
     }
-    return entry.future();
   }
 
   /** Jobs waiting for the writer thread (requests, sweeps and internal writes). */

@@ -220,7 +220,21 @@ public final class LmdbEngine implements ReplicaStore {
   @Override
   public CompletableFuture<CommitResult> apply(AtomicWrite write, long entryTimeMicros,
       LogPosition position) {
-    return writer.submit(new ReplicatedEntry(write, entryTimeMicros, position));
+    ReplicatedEntry entry = new ReplicatedEntry(write, entryTimeMicros, position);
+    writer.submitReplicated(entry);
+    return entry.future();
+  }
+
+  @Override
+  public CompletableFuture<Integer> sweep(long entryTimeMicros, LogPosition position) {
+    ReplicatedSweep sweep = new ReplicatedSweep(entryTimeMicros, position);
+    writer.submitReplicated(sweep);
+    return sweep.future();
+  }
+
+  @Override
+  public boolean hasExpired(long nowMs) {
+    return read(txn -> store.hasExpired(txn, nowMs));
   }
 
   @Override

@@ -168,6 +168,13 @@ final class Store {
     return new Swept(due.size(), deleted);
   }
 
+  /** Whether the first expiry entry is due at {@code nowMs}. */
+  boolean hasExpired(Txn<byte[]> txn, long nowMs) {
+    try (TableCursor c = expiry.cursor(txn)) {
+      return c.first() && !isLive(expiryTime(c.key()), nowMs);
+    }
+  }
+
   static byte[] expiryKey(long expiresAtMs, byte[] key) {
     return ByteBuffer.allocate(Long.BYTES + key.length).putLong(expiresAtMs).put(key).array();
   }

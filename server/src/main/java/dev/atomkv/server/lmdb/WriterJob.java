@@ -4,7 +4,7 @@ import dev.atomkv.server.model.KvException;
 import org.lmdbjava.Txn;
 
 /** Something the single writer runs in a child transaction of a batch. */
-abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, ExpirySweep, InternalWrite,
+abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, ReplicatedSweep, ExpirySweep, InternalWrite,
     WriterJob.Stop {
   /**
    * Runs in {@code child}, committing it when the job's writes are to stay with the batch (closing

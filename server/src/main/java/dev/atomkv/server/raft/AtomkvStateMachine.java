@@ -86,8 +86,10 @@ final class AtomkvStateMachine extends BaseStateMachine {
     try {
       EntryCodec.Decoded decoded =
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      applied = store.apply(decoded.write(), decoded.timeMicros(), position)
-          .thenApply(EntryCodec::reply);
+      applied = decoded.sweep()
+          ? store.sweep(decoded.timeMicros(), position).thenApply(EntryCodec::sweepReply)
+          : store.apply(decoded.write(), decoded.timeMicros(), position)
+              .thenApply(EntryCodec::reply);
     } catch (KvException e) {
       applied = CompletableFuture.failedFuture(e);
     }

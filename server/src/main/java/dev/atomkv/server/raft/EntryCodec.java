@@ -63,13 +63,22 @@ final class EntryCodec {
     return LogEntry.newBuilder().setFormat(FORMAT).setWrite(b).build().toByteArray();
   }
 
+  /** A sweep of expired keys, as the leader proposes it. */
+  static byte[] encodeSweep() {
+    return LogEntry.newBuilder().setFormat(FORMAT).setSweep(true).build().toByteArray();
+  }
+
   /** The bytes the leader appends to a proposal: protobuf merges them into its time field. */
   static byte[] timeStamp(long timeMicros) {
     return LogEntry.newBuilder().setTimeMicros(timeMicros).build().toByteArray();
   }
 
-  /** A log entry's request and its time. */
-  record Decoded(AtomicWrite write, long timeMicros) {}
+  /** A log entry's request (null for a sweep) and its time. */
+  record Decoded(AtomicWrite write, long timeMicros) {
+    boolean sweep() {
+      return write == null;
+    }
+  }
 
   Decoded decode(byte[] entry) {
     LogEntry e;
@@ -80,6 +89,9 @@ final class EntryCodec {
     }
     if (e.getFormat() != FORMAT) {
       throw new KvException(ErrorKind.INTERNAL, "log entry of unknown format " + e.getFormat());
+    }
+    if (e.getSweep()) {
+      return new Decoded(null, e.getTimeMicros());
     }
     List<Check> checks = new ArrayList<>();
     for (CheckEntry c : e.getWrite().getChecksList()) {
@@ -106,6 +118,11 @@ final class EntryCodec {
       b.setVersionstamp(ByteString.copyFrom(result.versionstamp().toBytes()));
     }
     return b.build().toByteArray();
+  }
+
+  /** A sweep's answer: nothing the proposer needs beyond its success. */
+  static byte[] sweepReply(int deleted) {
+    return Reply.newBuilder().setOk(true).build().toByteArray();
   }
 
   static byte[] reply(KvException failure) {

@@ -101,6 +101,15 @@ public final class RaftNode implements Closeable {
     return id;
   }
 
+  /** Whether this member leads now (it may learn otherwise a moment later). */
+  boolean isLeader() {
+    try {
+      return server.getDivision(groupId).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** This member's view of the cluster, from its own state. */
   ClusterStatus status(String clusterId) {
     try {

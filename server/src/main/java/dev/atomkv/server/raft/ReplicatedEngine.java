@@ -26,8 +26,11 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToLongFunction;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -56,6 +59,13 @@ public final class ReplicatedEngine implements KvEngine {
   private final UUID databaseId;
   private final String clusterId;
   private final KvEngine eventual;
+  private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+      r -> {
+        Thread t = new Thread(r, "atomkv-cluster-sweeper");
+        t.setDaemon(true);
+        return t;
+      });
+  private final AtomicBoolean sweepInFlight = new AtomicBoolean();
 
   private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec,
       ClusterSettings settings) {
@@ -74,7 +84,7 @@ public final class ReplicatedEngine implements KvEngine {
    * @param merges how the edges' merges travel in the log
    */
   public static ReplicatedEngine start(ClusterSettings settings, ReplicaStore local, Path raftDir,
-      List<MergeCodec> merges) throws IOException {
+      List<MergeCodec> merges, long sweepIntervalMs) throws IOException {
     EntryCodec codec = new EntryCodec(merges);
     AtomkvStateMachine machine = new AtomkvStateMachine(local, codec);
     RaftNode node;
@@ -86,7 +96,32 @@ public final class ReplicatedEngine implements KvEngine {
     }
     LOG.info("cluster member started: cluster={} node={} peers={}", settings.clusterId(),
         settings.nodeId(), settings.peers());
-    return new ReplicatedEngine(local, node, codec, settings);
+    ReplicatedEngine engine = new ReplicatedEngine(local, node, codec, settings);
+    long interval = Math.max(1, sweepIntervalMs);
+    engine.sweeper.scheduleWithFixedDelay(engine::sweepIfLeader, interval, interval,
+        TimeUnit.MILLISECONDS);
+    return engine;
+  }
+
+  /**
+   * The leader's expiry sweep: when some key is due, it proposes a sweep entry, and every member
+   * deletes the keys due at that entry's time. One at a time; a sweep that hit its key limit is
+   * followed by another at the next tick.
+   */
+  private void sweepIfLeader() {
+    try {
+      if (sweepInFlight.get() || !node.isLeader()
+          || !local.hasExpired(System.currentTimeMillis())) {
+        return;
+      }
+      sweepInFlight.set(true);
+      node.client().async().send(Message.valueOf(ByteString.copyFrom(EntryCodec.encodeSweep())))
+          .orTimeout(DEFAULT_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+          .whenComplete((reply, failure) -> sweepInFlight.set(false));
+    } catch (RuntimeException e) {
+      sweepInFlight.set(false);
+      LOG.warn("expiry sweep proposal failed; will retry: cause={}", e.toString());
+    }
   }
 
   static long micros() {
@@ -228,6 +263,7 @@ public final class ReplicatedEngine implements KvEngine {
 
   @Override
   public void close() {
+    sweeper.shutdownNow();
     try {
       node.close();
     } catch (IOException | RuntimeException e) {
