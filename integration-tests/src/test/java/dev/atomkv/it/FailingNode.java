@@ -21,11 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FailingNode implements AutoCloseable {
   private final AtomicInteger atomics = new AtomicInteger();
+  private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
 
-  FailingNode() throws IOException {
-    HealthStatusManager health = new HealthStatusManager();
-    health.setStatus("", ServingStatus.SERVING);
+  /** A node whose overall health ({@code ""}) starts as {@code status}. */
+  FailingNode(ServingStatus status) throws IOException {
+    health.setStatus("", status);
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(health.getHealthService())
         .addService(new KvServiceGrpc.KvServiceImplBase() {
@@ -38,6 +39,11 @@ final class FailingNode implements AutoCloseable {
         })
         .build()
         .start();
+  }
+
+  /** What the node's health service reports from now on. */
+  void health(ServingStatus status) {
+    health.setStatus("", status);
   }
 
   int port() {

@@ -15,6 +15,7 @@ import dev.atomkv.client.KvValue;
 import dev.atomkv.client.ListSelector;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ class MultiAddressIT {
   }
 
   @Test
-  void getsAndListsAreSpreadOverEveryServer() {
+  void getsAndListsAreSpreadOverEveryServer() throws Exception {
     awaitServed(Set.of("node0", "node1", "node2"));
     Map<String, Integer> gets = new HashMap<>();
     Map<String, Integer> lists = new HashMap<>();
@@ -118,8 +119,13 @@ class MultiAddressIT {
       }
     });
     Thread.sleep(300);
+    long closing = System.nanoTime();
     servers.get(1).close();
+    long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing);
     stopped.set(true);
+    // The channel's health-check stream ends when the server says GOAWAY; were it kept open, the
+    // graceful stop would wait out the whole grace period (2 s here) before cancelling it.
+    assertTrue(closeMs < 2000, "the stop took " + closeMs + " ms");
     Thread.sleep(1500);
     done.set(true);
     reader.get(30, TimeUnit.SECONDS);
@@ -175,7 +181,7 @@ class MultiAddressIT {
 
   @Test
   void anAtomicThatReachedAServerIsNeverRetriedElsewhere() throws Exception {
-    try (FailingNode failing = new FailingNode()) {
+    try (FailingNode failing = new FailingNode(ServingStatus.SERVING)) {
       ManagedChannel mixed = KvChannels.forAddresses(
           List.of("127.0.0.1:" + servers.get(0).port(), "127.0.0.1:" + failing.port())).build();
       try {
@@ -195,6 +201,42 @@ class MultiAddressIT {
         // Each failed commit reached the failing node once and went nowhere else.
         assertEquals(unknown, failing.atomics());
         assertEquals(ok, servers.get(0).client().get(COUNTER).value().asU64());
+      } finally {
+        mixed.shutdownNow();
+        mixed.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aNodeThatReportsNotServingGetsNoCallsUntilItServesAgain() throws Exception {
+    try (FailingNode failing = new FailingNode(ServingStatus.NOT_SERVING)) {
+      ManagedChannel mixed = KvChannels.forAddresses(
+          List.of("127.0.0.1:" + failing.port(), "127.0.0.1:" + servers.get(0).port())).build();
+      try {
+        KvClient client = KvClient.create(mixed);
+        // Long enough for both connections to be up: only health keeps the failing node out.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
+        int commits = 0;
+        while (System.nanoTime() < until) {
+          assertTrue(client.atomic().sum(COUNTER, 1).commit().ok());
+          commits++;
+        }
+        assertEquals(0, failing.atomics(), "calls to a node that is not serving");
+        assertEquals(commits, servers.get(0).client().get(COUNTER).value().asU64());
+
+        failing.health(ServingStatus.SERVING);
+        int unknown = 0;
+        for (int i = 0; i < 1000 && unknown == 0; i++) {
+          try {
+            client.atomic().sum(COUNTER, 1).commit();
+          } catch (CommitOutcomeUnknownException e) {
+            unknown++;
+          }
+          Thread.sleep(5);
+        }
+        assertEquals(1, unknown, "the node serving again got no call");
+        assertEquals(1, failing.atomics());
       } finally {
         mixed.shutdownNow();
         mixed.awaitTermination(5, TimeUnit.SECONDS);
