@@ -95,44 +95,40 @@ class MultiAddressIT {
   @Test
   void readsKeepSucceedingWhileAServerStops() throws Exception {
     awaitServed(Set.of("node0", "node1", "node2"));
-    AtomicBoolean stopped = new AtomicBoolean();
-    AtomicBoolean done = new AtomicBoolean();
-    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-    Set<String> servedAfterStop = ConcurrentHashMap.newKeySet();
-    AtomicInteger readsAfterStop = new AtomicInteger();
-    CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
-      while (!done.get()) {
-        boolean after = stopped.get();
-        try {
-          String a = kv.get(ID).value().asString();
-          List<KvEntry> shared = kv.stream(ListSelector.prefix(Key.of("shared"))).toList();
-          assertEquals(SHARED_KEYS, shared.size());
-          String b = listedId();
-          if (after) {
-            servedAfterStop.add(a);
-            servedAfterStop.add(b);
-            readsAfterStop.incrementAndGet();
-          }
-        } catch (Throwable t) {
-          errors.add(t);
-        }
-      }
-    });
+    ReadLoop reads = new ReadLoop(kv);
     Thread.sleep(300);
     long closing = System.nanoTime();
     servers.get(1).close();
     long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing);
-    stopped.set(true);
+    reads.markStopped();
     // The channel's health-check stream ends when the server says GOAWAY; were it kept open, the
     // graceful stop would wait out the whole grace period (2 s here) before cancelling it.
     assertTrue(closeMs < 2000, "the stop took " + closeMs + " ms");
     Thread.sleep(1500);
-    done.set(true);
-    reader.get(30, TimeUnit.SECONDS);
+    reads.finishWithoutErrorsServedBy(Set.of("node0", "node2"));
+  }
 
-    assertEquals(List.of(), errors, "the caller saw errors");
-    assertTrue(readsAfterStop.get() >= 10, "reads after the stop: " + readsAfterStop);
-    assertEquals(Set.of("node0", "node2"), servedAfterStop);
+  @Test
+  void readsKeepSucceedingWhenAServerIsCutOffWithoutWarning() throws Exception {
+    // node1 behind a relay that resets its connections: no GOAWAY, no NOT_SERVING first. Reads
+    // in flight there fail with UNAVAILABLE and the client's retry goes to the next node.
+    try (CuttableProxy relay = new CuttableProxy(servers.get(1).port())) {
+      ManagedChannel relayed = KvChannels.forAddresses(List.of("127.0.0.1:" + servers.get(0).port(),
+          "127.0.0.1:" + relay.port(), "127.0.0.1:" + servers.get(2).port())).build();
+      try {
+        KvClient client = KvClient.builder(relayed).deadline(Duration.ofSeconds(5)).build();
+        awaitServed(client, Set.of("node0", "node1", "node2"));
+        ReadLoop reads = new ReadLoop(client);
+        Thread.sleep(300);
+        relay.cut();
+        reads.markStopped();
+        Thread.sleep(1500);
+        reads.finishWithoutErrorsServedBy(Set.of("node0", "node2"));
+      } finally {
+        relayed.shutdownNow();
+        relayed.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
   }
 
   @Test
@@ -246,13 +242,21 @@ class MultiAddressIT {
 
   /** The node that answered a List of {@code id}. */
   private String listedId() {
+    return listedId(kv);
+  }
+
+  private static String listedId(KvClient kv) {
     List<KvEntry> entries = kv.stream(ListSelector.prefix(Key.of("id"))).toList();
     assertEquals(1, entries.size());
     return entries.get(0).value().asString();
   }
 
-  /** Reads until every one of {@code nodes} has answered (connections come up one by one). */
   private void awaitServed(Set<String> nodes) throws InterruptedException {
+    awaitServed(kv, nodes);
+  }
+
+  /** Reads until every one of {@code nodes} has answered (connections come up one by one). */
+  private static void awaitServed(KvClient kv, Set<String> nodes) throws InterruptedException {
     Set<String> seen = new TreeSet<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!seen.containsAll(nodes)) {
@@ -260,6 +264,53 @@ class MultiAddressIT {
           "only " + seen + " answered within 30 s, waiting for " + nodes);
       seen.add(kv.get(ID).value().asString());
       Thread.sleep(10);
+    }
+  }
+
+  /**
+   * Gets and Lists in a loop on another thread, keeping every error the caller sees and which
+   * servers answered the reads that began after {@link #markStopped()}.
+   */
+  private static final class ReadLoop {
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicBoolean done = new AtomicBoolean();
+    private final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> servedAfterStop = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger readsAfterStop = new AtomicInteger();
+    private final CompletableFuture<Void> loop;
+
+    ReadLoop(KvClient kv) {
+      loop = CompletableFuture.runAsync(() -> {
+        while (!done.get()) {
+          boolean after = stopped.get();
+          try {
+            String got = kv.get(ID).value().asString();
+            List<KvEntry> shared = kv.stream(ListSelector.prefix(Key.of("shared"))).toList();
+            assertEquals(SHARED_KEYS, shared.size());
+            String listed = listedId(kv);
+            if (after) {
+              servedAfterStop.add(got);
+              servedAfterStop.add(listed);
+              readsAfterStop.incrementAndGet();
+            }
+          } catch (Throwable t) {
+            errors.add(t);
+          }
+        }
+      });
+    }
+
+    /** Call once the server is gone: reads that begin from now on cannot reach it. */
+    void markStopped() {
+      stopped.set(true);
+    }
+
+    void finishWithoutErrorsServedBy(Set<String> nodes) throws Exception {
+      done.set(true);
+      loop.get(30, TimeUnit.SECONDS);
+      assertEquals(List.of(), errors, "the caller saw errors");
+      assertTrue(readsAfterStop.get() >= 10, "reads after the stop: " + readsAfterStop);
+      assertEquals(nodes, servedAfterStop);
     }
   }
 }
