@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -277,27 +279,33 @@ class MultiAddressIT {
     private final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
     private final Set<String> servedAfterStop = ConcurrentHashMap.newKeySet();
     private final AtomicInteger readsAfterStop = new AtomicInteger();
-    private final CompletableFuture<Void> loop;
+    private final List<CompletableFuture<Void>> loops = new ArrayList<>();
+    private final ExecutorService readers = Executors.newFixedThreadPool(4);
 
+    /** Four readers, so that some read is likely in flight on any server at any moment. */
     ReadLoop(KvClient kv) {
-      loop = CompletableFuture.runAsync(() -> {
-        while (!done.get()) {
-          boolean after = stopped.get();
-          try {
-            String got = kv.get(ID).value().asString();
-            List<KvEntry> shared = kv.stream(ListSelector.prefix(Key.of("shared"))).toList();
-            assertEquals(SHARED_KEYS, shared.size());
-            String listed = listedId(kv);
-            if (after) {
-              servedAfterStop.add(got);
-              servedAfterStop.add(listed);
-              readsAfterStop.incrementAndGet();
-            }
-          } catch (Throwable t) {
-            errors.add(t);
+      for (int i = 0; i < 4; i++) {
+        loops.add(CompletableFuture.runAsync(() -> read(kv), readers));
+      }
+    }
+
+    private void read(KvClient kv) {
+      while (!done.get()) {
+        boolean after = stopped.get();
+        try {
+          String got = kv.get(ID).value().asString();
+          List<KvEntry> shared = kv.stream(ListSelector.prefix(Key.of("shared"))).toList();
+          assertEquals(SHARED_KEYS, shared.size());
+          String listed = listedId(kv);
+          if (after) {
+            servedAfterStop.add(got);
+            servedAfterStop.add(listed);
+            readsAfterStop.incrementAndGet();
           }
+        } catch (Throwable t) {
+          errors.add(t);
         }
-      });
+      }
     }
 
     /** Call once the server is gone: reads that begin from now on cannot reach it. */
@@ -307,7 +315,13 @@ class MultiAddressIT {
 
     void finishWithoutErrorsServedBy(Set<String> nodes) throws Exception {
       done.set(true);
-      loop.get(30, TimeUnit.SECONDS);
+      try {
+        for (CompletableFuture<Void> loop : loops) {
+          loop.get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        readers.shutdownNow();
+      }
       assertEquals(List.of(), errors, "the caller saw errors");
       assertTrue(readsAfterStop.get() >= 10, "reads after the stop: " + readsAfterStop);
       assertEquals(nodes, servedAfterStop);
