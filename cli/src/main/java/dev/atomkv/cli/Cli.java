@@ -63,8 +63,8 @@ public final class Cli {
       names = "--target",
       paramLabel = "HOST:PORT[,HOST:PORT...]",
       defaultValue = "${env:ATOMKV_TARGET:-localhost:50051}",
-      description = "The server, or several (the nodes of a cluster: calls go round robin to"
-          + " those up and healthy) (env ATOMKV_TARGET; default localhost:50051).")
+      description = "The server, or several comma-separated (a cluster's nodes: calls go round"
+          + " robin to those up and healthy). Env ATOMKV_TARGET; default localhost:50051.")
   String target;
 
   @Option(
