@@ -2,15 +2,12 @@ package dev.atomkv.cli;
 
 import dev.atomkv.client.CommitOutcomeUnknownException;
 import dev.atomkv.client.CommitResult;
+import dev.atomkv.client.KvChannels;
 import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvException;
-import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
-import io.grpc.CompositeChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
@@ -27,7 +24,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code atomkv}: the command line for an atomkv server. Global options go before the subcommand
- * ({@code atomkv --target host:6000 get users/42n}).
+ * ({@code atomkv --target host:6000 get users/42n}); {@code --target} may list several nodes,
+ * {@code kv1:6000,kv2:6000,kv3:6000}.
  *
  * <p>Exit codes: 0 done; 1 the server refused the call or could not be reached; 2 bad input (usage,
  * key syntax, value, file); 3 a commit was not applied because a check or condition failed.
@@ -64,9 +62,10 @@ public final class Cli {
 
   @Option(
       names = "--target",
-      paramLabel = "HOST:PORT",
+      paramLabel = "HOST:PORT[,HOST:PORT...]",
       defaultValue = "${env:ATOMKV_TARGET:-localhost:50051}",
-      description = "The server (env ATOMKV_TARGET; default localhost:50051).")
+      description = "The server, or several comma-separated (a cluster's nodes: calls go round"
+          + " robin to those up and healthy). Env ATOMKV_TARGET; default localhost:50051.")
   String target;
 
   @Option(
@@ -105,33 +104,13 @@ public final class Cli {
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read --tls-ca " + tlsCa + ": " + e.getMessage());
       }
+      KvChannels.Builder builder = KvChannels.forTarget(target).credentials(credentials);
       if (token != null && !token.isBlank()) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-            "Bearer " + token.strip());
-        credentials = CompositeChannelCredentials.create(credentials,
-            new StaticHeaders(headers));
+        builder.bearerToken(token);
       }
-      channel = Grpc.newChannelBuilder(target, credentials)
-          .maxInboundMessageSize(64 << 20)
-          .build();
+      channel = builder.build();
     }
     return channel;
-  }
-
-  /** Sends the same headers (the bearer token) on every call. */
-  private static final class StaticHeaders extends CallCredentials {
-    private final Metadata headers;
-
-    StaticHeaders(Metadata headers) {
-      this.headers = headers;
-    }
-
-    @Override
-    public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor,
-        MetadataApplier applier) {
-      applier.apply(headers);
-    }
   }
 
   KvClient client() {

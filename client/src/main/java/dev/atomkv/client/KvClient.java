@@ -34,8 +34,9 @@ import java.util.stream.StreamSupport;
  * }</pre>
  *
  * <p>Every call but {@link #watch(List)} carries a deadline ({@link #DEFAULT_DEADLINE} unless set). Reads (Get and each
- * List page) are retried on UNAVAILABLE, each attempt with a fresh deadline; commits are never
- * retried (see {@link AtomicOperation#commit()}). Failures surface as {@link KvException}.
+ * List page) are retried on UNAVAILABLE, each attempt with a fresh deadline; on a channel to several
+ * servers ({@link KvChannels}) each attempt goes to the next server in the rotation. Commits are
+ * never retried (see {@link AtomicOperation#commit()}). Failures surface as {@link KvException}.
  */
 public final class KvClient {
   /** The deadline of each call when none is set. */

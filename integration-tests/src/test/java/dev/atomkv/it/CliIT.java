@@ -9,8 +9,10 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.atomkv.cli.Cli;
 import dev.atomkv.client.Key;
+import dev.atomkv.client.KvChannels;
 import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvValue;
+import io.grpc.ManagedChannel;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,12 +70,16 @@ class CliIT {
   }
 
   private Run cli(String... args) {
+    return cliAt("127.0.0.1:" + server.port(), args);
+  }
+
+  private static Run cliAt(String target, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = new CommandLine(new Cli());
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of("--target", "127.0.0.1:" + server.port()));
+    List<String> all = new ArrayList<>(List.of("--target", target));
     all.addAll(List.of(args));
     int code = cl.execute(all.toArray(String[]::new));
     return new Run(code, out.toString().replace("\r\n", "\n"), err.toString());
@@ -327,5 +334,49 @@ class CliIT {
     assertTrue(refused.err().contains("UNAUTHENTICATED"), refused.err());
     ok("--token", "cli-s3cret", "set", "k", "v");
     assertEquals("v", str(ok("--token", "cli-s3cret", "get", "k").json(), "value"));
+  }
+
+  @Test
+  void aCommaSeparatedTargetSkipsAServerThatIsDown() throws Exception {
+    List<RunningServer> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        nodes.add(RunningServer.start(dir.resolve("node" + i), "--auth-token=cluster-t0ken"));
+      }
+      String target = nodes.stream().map(n -> "127.0.0.1:" + n.port())
+          .collect(Collectors.joining(","));
+      // The first node in the list is down: a single-address CLI would fail here.
+      nodes.get(0).close();
+      for (int i = 0; i < 6; i++) {
+        Run set = cliAt(target, "--token", "cluster-t0ken", "set", "k" + i, "v" + i);
+        assertEquals(0, set.code(), set.err());
+        Run get = cliAt(target, "--token", "cluster-t0ken", "get", "k" + i);
+        assertEquals(0, get.code(), get.err());
+      }
+      int landed = 0;
+      for (RunningServer live : nodes.subList(1, 3)) {
+        ManagedChannel one = KvChannels.forTarget("127.0.0.1:" + live.port())
+            .bearerToken("cluster-t0ken").build();
+        try {
+          KvClient client = KvClient.create(one);
+          for (int i = 0; i < 6; i++) {
+            landed += client.get(Key.of("k" + i)).exists() ? 1 : 0;
+          }
+        } finally {
+          one.shutdownNow();
+        }
+      }
+      // Each set is one commit on one live node; none is sent twice.
+      assertEquals(6, landed);
+
+      nodes.get(1).close();
+      nodes.get(2).close();
+      Run down = cliAt(target, "--token", "cluster-t0ken", "--deadline-ms", "2000", "get", "k0");
+      assertEquals(Cli.EXIT_SERVER, down.code());
+      assertTrue(down.err().startsWith("atomkv: UNAVAILABLE"), down.err());
+      assertTrue(down.err().contains("(server " + target + ")"), down.err());
+    } finally {
+      nodes.forEach(RunningServer::close);
+    }
   }
 }
