@@ -13,6 +13,7 @@ import dev.atomkv.client.Condition;
 import dev.atomkv.client.Consistency;
 import dev.atomkv.client.Filter;
 import dev.atomkv.client.Key;
+import dev.atomkv.client.KvChannels;
 import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.KvException;
@@ -23,6 +24,7 @@ import dev.atomkv.client.Versionstamp;
 import dev.atomkv.client.WatchEvent;
 import dev.atomkv.client.Where;
 import dev.atomkv.server.engine.ClusterStatus;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -250,6 +252,29 @@ class ClusterIT {
     }
     for (int j = 0; j < 3; j++) {
       assertFalse(client(j).get(Key.of("brief"), Consistency.EVENTUAL).exists());
+    }
+  }
+
+  @Test
+  void aClientGivenEveryMemberKeepsWorkingWhileOneIsDown() throws Exception {
+    int leader = awaitLeader();
+    List<String> addresses = new ArrayList<>();
+    for (RunningServer n : nodes) {
+      addresses.add("127.0.0.1:" + n.port());
+    }
+    ManagedChannel channel = KvChannels.forAddresses(addresses).build();
+    try {
+      KvClient kv = KvClient.create(channel);
+      assertTrue(kv.set(Key.of("k", 0), KvValue.of("0")).ok());
+      nodes.get((leader + 1) % 3).close();
+      for (int i = 1; i <= 20; i++) {
+        int n = i;
+        retryUntilOk(() -> kv.set(Key.of("k", n), KvValue.of(String.valueOf(n))));
+        assertEquals(String.valueOf(i), kv.get(Key.of("k", i)).value().asString(),
+            "a strong read through any live member sees the write");
+      }
+    } finally {
+      channel.shutdownNow();
     }
   }
 
