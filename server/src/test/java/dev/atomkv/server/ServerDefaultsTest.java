@@ -91,6 +91,8 @@ class ServerDefaultsTest {
     expected.put("--permit-keepalive-time-ms",
         String.valueOf(ServerDefaults.PERMIT_KEEPALIVE_TIME_MS));
     expected.put("--insecure", String.valueOf(ServerDefaults.INSECURE));
+    expected.put("--raft-election-timeout-ms",
+        String.valueOf(ClusterOptions.ELECTION_TIMEOUT_MS));
 
     CommandLine cli = Main.commandLine();
     CommandSpec spec = cli.getCommandSpec();
