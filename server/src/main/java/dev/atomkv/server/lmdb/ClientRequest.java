@@ -1,7 +1,5 @@
 package dev.atomkv.server.lmdb;
 
-import dev.atomkv.server.engine.apply.Applied;
-import dev.atomkv.server.engine.apply.AtomicApplier;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;
@@ -10,10 +8,9 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Mutation;
 import java.util.concurrent.CompletableFuture;
-import org.lmdbjava.LmdbException;
 import org.lmdbjava.Txn;
 
-/** A client's atomic request, applied by {@link AtomicApplier} in its own child transaction. */
+/** A client's atomic request, applied in its own child transaction of the batch. */
 final class ClientRequest extends WriterJob {
   /** Rough per-mutation cost (record header, expiry entry, page overhead) for batch sizing. */
   private static final long MUTATION_OVERHEAD = 64;
@@ -33,29 +30,10 @@ final class ClientRequest extends WriterJob {
 
   @Override
   void run(Txn<byte[]> child, Batch batch) {
-    Applied applied;
-    try {
-      applied = AtomicApplier.apply(new TxnWriteView(batch.store(), child), write,
-          batch.nextVersionstamp(), batch.nowMs());
-    } catch (KvException e) {
-      batch.answer(() -> future.completeExceptionally(e));
-      return; // closing the child rolls the whole request back
-    } catch (LmdbException e) {
-      throw e; // the storage's state is the writer's to judge (no room, or the batch failed)
-    } catch (RuntimeException e) {
-      // A bug met by this request alone: it must not take the rest of the batch down with it.
-      // The edge that answers INTERNAL logs the cause.
-      KvException internal = new KvException(ErrorKind.INTERNAL,
-          "internal error while applying the request: it was rolled back", e);
-      batch.answer(() -> future.completeExceptionally(internal));
-      return;
-    }
-    if (applied.result().ok()) {
-      child.commit();
-      batch.committed(applied.changes(), true, true);
+    if (RequestApplication.apply(child, batch, write, batch.nextVersionstamp(), batch.nowMs(),
+        future)) {
       FailurePoints.reach(FailurePoints.Point.IN_BATCH);
     }
-    batch.answer(() -> future.complete(applied.result()));
   }
 
   @Override

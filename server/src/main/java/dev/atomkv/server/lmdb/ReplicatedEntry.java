@@ -1,15 +1,12 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.LogPosition;
-import dev.atomkv.server.engine.apply.Applied;
-import dev.atomkv.server.engine.apply.AtomicApplier;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.concurrent.CompletableFuture;
-import org.lmdbjava.LmdbException;
 import org.lmdbjava.Txn;
 
 /**
@@ -36,26 +33,7 @@ final class ReplicatedEntry extends WriterJob {
   void run(Txn<byte[]> child, Batch batch) {
     Versionstamp vs = batch.startEntry(entryTimeMicros);
     batch.applied(position);
-    Applied applied;
-    try {
-      applied = AtomicApplier.apply(new TxnWriteView(batch.store(), child), write, vs,
-          entryTimeMicros / 1000);
-    } catch (KvException e) {
-      batch.answer(() -> future.completeExceptionally(e));
-      return;
-    } catch (LmdbException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      KvException internal = new KvException(ErrorKind.INTERNAL,
-          "internal error while applying the request: it was rolled back", e);
-      batch.answer(() -> future.completeExceptionally(internal));
-      return;
-    }
-    if (applied.result().ok()) {
-      child.commit();
-      batch.committed(applied.changes(), true, true);
-    }
-    batch.answer(() -> future.complete(applied.result()));
+    RequestApplication.apply(child, batch, write, vs, entryTimeMicros / 1000, future);
   }
 
   @Override
