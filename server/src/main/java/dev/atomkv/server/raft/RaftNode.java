@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -30,14 +31,22 @@ import org.apache.ratis.util.TimeDuration;
  * lives in its own directory beside the store; Ratis syncs it before an entry counts as written.
  */
 public final class RaftNode implements Closeable {
+  /**
+   * Proposers: a Ratis client keeps its own requests in order, so the next waits for the one
+   * before it to be applied; independent requests go through several clients to share log flushes
+   * and LMDB commits (measured: one client gave 58 writes/s at 64 in flight).
+   */
+  static final int PROPOSERS = 32;
+
   private final RaftServer server;
-  private final RaftClient client;
+  private final RaftClient[] clients;
+  private final AtomicInteger next = new AtomicInteger();
   private final RaftPeerId id;
   private final RaftGroupId groupId;
 
-  private RaftNode(RaftServer server, RaftClient client, RaftPeerId id, RaftGroupId groupId) {
+  private RaftNode(RaftServer server, RaftClient[] clients, RaftPeerId id, RaftGroupId groupId) {
     this.server = server;
-    this.client = client;
+    this.clients = clients;
     this.id = id;
     this.groupId = groupId;
   }
@@ -80,21 +89,24 @@ public final class RaftNode implements Closeable {
     RaftProperties clientProperties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties,
         TimeDuration.valueOf(3, TimeUnit.SECONDS));
-    RaftClient client = RaftClient.newBuilder()
-        .setProperties(clientProperties)
-        .setRaftGroup(group)
-        .setClientId(ClientId.randomId())
-        .setLeaderId(null)
-        // The same call id on every retry: Ratis's retry cache answers a retry of an entry
-        // already applied with its first reply, so a write lands once across a leader change.
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
-            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-        .build();
-    return new RaftNode(server, client, id, groupId);
+    RaftClient[] clients = new RaftClient[PROPOSERS];
+    for (int i = 0; i < clients.length; i++) {
+      clients[i] = RaftClient.newBuilder()
+          .setProperties(clientProperties)
+          .setRaftGroup(group)
+          .setClientId(ClientId.randomId())
+          // The same call id on every retry: Ratis's retry cache answers a retry of an entry
+          // already applied with its first reply, so a write lands once across a leader change.
+          .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
+              TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+          .build();
+    }
+    return new RaftNode(server, clients, id, groupId);
   }
 
+  /** A proposer, in turn. */
   RaftClient client() {
-    return client;
+    return clients[Math.floorMod(next.getAndIncrement(), clients.length)];
   }
 
   RaftPeerId id() {
@@ -131,7 +143,9 @@ public final class RaftNode implements Closeable {
   @Override
   public void close() throws IOException {
     try {
-      client.close();
+      for (RaftClient c : clients) {
+        c.close();
+      }
     } finally {
       server.close();
     }
