@@ -1,8 +1,8 @@
 package dev.atomkv.server.console;
 
 import com.google.gson.JsonObject;
+import dev.atomkv.server.http.Failures;
 import dev.atomkv.server.model.KvException;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,23 +53,18 @@ final class ApiFailure extends RuntimeException {
 
   /** The one place that turns failures into console answers. No stack trace reaches a client. */
   static ApiFailure of(Throwable t) {
-    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (cause instanceof ApiFailure f) {
-      return f;
-    }
-    if (!(cause instanceof KvException e)) {
-      LOG.error("unexpected console failure", cause);
-      return new ApiFailure(500, "INTERNAL", "internal error");
-    }
+    return Failures.classify(t, ApiFailure.class, LOG, "console", ApiFailure::refusal,
+        () -> new ApiFailure(500, "INTERNAL", "internal error"));
+  }
+
+  /** A refusal's status and gRPC code; null for a kind that is a fault of the server's. */
+  private static ApiFailure refusal(KvException e) {
     return switch (e.kind()) {
       case INVALID_ARGUMENT -> new ApiFailure(400, "INVALID_ARGUMENT", e.getMessage());
       case FAILED_PRECONDITION -> new ApiFailure(409, "FAILED_PRECONDITION", e.getMessage());
       case RESOURCE_EXHAUSTED -> new ApiFailure(507, "RESOURCE_EXHAUSTED", e.getMessage());
       case NOT_APPLIED, UNAVAILABLE -> new ApiFailure(503, "UNAVAILABLE", e.getMessage());
-      default -> {
-        LOG.error("console internal failure: kind={} message={}", e.kind(), e.getMessage(), e);
-        yield new ApiFailure(500, "INTERNAL", "internal error");
-      }
+      default -> null;
     };
   }
 }

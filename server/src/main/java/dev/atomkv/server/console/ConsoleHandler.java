@@ -3,7 +3,8 @@ package dev.atomkv.server.console;
 import com.google.gson.JsonObject;
 import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.auth.Tokens;
-import dev.atomkv.server.engine.KeyWatch;
+import dev.atomkv.server.http.EdgeHandler;
+import dev.atomkv.server.http.WatchStreams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,15 +12,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -29,10 +25,16 @@ import org.eclipse.jetty.util.Callback;
  * {@code /api/} (POST, bearer token when tokens are configured; a read-only token may do
  * everything but write).
  */
-final class ConsoleHandler extends Handler.Abstract {
+final class ConsoleHandler extends EdgeHandler {
   private static final String JSON = "application/json";
-  private static final String NDJSON = "application/x-ndjson";
-  private static final String BEARER = "bearer ";
+  /**
+   * A watch body is JSON lines (NDJSON), one per update; an empty line every few seconds lets the
+   * server notice a browser that went away.
+   */
+  private static final WatchStreams.Format WATCH = new WatchStreams.Format("application/x-ndjson",
+      u -> ByteBuffer.wrap((ConsoleApi.update(u).toString() + "\n")
+          .getBytes(StandardCharsets.UTF_8)),
+      "\n".getBytes(StandardCharsets.UTF_8), false);
   private static final String ASSETS = "assets/";
   /** The files the console is made of; nothing else under the class path is served. */
   private static final Map<String, String> FILES = Map.of(
@@ -48,42 +50,35 @@ final class ConsoleHandler extends Handler.Abstract {
 
   private final ConsoleApi api;
   private final UUID databaseId;
-  private final TokenStore tokens;
-  private final int maxRequestBytes;
-  private final Executor responseExecutor;
-  private final ScheduledExecutorService keepalives;
-  private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
-  private volatile boolean closing;
+  private final WatchStreams watches;
 
-  /** @param tokens the tokens in force, read on every request; null when authentication is off */
+  /**
+   * @param tokens the tokens in force, read on every request; null when authentication is off
+   * @param responseExecutor where commit results are written from
+   * @param watches the edge's open watch streams
+   */
   ConsoleHandler(ConsoleApi api, UUID databaseId, TokenStore tokens, int maxRequestBytes,
-      Executor responseExecutor, ScheduledExecutorService keepalives) {
+      Executor responseExecutor, WatchStreams watches) {
+    super(tokens, maxRequestBytes, responseExecutor);
     this.api = api;
     this.databaseId = databaseId;
-    this.tokens = tokens;
-    this.maxRequestBytes = maxRequestBytes;
-    this.responseExecutor = responseExecutor;
-    this.keepalives = keepalives;
-  }
-
-  /** Ends every open watch (the browser sees its body end) and refuses new ones. */
-  void endWatches() {
-    closing = true;
-    watches.forEach(WatchStream::end);
+    this.watches = watches;
   }
 
   @Override
-  public boolean handle(Request request, Response response, Callback callback) {
-    try {
-      route(request, response, callback);
-    } catch (RuntimeException | IOException e) {
-      ApiFailure f = ApiFailure.of(e instanceof UncheckedIOException u ? u.getCause() : e);
-      sendJson(response, callback, f.status(), f.body());
-    }
-    return true;
+  protected void fail(Response response, Callback callback, Throwable failure) {
+    ApiFailure f = ApiFailure.of(failure instanceof UncheckedIOException u
+        ? u.getCause() : failure);
+    sendJson(response, callback, f.status(), f.body());
   }
 
-  private void route(Request request, Response response, Callback callback) throws IOException {
+  @Override
+  protected RuntimeException tooLarge(String message) {
+    return new ApiFailure(413, "INVALID_ARGUMENT", message);
+  }
+
+  @Override
+  protected void route(Request request, Response response, Callback callback) throws IOException {
     String path = Request.getPathInContext(request);
     if (!path.startsWith("/api/")) {
       asset(path.equals("/") || path.isEmpty() ? "/index.html" : path, request, response,
@@ -93,14 +88,13 @@ final class ConsoleHandler extends Handler.Abstract {
     if (!HttpMethod.POST.is(request.getMethod())) {
       throw ApiFailure.methodNotAllowed("POST");
     }
-    if (tokens == null && !addressedByNumberOrLocalhost(request.getHttpURI().getHost())) {
+    if (authenticationOff() && !addressedByNumberOrLocalhost(request.getHttpURI().getHost())) {
       // Without tokens, a page on any site could point its own name at 127.0.0.1 (DNS
       // rebinding) and then be same-origin with the console; such a request names that site.
       throw new ApiFailure(403, "PERMISSION_DENIED", "without tokens the console answers only "
           + "requests addressed to localhost or an IP address");
     }
-    Tokens.Access access = tokens == null ? Tokens.Access.READ_WRITE
-        : tokens.access(bearer(request));
+    Tokens.Access access = access(bearer(request));
     if (access == Tokens.Access.NONE) {
       throw ApiFailure.unauthenticated();
     }
@@ -120,14 +114,8 @@ final class ConsoleHandler extends Handler.Abstract {
         if (access != Tokens.Access.READ_WRITE) {
           throw ApiFailure.readOnly();
         }
-        api.write(req, body.length).whenCompleteAsync((out, failure) -> {
-          if (failure != null) {
-            ApiFailure f = ApiFailure.of(failure);
-            sendJson(response, callback, f.status(), f.body());
-          } else {
-            sendJson(response, callback, 200, out);
-          }
-        }, responseExecutor);
+        answerLater(api.write(req, body.length), response, callback,
+            out -> sendJson(response, callback, 200, out));
       }
       case "/api/watch" -> watch(req, response, callback);
       default -> throw ApiFailure.notFound(path);
@@ -142,23 +130,9 @@ final class ConsoleHandler extends Handler.Abstract {
   }
 
   private void watch(JsonObject req, Response response, Callback callback) {
-    if (closing) {
-      throw new ApiFailure(503, "UNAVAILABLE", "server is shutting down");
-    }
-    WatchStream stream = new WatchStream(response, callback, responseExecutor, watches::remove);
-    // Registered before it can see a change, so that endWatches() never misses it.
-    watches.add(stream);
-    KeyWatch watch;
-    try {
-      watch = api.watch(req, stream::schedule);
-    } catch (RuntimeException e) {
-      watches.remove(stream);
-      throw e;
-    }
-    response.setStatus(200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, NDJSON);
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    stream.start(watch, keepalives);
+    watches.open(response, callback, WATCH, listener -> api.watch(req, listener),
+        () -> new ApiFailure(503, "UNAVAILABLE", "server is shutting down"));
   }
 
   private void asset(String path, Request request, Response response, Callback callback)
@@ -191,43 +165,8 @@ final class ConsoleHandler extends Handler.Abstract {
     return h.equals("localhost") || h.contains(":") || h.matches("[0-9.]+");
   }
 
-  private static String bearer(Request request) {
-    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    if (header == null || header.length() <= BEARER.length()
-        || !header.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
-      return null;
-    }
-    return header.substring(BEARER.length()).strip();
-  }
-
-  private byte[] body(Request request) throws IOException {
-    if (request.getLength() > maxRequestBytes) {
-      throw tooLarge();
-    }
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] body = in.readNBytes(maxRequestBytes + 1);
-      if (body.length > maxRequestBytes) {
-        throw tooLarge();
-      }
-      return body;
-    }
-  }
-
-  private ApiFailure tooLarge() {
-    return new ApiFailure(413, "INVALID_ARGUMENT",
-        "Request too large (max " + maxRequestBytes + " bytes)");
-  }
-
   private static void sendJson(Response response, Callback callback, int status, JsonObject body) {
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
     send(response, callback, status, JSON, body.toString().getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void send(Response response, Callback callback, int status, String type,
-      byte[] body) {
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-    response.write(true, ByteBuffer.wrap(body), callback);
   }
 }

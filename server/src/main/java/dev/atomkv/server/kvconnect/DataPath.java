@@ -8,6 +8,8 @@ import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.RangeRead;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.engine.WatchUpdate;
+import dev.atomkv.server.engine.WatchedKey;
 import dev.atomkv.server.kvconnect.wire.AtomicWrite;
 import dev.atomkv.server.kvconnect.wire.AtomicWriteOutput;
 import dev.atomkv.server.kvconnect.wire.AtomicWriteStatus;
@@ -18,9 +20,13 @@ import dev.atomkv.server.kvconnect.wire.SnapshotReadOutput;
 import dev.atomkv.server.kvconnect.wire.SnapshotReadStatus;
 import dev.atomkv.server.kvconnect.wire.Watch;
 import dev.atomkv.server.kvconnect.wire.WatchKey;
+import dev.atomkv.server.kvconnect.wire.WatchKeyOutput;
+import dev.atomkv.server.kvconnect.wire.WatchOutput;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Limits;
 import dev.atomkv.server.model.RequestValidator;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -111,6 +117,20 @@ final class DataPath {
       keys.add(key);
     }
     return engine.watch(keys, null, listener);
+  }
+
+  /** One watch frame (protocol v3): a u32 little-endian length, then a WatchOutput. */
+  static ByteBuffer watchFrame(WatchUpdate update) {
+    WatchOutput.Builder out = WatchOutput.newBuilder().setStatus(SnapshotReadStatus.SR_SUCCESS);
+    for (WatchedKey k : update.keys()) {
+      WatchKeyOutput.Builder key = out.addKeysBuilder().setChanged(k.changed());
+      if (k.changed() && k.entry() != null) {
+        key.setEntryIfChanged(WireValues.toWire(k.entry()));
+      }
+    }
+    byte[] message = out.build().toByteArray();
+    return ByteBuffer.allocate(4 + message.length).order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(message.length).put(message).flip();
   }
 
   private static byte[] toOutput(CommitResult r) {

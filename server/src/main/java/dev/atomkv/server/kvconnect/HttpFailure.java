@@ -1,7 +1,7 @@
 package dev.atomkv.server.kvconnect;
 
+import dev.atomkv.server.http.Failures;
 import dev.atomkv.server.model.KvException;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,22 +39,17 @@ final class HttpFailure extends RuntimeException {
 
   /** The one place that turns failures into HTTP answers. No stack trace reaches a client. */
   static HttpFailure of(Throwable t) {
-    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (cause instanceof HttpFailure f) {
-      return f;
-    }
-    if (!(cause instanceof KvException e)) {
-      LOG.error("unexpected KV Connect failure", cause);
-      return new HttpFailure(INTERNAL, "internal error");
-    }
+    return Failures.classify(t, HttpFailure.class, LOG, "KV Connect", HttpFailure::refusal,
+        () -> new HttpFailure(INTERNAL, "internal error"));
+  }
+
+  /** 400 for what the request got wrong, 503 for what passes; null for a fault. */
+  private static HttpFailure refusal(KvException e) {
     return switch (e.kind()) {
       case INVALID_ARGUMENT, FAILED_PRECONDITION -> new HttpFailure(BAD_REQUEST, e.getMessage());
       case RESOURCE_EXHAUSTED, NOT_APPLIED, UNAVAILABLE ->
           new HttpFailure(UNAVAILABLE, e.getMessage());
-      default -> {
-        LOG.error("KV Connect internal failure: kind={} message={}", e.kind(), e.getMessage(), e);
-        yield new HttpFailure(INTERNAL, "internal error");
-      }
+      default -> null;
     };
   }
 }

@@ -2,22 +2,14 @@ package dev.atomkv.server.kvconnect;
 
 import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.auth.Tokens;
-import dev.atomkv.server.engine.KeyWatch;
+import dev.atomkv.server.http.EdgeHandler;
+import dev.atomkv.server.http.WatchStreams;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -27,61 +19,53 @@ import org.eclipse.jetty.util.Callback;
  * {@link Metadata#ENDPOINT}. Every request needs a bearer token from the server's token store
  * (when tokens are configured); a read-only token may read and watch but not write.
  */
-final class KvConnectHandler extends Handler.Abstract {
+final class KvConnectHandler extends EdgeHandler {
   static final String PROTOBUF = "application/x-protobuf";
   /** A watch body is a stream of frames, not one message: the npm client insists on this type. */
   static final String STREAM = "application/octet-stream";
   private static final String JSON = "application/json";
   private static final String TEXT = "text/plain; charset=utf-8";
-  private static final String BEARER = "bearer ";
   static final String READ_ONLY = "This database is read only.";
+  /**
+   * Protocol v3's watch body: frames of a u32 little-endian length and a WatchOutput; a
+   * zero-length frame is the keep-alive, sent only when nothing else went out lately.
+   */
+  private static final WatchStreams.Format WATCH = new WatchStreams.Format(STREAM,
+      DataPath::watchFrame, new byte[4], true);
 
   private final DataPath data;
   private final UUID databaseId;
-  private final TokenStore tokens;
   private final Clock clock;
-  private final int maxRequestBytes;
-  private final Executor responseExecutor;
-  private final ScheduledExecutorService keepalives;
-  private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
-  private volatile boolean closing;
+  private final WatchStreams watches;
 
   /**
    * @param tokens the tokens in force, read on every request (so a reload applies at once); null
    *     when authentication is off
-   * @param responseExecutor where commit results and watch updates are written from, so the
-   *     writer and the engine's notifier thread only hand over
-   * @param keepalives runs the watch streams' keep-alives
+   * @param responseExecutor where commit results are written from, so the writer only hands over
+   * @param watches the edge's open watch streams
    */
   KvConnectHandler(DataPath data, UUID databaseId, TokenStore tokens, Clock clock,
-      int maxRequestBytes, Executor responseExecutor, ScheduledExecutorService keepalives) {
+      int maxRequestBytes, Executor responseExecutor, WatchStreams watches) {
+    super(tokens, maxRequestBytes, responseExecutor);
     this.data = data;
     this.databaseId = databaseId;
-    this.tokens = tokens;
     this.clock = clock;
-    this.maxRequestBytes = maxRequestBytes;
-    this.responseExecutor = responseExecutor;
-    this.keepalives = keepalives;
-  }
-
-  /** Ends every open watch stream (its client sees the body end) and refuses new ones. */
-  void endWatches() {
-    closing = true;
-    watches.forEach(WatchStream::end);
+    this.watches = watches;
   }
 
   @Override
-  public boolean handle(Request request, Response response, Callback callback) {
-    try {
-      route(request, response, callback);
-    } catch (RuntimeException | IOException e) {
-      HttpFailure f = HttpFailure.of(e);
-      send(response, callback, f.status(), TEXT, f.getMessage().getBytes(StandardCharsets.UTF_8));
-    }
-    return true;
+  protected void fail(Response response, Callback callback, Throwable failure) {
+    HttpFailure f = HttpFailure.of(failure);
+    send(response, callback, f.status(), TEXT, f.getMessage().getBytes(StandardCharsets.UTF_8));
   }
 
-  private void route(Request request, Response response, Callback callback) throws IOException {
+  @Override
+  protected RuntimeException tooLarge(String message) {
+    return new HttpFailure(HttpFailure.PAYLOAD_TOO_LARGE, message);
+  }
+
+  @Override
+  protected void route(Request request, Response response, Callback callback) throws IOException {
     String path = Request.getPathInContext(request);
     boolean metadata = path.isEmpty() || path.equals("/");
     boolean dataPath = path.startsWith(Metadata.ENDPOINT + "/");
@@ -114,15 +98,8 @@ final class KvConnectHandler extends Handler.Abstract {
         if (access != Tokens.Access.READ_WRITE) {
           throw HttpFailure.badRequest(READ_ONLY);
         }
-        data.atomicWrite(body).whenCompleteAsync((out, failure) -> {
-          if (failure != null) {
-            HttpFailure f = HttpFailure.of(failure);
-            send(response, callback, f.status(), TEXT,
-                f.getMessage().getBytes(StandardCharsets.UTF_8));
-          } else {
-            send(response, callback, 200, PROTOBUF, out);
-          }
-        }, responseExecutor);
+        answerLater(data.atomicWrite(body), response, callback,
+            out -> send(response, callback, 200, PROTOBUF, out));
       }
       default -> throw new HttpFailure(HttpFailure.NOT_FOUND, "Not found: " + path);
     }
@@ -132,22 +109,8 @@ final class KvConnectHandler extends Handler.Abstract {
     if (!"3".equals(version)) {
       throw HttpFailure.badRequest("watch needs KV Connect protocol version 3");
     }
-    if (closing) {
-      throw new HttpFailure(HttpFailure.UNAVAILABLE, "server is shutting down");
-    }
-    WatchStream stream = new WatchStream(response, callback, responseExecutor, watches::remove);
-    // Registered before it can see a change, so that endWatches() never misses it.
-    watches.add(stream);
-    KeyWatch watch;
-    try {
-      watch = data.watch(body, stream::schedule);
-    } catch (RuntimeException e) {
-      watches.remove(stream);
-      throw e;
-    }
-    response.setStatus(200);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, STREAM);
-    stream.start(watch, keepalives);
+    watches.open(response, callback, WATCH, listener -> data.watch(body, listener),
+        () -> new HttpFailure(HttpFailure.UNAVAILABLE, "server is shutting down"));
   }
 
   /** @return the protocol version the client speaks */
@@ -165,48 +128,5 @@ final class KvConnectHandler extends Handler.Abstract {
           + "database is " + databaseId);
     }
     return version;
-  }
-
-  private Tokens.Access access(String token) {
-    if (tokens == null) {
-      return Tokens.Access.READ_WRITE;
-    }
-    return tokens.access(token);
-  }
-
-  private static String bearer(Request request) {
-    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    if (header == null || header.length() <= BEARER.length()
-        || !header.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
-      return null;
-    }
-    return header.substring(BEARER.length()).strip();
-  }
-
-  private byte[] body(Request request) throws IOException {
-    long declared = request.getLength();
-    if (declared > maxRequestBytes) {
-      throw tooLarge();
-    }
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] body = in.readNBytes(maxRequestBytes + 1);
-      if (body.length > maxRequestBytes) {
-        throw tooLarge();
-      }
-      return body;
-    }
-  }
-
-  private HttpFailure tooLarge() {
-    return new HttpFailure(HttpFailure.PAYLOAD_TOO_LARGE,
-        "Request too large (max " + maxRequestBytes + " bytes)");
-  }
-
-  private static void send(Response response, Callback callback, int status, String type,
-      byte[] body) {
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-    response.write(true, ByteBuffer.wrap(body), callback);
   }
 }

@@ -1,28 +1,12 @@
 package dev.atomkv.server.kvconnect;
 
-import dev.atomkv.server.auth.PemKeyStores;
 import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Base64;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
-import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The KV Connect edge: Deno's remote protocol on its own port, beside the gRPC one and over the
@@ -48,17 +32,10 @@ public final class KvConnectServer implements AutoCloseable {
   /** The server's PEM files; {@code clientCa} null unless client certificates are required. */
   public record Tls(Path certChain, Path key, Path clientCa) {}
 
-  private final Server server;
-  private final ServerConnector connector;
-  private final KvConnectHandler handler;
-  private final ScheduledExecutorService keepalives;
+  private final JettyEdge edge;
 
-  private KvConnectServer(Server server, ServerConnector connector, KvConnectHandler handler,
-      ScheduledExecutorService keepalives) {
-    this.server = server;
-    this.connector = connector;
-    this.handler = handler;
-    this.keepalives = keepalives;
+  private KvConnectServer(JettyEdge edge) {
+    this.edge = edge;
   }
 
   /**
@@ -68,73 +45,20 @@ public final class KvConnectServer implements AutoCloseable {
    */
   public static KvConnectServer start(Options options, KvEngine engine, Limits limits,
       TokenStore tokens) throws IOException {
-    QueuedThreadPool pool = new QueuedThreadPool(Math.max(8, options.threads()), 2);
-    pool.setName("atomkv-kvconnect");
-    pool.setDaemon(true);
-    Server server = new Server(pool);
-    HttpConfiguration http = new HttpConfiguration();
-    http.setSendServerVersion(false);
-    http.setSendXPoweredBy(false);
-    ServerConnector connector = options.tls() == null
-        ? new ServerConnector(server, new HttpConnectionFactory(http),
-            new HTTP2CServerConnectionFactory(http))
-        : tlsConnector(server, http, options.tls());
-    connector.setHost(options.bind());
-    connector.setPort(options.port());
-    connector.setIdleTimeout(IDLE_TIMEOUT_MS);
-    server.addConnector(connector);
+    Tls tls = options.tls();
+    JettyEdge.Options jetty = new JettyEdge.Options("atomkv-kvconnect", "KV Connect",
+        "KV Connect", Math.max(8, options.threads()), options.bind(), options.port(),
+        IDLE_TIMEOUT_MS, true,
+        tls == null ? null : new JettyEdge.Tls(tls.certChain(), tls.key(), tls.clientCa()));
     DataPath data = new DataPath(engine, limits, options.maxResponseBytes());
-    ScheduledExecutorService keepalives = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "atomkv-kvconnect-keepalive");
-      t.setDaemon(true);
-      return t;
-    });
-    KvConnectHandler handler = new KvConnectHandler(data, engine.databaseId(), tokens,
-        Clock.systemUTC(), options.maxRequestBytes(), pool, keepalives);
-    server.setHandler(handler);
-    try {
-      server.start();
-    } catch (Exception e) {
-      stopQuietly(server);
-      keepalives.shutdownNow();
-      throw e instanceof IOException io ? io : new IOException("KV Connect failed to start on "
-          + options.bind() + ":" + options.port() + ": " + e.getMessage(), e);
-    }
-    return new KvConnectServer(server, connector, handler, keepalives);
-  }
-
-  private static ServerConnector tlsConnector(Server server, HttpConfiguration http, Tls tls)
-      throws IOException {
-    SslContextFactory.Server ssl = new SslContextFactory.Server();
-    // The key store lives in memory only; its password guards nothing but is required.
-    byte[] random = new byte[18];
-    new SecureRandom().nextBytes(random);
-    String password = Base64.getEncoder().encodeToString(random);
-    try {
-      ssl.setKeyStore(PemKeyStores.identity(tls.certChain(), tls.key(), password.toCharArray()));
-      ssl.setKeyStorePassword(password);
-      if (tls.clientCa() != null) {
-        ssl.setTrustStore(PemKeyStores.trust(tls.clientCa()));
-        ssl.setNeedClientAuth(true);
-      }
-    } catch (GeneralSecurityException e) {
-      throw new IOException("KV Connect TLS: " + e.getMessage(), e);
-    }
-    HttpConfiguration https = new HttpConfiguration(http);
-    SecureRequestCustomizer secure = new SecureRequestCustomizer();
-    // Clients reach a server by many names (localhost, an IP); the certificate is the gRPC one.
-    secure.setSniHostCheck(false);
-    https.addCustomizer(secure);
-    HttpConnectionFactory http1 = new HttpConnectionFactory(https);
-    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
-    alpn.setDefaultProtocol(http1.getProtocol());
-    return new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
-        new HTTP2ServerConnectionFactory(https), http1);
+    return new KvConnectServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
+        new KvConnectHandler(data, engine.databaseId(), tokens, Clock.systemUTC(),
+            options.maxRequestBytes(), responseExecutor, watches)));
   }
 
   /** The port actually bound. */
   public int port() {
-    return connector.getLocalPort();
+    return edge.port();
   }
 
   /**
@@ -143,17 +67,6 @@ public final class KvConnectServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    handler.endWatches();
-    stopQuietly(server);
-    keepalives.shutdownNow();
-  }
-
-  private static void stopQuietly(Server server) {
-    try {
-      server.setStopTimeout(2000);
-      server.stop();
-    } catch (Exception e) {
-      // Stopping is best effort: the process or the test is going away.
-    }
+    edge.close();
   }
 }

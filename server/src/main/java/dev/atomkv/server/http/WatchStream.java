@@ -1,9 +1,8 @@
-package dev.atomkv.server.console;
+package dev.atomkv.server.http;
 
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.WatchUpdate;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,17 +13,20 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * One console watch: a response body of JSON lines (NDJSON), the first with every key's state,
- * later ones when a key changes, and an empty line every few seconds so that a client that went
- * away is noticed. At most one write is in flight; changes arriving meanwhile coalesce in the
- * engine watch and are polled when it completes, so a slow browser costs no queue here.
+ * One watch as a response body: the first frame reports every key, later ones come when a key
+ * changes, and a keep-alive frame every few seconds keeps the connection alive and finds clients
+ * that went away. At most one write is in flight: while it is, changes coalesce in the engine
+ * watch and are polled when it completes, so a slow client costs no queue here. No thread waits
+ * in between. What a frame looks like is the edge's {@link WatchStreams.Format}.
  */
 final class WatchStream {
+  /** Deno's client expects a frame at least this often; a browser notices a lost server. */
   static final long KEEPALIVE_MS = 5_000;
 
   private final Response response;
   private final Callback callback;
   private final Executor executor;
+  private final WatchStreams.Format format;
   private final Consumer<WatchStream> onEnd;
   // All guarded by this.
   private KeyWatch watch;
@@ -33,15 +35,19 @@ final class WatchStream {
   private boolean pending;
   private boolean ended;
   private boolean completed;
+  private long lastWriteNanos = System.nanoTime();
 
-  WatchStream(Response response, Callback callback, Executor executor,
+  /** @param onEnd run once when the stream ends, however it ends */
+  WatchStream(Response response, Callback callback, Executor executor, WatchStreams.Format format,
       Consumer<WatchStream> onEnd) {
     this.response = response;
     this.callback = callback;
     this.executor = executor;
+    this.format = format;
     this.onEnd = onEnd;
   }
 
+  /** Starts sending {@code w}'s updates, its first state first, with keep-alives on {@code timer}. */
   void start(KeyWatch w, ScheduledExecutorService timer) {
     synchronized (this) {
       watch = w;
@@ -78,10 +84,10 @@ final class WatchStream {
         update = watch.poll();
       } catch (RuntimeException closing) {
         update = null;
-        ended = true;
+        ended = true; // the engine is closing; the client reconnects later
       }
       if (update != null) {
-        write(ConsoleApi.update(update).toString() + "\n");
+        write(format.frame().apply(update));
         return;
       }
       if (!ended) {
@@ -92,16 +98,20 @@ final class WatchStream {
   }
 
   private synchronized void keepalive() {
-    if (!ended && !writing) {
-      write("\n");
+    if (ended || writing) {
+      return;
+    }
+    if (!format.keepaliveOnlyWhenQuiet() || System.nanoTime() - lastWriteNanos
+        >= TimeUnit.MILLISECONDS.toNanos(KEEPALIVE_MS) / 2) {
+      write(ByteBuffer.wrap(format.keepalive()));
     }
   }
 
   /** Called holding the lock, with no write in flight. */
-  private void write(String line) {
+  private void write(ByteBuffer frame) {
     writing = true;
-    response.write(false, ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)),
-        Callback.from(this::written, this::failed));
+    lastWriteNanos = System.nanoTime();
+    response.write(false, frame, Callback.from(this::written, this::failed));
   }
 
   private void written() {
@@ -120,7 +130,7 @@ final class WatchStream {
     }
   }
 
-  /** The browser went away: end without a last write. */
+  /** The client went away (or the connection broke): end without a last write. */
   private void failed(Throwable failure) {
     synchronized (this) {
       writing = false;
@@ -134,7 +144,7 @@ final class WatchStream {
     callback.failed(failure);
   }
 
-  /** Ends the stream (the browser sees its body end) unless it has ended already. */
+  /** Ends the stream (the client sees its body end) unless it has ended already. */
   void end() {
     boolean now;
     synchronized (this) {
@@ -142,7 +152,7 @@ final class WatchStream {
         return;
       }
       ended = true;
-      now = !writing;
+      now = !writing; // otherwise written() finishes
     }
     if (now) {
       ended();

@@ -1,0 +1,132 @@
+package dev.atomkv.server.http;
+
+import dev.atomkv.server.auth.TokenStore;
+import dev.atomkv.server.auth.Tokens;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * What an HTTP edge's handler does before and after its protocol: reading the bearer token and
+ * the access it grants, reading a body no larger than allowed, writing an answer, and turning
+ * every failure, thrown at once or completed later, into the edge's own error answer. An edge
+ * supplies its routes, its error answer and its refusal of a body too large.
+ */
+public abstract class EdgeHandler extends Handler.Abstract {
+  private static final String BEARER = "bearer ";
+
+  private final TokenStore tokens;
+  private final int maxRequestBytes;
+  private final Executor responseExecutor;
+
+  /**
+   * @param tokens the tokens in force, read on every request (so a reload applies at once); null
+   *     when authentication is off
+   * @param maxRequestBytes largest request body accepted
+   * @param responseExecutor where answers that complete later (commits) are written from, so the
+   *     engine's writer thread only hands over
+   */
+  protected EdgeHandler(TokenStore tokens, int maxRequestBytes, Executor responseExecutor) {
+    this.tokens = tokens;
+    this.maxRequestBytes = maxRequestBytes;
+    this.responseExecutor = responseExecutor;
+  }
+
+  @Override
+  public final boolean handle(Request request, Response response, Callback callback) {
+    try {
+      route(request, response, callback);
+    } catch (RuntimeException | IOException e) {
+      fail(response, callback, e);
+    }
+    return true;
+  }
+
+  /** Answers one request, now or later; what it throws is answered by {@link #fail}. */
+  protected abstract void route(Request request, Response response, Callback callback)
+      throws IOException;
+
+  /** Answers a failure in the edge's own way. No stack trace reaches a client. */
+  protected abstract void fail(Response response, Callback callback, Throwable failure);
+
+  /** The edge's refusal of a body larger than allowed, with {@code message} as its text. */
+  protected abstract RuntimeException tooLarge(String message);
+
+  /** Whether the server runs without tokens, so every request may read and write. */
+  protected final boolean authenticationOff() {
+    return tokens == null;
+  }
+
+  /** What {@code token} may do: everything with authentication off, nothing if it is unknown. */
+  protected final Tokens.Access access(String token) {
+    if (tokens == null) {
+      return Tokens.Access.READ_WRITE;
+    }
+    return tokens.access(token);
+  }
+
+  /** The token of an {@code Authorization: Bearer} header (the scheme in any case), or null. */
+  protected static String bearer(Request request) {
+    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (header == null || header.length() <= BEARER.length()
+        || !header.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
+      return null;
+    }
+    return header.substring(BEARER.length()).strip();
+  }
+
+  /**
+   * The whole body, refused when its declared length is too large, or once more than the limit
+   * arrives (a chunked body declares none), so a large body is never held in memory.
+   */
+  protected final byte[] body(Request request) throws IOException {
+    if (request.getLength() > maxRequestBytes) {
+      throw tooLarge();
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] body = in.readNBytes(maxRequestBytes + 1);
+      if (body.length > maxRequestBytes) {
+        throw tooLarge();
+      }
+      return body;
+    }
+  }
+
+  private RuntimeException tooLarge() {
+    return tooLarge("Request too large (max " + maxRequestBytes + " bytes)");
+  }
+
+  /**
+   * Answers when {@code result} completes: {@code ok} with its value, or {@link #fail} with its
+   * failure, from the response executor rather than the thread that completed it.
+   */
+  protected final <T> void answerLater(CompletableFuture<T> result, Response response,
+      Callback callback, Consumer<T> ok) {
+    result.whenCompleteAsync((out, failure) -> {
+      if (failure != null) {
+        fail(response, callback, failure);
+      } else {
+        ok.accept(out);
+      }
+    }, responseExecutor);
+  }
+
+  /** Writes a whole answer with its length. */
+  protected static void send(Response response, Callback callback, int status, String type,
+      byte[] body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
+  }
+}
