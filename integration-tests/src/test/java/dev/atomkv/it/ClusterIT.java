@@ -80,7 +80,7 @@ class ClusterIT {
 
   private RunningServer startNode(int i) throws IOException {
     return RunningServer.start(dir.resolve("n" + i), "--cluster-id=cluster-it", "--node-id=n" + i,
-        "--peers=" + peers, "--kv-connect-port=-1", "--metrics-port=-1");
+        "--peers=" + peers, "--kv-connect-port=-1", "--console-port=-1", "--metrics-port=-1");
   }
 
   @Test

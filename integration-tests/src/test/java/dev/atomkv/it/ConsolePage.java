@@ -10,7 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -52,6 +54,8 @@ final class ConsolePage implements AutoCloseable {
         .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);
     wait = new WebDriverWait(driver, Duration.ofSeconds(10));
+    // The page re-renders its table as answers arrive: an element found a moment ago may be gone.
+    wait.ignoring(StaleElementReferenceException.class);
     base = "http://127.0.0.1:" + port + "/";
   }
 
@@ -96,18 +100,27 @@ final class ConsolePage implements AutoCloseable {
 
   /** The keys of the rows shown (Deno's notation), folders as their prefix. */
   List<String> rowKeys() {
-    return driver.findElements(By.cssSelector("#entries tbody tr[data-key]")).stream()
-        .map(r -> r.getAttribute("data-key")).toList();
+    return keysOf("#entries tbody tr[data-key]");
   }
 
   List<String> folderKeys() {
-    return driver.findElements(By.cssSelector("#entries tbody tr.folder")).stream()
-        .map(r -> r.getAttribute("data-key")).toList();
+    return keysOf("#entries tbody tr.folder");
+  }
+
+  /** Read in the page in one step, so that a re-render cannot leave a stale element behind. */
+  @SuppressWarnings("unchecked")
+  private List<String> keysOf(String selector) {
+    return (List<String>) ((JavascriptExecutor) driver).executeScript(
+        "return [...document.querySelectorAll(arguments[0])].map(r => r.getAttribute('data-key'))",
+        selector);
   }
 
   /** Opens the row of {@code key} in the detail panel. */
   void openRow(String key) {
-    row(key).click();
+    wait.until(d -> {
+      row(key).click();
+      return true;
+    });
     wait.until(d -> byId("detail-key").getText().equals(key));
   }
 

@@ -44,7 +44,7 @@ class KvConnectSecurityIT {
   @Test
   void tlsPortNegotiatesH2OrHttp11ByAlpn() throws Exception {
     try (AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1",
-        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--map-size=64m",
+        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--console-port=-1", "--map-size=64m",
         "--shutdown-grace-ms=1000", "--data-dir=" + dir.resolve("data"),
         "--tls-cert=" + cert("server1.pem"), "--tls-key=" + cert("server1.key"),
         "--auth-token=tls-token"))) {
@@ -75,7 +75,7 @@ class KvConnectSecurityIT {
   @Test
   void denoSpeaksH2OverTls() throws Exception {
     try (AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1",
-        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--map-size=64m",
+        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--console-port=-1", "--map-size=64m",
         "--shutdown-grace-ms=1000", "--data-dir=" + dir.resolve("data"),
         "--tls-cert=" + cert("server1.pem"), "--tls-key=" + cert("server1.key"),
         "--auth-token=tls-token"))) {
@@ -99,7 +99,7 @@ class KvConnectSecurityIT {
     Path tokens = dir.resolve("tokens");
     Files.writeString(tokens, "old-token\n");
     try (AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1",
-        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--map-size=64m",
+        "--port=0", "--metrics-port=-1", "--kv-connect-port=0", "--console-port=-1", "--map-size=64m",
         "--shutdown-grace-ms=1000", "--data-dir=" + dir.resolve("data"),
         "--auth-tokens-file=" + tokens))) {
       URI uri = URI.create("http://127.0.0.1:" + server.kvConnectPort() + "/");

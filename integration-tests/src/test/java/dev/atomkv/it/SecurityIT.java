@@ -201,7 +201,7 @@ class SecurityIT {
   private static ServerConfig config(Path data, String... flags) {
     List<String> args = new ArrayList<>(List.of("--port=0", "--data-dir=" + data,
         "--map-size=64m", "--shutdown-grace-ms=2000", "--metrics-port=0",
-        "--kv-connect-port=0"));
+        "--kv-connect-port=0", "--console-port=0"));
     args.addAll(List.of(flags));
     if (args.stream().noneMatch(a -> a.startsWith("--bind="))) {
       args.add("--bind=127.0.0.1");

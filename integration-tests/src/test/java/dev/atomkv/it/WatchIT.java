@@ -173,7 +173,7 @@ class WatchIT {
     }
     Path data = dir.resolve("data");
     AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1",
-        "--port=" + port, "--metrics-port=-1", "--kv-connect-port=-1", "--data-dir=" + data,
+        "--port=" + port, "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1", "--data-dir=" + data,
         "--map-size=1g"));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
         .build();
@@ -186,7 +186,7 @@ class WatchIT {
 
     server.close(); // the stream ends UNAVAILABLE; the watch keeps trying
     server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1", "--port=" + port,
-        "--metrics-port=-1", "--kv-connect-port=-1", "--data-dir=" + data,
+        "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1", "--data-dir=" + data,
         "--map-size=1g"));
     toClose.add(server);
     kv.delete(k);
@@ -200,7 +200,7 @@ class WatchIT {
   @Test
   void shutdownEndsAWatchWithUnavailableAtOnce() throws Exception {
     AtomkvServer server = AtomkvServer.start(ServerConfig.parse("--bind=127.0.0.1", "--port=0",
-        "--metrics-port=-1", "--kv-connect-port=-1", "--data-dir=" + dir.resolve("data"),
+        "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1", "--data-dir=" + dir.resolve("data"),
         "--map-size=1g",
         "--shutdown-grace-ms=60000"));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())

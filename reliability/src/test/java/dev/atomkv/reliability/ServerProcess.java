@@ -52,7 +52,7 @@ final class ServerProcess implements AutoCloseable {
       command.add("-Datomkv.failpoints=" + failpoints);
     }
     command.addAll(List.of("-jar", jar.toString(),
-        "--bind=127.0.0.1", "--port=0", "--metrics-port=-1", "--kv-connect-port=-1",
+        "--bind=127.0.0.1", "--port=0", "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1",
         "--data-dir=" + dataDir,
         "--map-size=4g", "--sweep-interval-ms=50", "--shutdown-grace-ms=2000"));
     command.addAll(List.of(flags));

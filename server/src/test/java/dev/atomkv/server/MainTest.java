@@ -29,7 +29,7 @@ class MainTest {
   /** Runs the command line with the ports the test does not aim at turned off or picked free. */
   private Outcome run(String... args) {
     List<String> all = new ArrayList<>(List.of("--bind=127.0.0.1", "--port=0",
-        "--metrics-port=-1", "--kv-connect-port=-1", "--data-dir=" + dir.resolve("data")));
+        "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1", "--data-dir=" + dir.resolve("data")));
     all.addAll(List.of(args));
     StringWriter err = new StringWriter();
     CommandLine cli = Main.commandLine();
