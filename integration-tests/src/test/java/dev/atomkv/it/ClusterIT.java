@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
 import dev.atomkv.cli.Cli;
 import dev.atomkv.client.CommitResult;
 import dev.atomkv.client.Condition;
@@ -24,14 +26,26 @@ import dev.atomkv.client.Versionstamp;
 import dev.atomkv.client.WatchEvent;
 import dev.atomkv.client.Where;
 import dev.atomkv.server.engine.ClusterStatus;
+import dev.atomkv.server.kvconnect.wire.AtomicWrite;
+import dev.atomkv.server.kvconnect.wire.AtomicWriteOutput;
+import dev.atomkv.server.kvconnect.wire.AtomicWriteStatus;
+import dev.atomkv.server.kvconnect.wire.Mutation;
+import dev.atomkv.server.kvconnect.wire.MutationType;
+import dev.atomkv.server.kvconnect.wire.ValueEncoding;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,6 +67,8 @@ class ClusterIT {
   private static final long LEADER_WAIT_MS = 20_000;
 
   @TempDir Path dir;
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final List<RunningServer> nodes = new ArrayList<>();
   private String peers;
@@ -80,7 +96,7 @@ class ClusterIT {
 
   private RunningServer startNode(int i) throws IOException {
     return RunningServer.start(dir.resolve("n" + i), "--cluster-id=cluster-it", "--node-id=n" + i,
-        "--peers=" + peers, "--kv-connect-port=-1", "--console-port=-1", "--metrics-port=-1");
+        "--peers=" + peers, "--kv-connect-port=0", "--console-port=-1", "--metrics-port=-1");
   }
 
   @Test
@@ -278,6 +294,25 @@ class ClusterIT {
     }
   }
 
+  @Test
+  void denoSumsThroughKvConnectReplicateAndEveryMemberIsOneDatabase() throws Exception {
+    awaitLeader();
+    String id = kvConnectDatabaseId(0);
+    assertEquals(id, kvConnectDatabaseId(2), "one database id for the whole cluster");
+    byte[] key = KvConnectHttpIT.key("deno", "n");
+    // set 10, then sum 1.5 with a maximum of 11, clamped: KV Connect's sums travel in the log
+    // through their codec and every member applies them alike.
+    kvConnectWrite(0, id, AtomicWrite.newBuilder().addMutations(kvMutation(MutationType.M_SET,
+        key, "ff0f4914")).build());
+    kvConnectWrite(1, id, AtomicWrite.newBuilder().addMutations(
+        kvMutation(MutationType.M_SUM, key, "ff0f4e000000000000f83f").toBuilder()
+            .setSumMax(ByteString.copyFrom(HexFormat.of().parseHex("ff0f4916")))
+            .setSumClamp(true)).build());
+    for (int j = 0; j < 3; j++) {
+      assertEquals(KvValue.json(11.0), client(j).get(Key.of("deno", "n")).value(), "on n" + (j + 1));
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private KvClient client(int i) {
@@ -343,6 +378,38 @@ class ClusterIT {
       }
       Thread.sleep(100);
     }
+  }
+
+  private String kvConnectDatabaseId(int node) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(kvConnectUri(node, "/"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"supportedVersions\":[1,2,3]}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    Struct.Builder b = Struct.newBuilder();
+    JsonFormat.parser().merge(r.body(), b);
+    return b.getFieldsOrThrow("databaseId").getStringValue();
+  }
+
+  private void kvConnectWrite(int node, String databaseId, AtomicWrite write) throws Exception {
+    HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(kvConnectUri(node, "/v2/atomic_write"))
+        .header("x-denokv-version", "3").header("x-denokv-database-id", databaseId)
+        .header("content-type", "application/x-protobuf")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(write.toByteArray())).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
+    assertEquals(AtomicWriteStatus.AW_SUCCESS, AtomicWriteOutput.parseFrom(r.body()).getStatus());
+  }
+
+  private URI kvConnectUri(int node, String path) {
+    return URI.create("http://127.0.0.1:" + nodes.get(node).kvConnectPort() + path);
+  }
+
+  private static Mutation kvMutation(MutationType type, byte[] key, String v8Hex) {
+    return Mutation.newBuilder().setKey(ByteString.copyFrom(key)).setMutationType(type)
+        .setValue(dev.atomkv.server.kvconnect.wire.KvValue.newBuilder()
+            .setEncoding(ValueEncoding.VE_V8)
+            .setData(ByteString.copyFrom(HexFormat.of().parseHex(v8Hex))))
+        .build();
   }
 
   private static int freePort() throws IOException {

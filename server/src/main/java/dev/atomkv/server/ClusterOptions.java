@@ -1,6 +1,7 @@
 package dev.atomkv.server;
 
 import dev.atomkv.server.raft.ClusterSettings;
+import dev.atomkv.server.raft.HostPort;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -65,8 +66,9 @@ public final class ClusterOptions {
       throw new IllegalArgumentException("--peers does not name this node (--node-id "
           + nodeId + "): " + peers);
     }
-    String listen = raftBind.isEmpty() ? bind + ":" + port(own, "--peers") : raftBind;
-    port(listen, "--raft-bind");
+    String listen = raftBind.isEmpty()
+        ? bind + ":" + HostPort.parse(own, "--peers").port() : raftBind;
+    HostPort.parse(listen, "--raft-bind");
     if (electionTimeoutMs < 100 || electionTimeoutMs > 60_000) {
       throw new IllegalArgumentException("--raft-election-timeout-ms must be in 100..60000, got "
           + electionTimeoutMs);
@@ -86,26 +88,11 @@ public final class ClusterOptions {
       }
       String id = item.substring(0, eq).strip();
       String address = item.substring(eq + 1).strip();
-      port(address, "--peers");
+      HostPort.parse(address, "--peers");
       if (members.put(id, address) != null) {
         throw new IllegalArgumentException("--peers names " + id + " twice");
       }
     }
     return members;
-  }
-
-  private static int port(String hostPort, String flag) {
-    int colon = hostPort.lastIndexOf(':');
-    int port;
-    try {
-      port = colon <= 0 ? -1 : Integer.parseInt(hostPort.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      port = -1;
-    }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(flag + ": expected host:port with a port in 1..65535, "
-          + "got '" + hostPort + "'");
-    }
-    return port;
   }
 }

@@ -40,7 +40,7 @@ final class ClientRequest extends WriterJob {
   void didNotFit(Batch batch) {
     if (batch.alone()) {
       batch.answer(() -> future.completeExceptionally(
-          new KvException(ErrorKind.RESOURCE_EXHAUSTED, GroupCommitWriter.DATABASE_FULL)));
+          GroupCommitWriter.databaseFull()));
     } else {
       batch.retryAlone(this);
     }

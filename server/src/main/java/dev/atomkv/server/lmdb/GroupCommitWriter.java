@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
@@ -7,7 +8,6 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -33,6 +33,11 @@ final class GroupCommitWriter {
   /** What a request is told when LMDB's map (the --map-size cap) has no room for it. */
   static final String DATABASE_FULL =
       "database is full (map size reached): the write was not applied";
+  /** The answer to a job that cannot fit in the map even alone. */
+  static KvException databaseFull() {
+    return new KvException(ErrorKind.RESOURCE_EXHAUSTED, DATABASE_FULL);
+  }
+
   private static final String OUTCOME_UNKNOWN =
       "storage failed while committing: commit outcome unknown, re-read before retrying";
 
@@ -266,7 +271,8 @@ final class GroupCommitWriter {
           "storage failed and could not be reopened: the write was not applied"));
       return;
     }
-    Batch batch = new Batch(environment.store(), lastCommitVersion, micros(clock.instant()),
+    Batch batch = new Batch(environment.store(), lastCommitVersion,
+        CommitClock.micros(clock.instant()),
         clock.millis(), alone);
     RuntimeException commitFailure = null;
     try (Txn<byte[]> parent = environment.txnWrite()) {
@@ -371,7 +377,4 @@ final class GroupCommitWriter {
     }
   }
 
-  private static long micros(Instant t) {
-    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
-  }
 }

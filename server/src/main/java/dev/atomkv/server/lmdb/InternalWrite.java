@@ -1,6 +1,5 @@
 package dev.atomkv.server.lmdb;
 
-import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.util.concurrent.CompletableFuture;
 import org.lmdbjava.Txn;
@@ -41,7 +40,7 @@ final class InternalWrite<T> extends WriterJob {
   @Override
   void didNotFit(Batch batch) {
     batch.answer(() -> future.completeExceptionally(
-        new KvException(ErrorKind.RESOURCE_EXHAUSTED, GroupCommitWriter.DATABASE_FULL)));
+        GroupCommitWriter.databaseFull()));
   }
 
   @Override

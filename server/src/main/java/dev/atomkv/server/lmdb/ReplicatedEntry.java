@@ -3,7 +3,6 @@ package dev.atomkv.server.lmdb;
 import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
-import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +39,7 @@ final class ReplicatedEntry extends WriterJob {
   void didNotFit(Batch batch) {
     // A replica cannot skip an entry: the log must stop here until there is room.
     batch.answer(() -> future.completeExceptionally(
-        new KvException(ErrorKind.RESOURCE_EXHAUSTED, GroupCommitWriter.DATABASE_FULL)));
+        GroupCommitWriter.databaseFull()));
   }
 
   @Override

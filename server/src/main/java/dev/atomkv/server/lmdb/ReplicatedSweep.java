@@ -2,7 +2,6 @@ package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.KeyChange;
 import dev.atomkv.server.engine.LogPosition;
-import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ final class ReplicatedSweep extends WriterJob {
   @Override
   void didNotFit(Batch batch) {
     batch.answer(() -> future.completeExceptionally(
-        new KvException(ErrorKind.RESOURCE_EXHAUSTED, GroupCommitWriter.DATABASE_FULL)));
+        GroupCommitWriter.databaseFull()));
   }
 
   @Override

@@ -71,26 +71,6 @@ public record Limits(
     return new Builder();
   }
 
-  /** Starts from these limits. */
-  public Builder toBuilder() {
-    return new Builder()
-        .maxWriteKeyBytes(maxWriteKeyBytes)
-        .maxReadKeyBytes(maxReadKeyBytes)
-        .maxValueBytes(maxValueBytes)
-        .maxGetKeys(maxGetKeys)
-        .maxListLimit(maxListLimit)
-        .maxChecks(maxChecks)
-        .maxMutations(maxMutations)
-        .maxTotalMutationBytes(maxTotalMutationBytes)
-        .maxTotalKeyBytes(maxTotalKeyBytes)
-        .maxResponseBytes(maxResponseBytes)
-        .maxOperations(maxOperations)
-        .maxRequestBytes(maxRequestBytes)
-        .uniqueKeys(uniqueKeys)
-        .maxWatchKeys(maxWatchKeys)
-        .maxListenInFlight(maxListenInFlight);
-  }
-
   /** Named limits instead of fifteen positional ones; see the record's components. */
   public static final class Builder {
     private int maxWriteKeyBytes = DEFAULT_MAX_WRITE_KEY_BYTES;

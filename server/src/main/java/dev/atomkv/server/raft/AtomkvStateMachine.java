@@ -1,10 +1,12 @@
 package dev.atomkv.server.raft;
 
+import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -63,7 +65,7 @@ final class AtomkvStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     ByteString proposal = request.getMessage().getContent();
     ByteString stamped = proposal.concat(
-        ByteString.copyFrom(EntryCodec.timeStamp(ReplicatedEngine.micros())));
+        ByteString.copyFrom(EntryCodec.timeStamp(CommitClock.micros(Instant.now()))));
     return TransactionContext.newBuilder()
         .setStateMachine(this)
         .setClientRequest(request)
@@ -87,7 +89,7 @@ final class AtomkvStateMachine extends BaseStateMachine {
       EntryCodec.Decoded decoded =
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
       applied = decoded.sweep()
-          ? store.sweep(decoded.timeMicros(), position).thenApply(EntryCodec::sweepReply)
+          ? store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT)
           : store.apply(decoded.write(), decoded.timeMicros(), position)
               .thenApply(EntryCodec::reply);
     } catch (KvException e) {

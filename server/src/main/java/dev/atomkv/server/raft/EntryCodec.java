@@ -121,9 +121,7 @@ final class EntryCodec {
   }
 
   /** A sweep's answer: nothing the proposer needs beyond its success. */
-  static byte[] sweepReply(int deleted) {
-    return Reply.newBuilder().setOk(true).build().toByteArray();
-  }
+  static final byte[] SWEPT = Reply.newBuilder().setOk(true).build().toByteArray();
 
   static byte[] reply(KvException failure) {
     return Reply.newBuilder().setErrorKind(failure.kind().name())

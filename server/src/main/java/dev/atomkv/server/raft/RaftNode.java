@@ -73,7 +73,7 @@ public final class RaftNode implements Closeable {
         TimeDuration.valueOf(settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
         TimeDuration.valueOf(2 * settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
-    HostPort bind = HostPort.parse(settings.raftBind());
+    HostPort bind = HostPort.parse(settings.raftBind(), "--raft-bind");
     GrpcConfigKeys.Server.setHost(properties, bind.host());
     GrpcConfigKeys.Server.setPort(properties, bind.port());
 
@@ -148,17 +148,6 @@ public final class RaftNode implements Closeable {
       }
     } finally {
       server.close();
-    }
-  }
-
-  /** A host:port pair. */
-  record HostPort(String host, int port) {
-    static HostPort parse(String s) {
-      int colon = s.lastIndexOf(':');
-      if (colon <= 0 || colon == s.length() - 1) {
-        throw new IllegalArgumentException("not host:port: " + s);
-      }
-      return new HostPort(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
     }
   }
 }

@@ -20,7 +20,6 @@ import dev.atomkv.server.model.MergeCodec;
 import dev.atomkv.server.model.Versionstamp;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -122,11 +121,6 @@ public final class ReplicatedEngine implements KvEngine {
       sweepInFlight.set(false);
       LOG.warn("expiry sweep proposal failed; will retry: cause={}", e.toString());
     }
-  }
-
-  static long micros() {
-    Instant t = Instant.now();
-    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
   }
 
   // ---- writes ----------------------------------------------------------------------------------
