@@ -36,7 +36,6 @@ import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,39 +63,22 @@ import picocli.CommandLine;
  * on another, LMDB and the Raft log in its own directory), reached through their own channels.
  */
 class ClusterIT {
-  private static final long LEADER_WAIT_MS = 20_000;
-
   @TempDir Path dir;
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private final List<RunningServer> nodes = new ArrayList<>();
-  private String peers;
+  private TestCluster cluster;
 
   @BeforeEach
   void startCluster() throws IOException {
-    List<String> members = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      members.add("n" + i + "=127.0.0.1:" + freePort());
-    }
-    peers = String.join(",", members);
-    for (int i = 1; i <= 3; i++) {
-      nodes.add(startNode(i));
-    }
+    cluster = TestCluster.start(dir, "cluster-it", 3);
   }
 
   @AfterEach
   void stopCluster() {
-    nodes.forEach(n -> {
-      if (n != null) {
-        n.close();
-      }
-    });
-  }
-
-  private RunningServer startNode(int i) throws IOException {
-    return RunningServer.start(dir.resolve("n" + i), "--cluster-id=cluster-it", "--node-id=n" + i,
-        "--peers=" + peers, "--kv-connect-port=0", "--console-port=-1", "--metrics-port=-1");
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   @Test
@@ -166,19 +148,19 @@ class ClusterIT {
   void theLeaderStopsAnotherIsElectedAndTheStoppedNodeCatchesUpOnRestart() throws Exception {
     int leader = awaitLeader();
     assertTrue(client(leader).set(Key.of("before"), KvValue.of("1")).ok());
-    nodes.get(leader).close();
+    cluster.stop(leader);
     int follower = (leader + 1) % 3;
     int other = (leader + 2) % 3;
 
-    CommitResult during = retryUntilOk(() -> client(follower).set(Key.of("during"),
+    CommitResult during = TestCluster.retryUntilOk(() -> client(follower).set(Key.of("during"),
         KvValue.of("2")));
     assertEquals("2", client(other).get(Key.of("during")).value().asString());
     assertNotNull(client(other).get(Key.of("before")).value());
     int newLeader = awaitLeader();
     assertTrue(newLeader != leader, "a survivor leads");
 
-    nodes.set(leader, startNode(leader + 1));
-    KvEntry caughtUp = retryUntilPresent(() -> client(leader).get(Key.of("during")));
+    cluster.restart(leader);
+    KvEntry caughtUp = TestCluster.retryUntilPresent(() -> client(leader).get(Key.of("during")));
     assertEquals(during.versionstamp(), caughtUp.versionstamp());
     CommitResult after = client(leader).set(Key.of("after"), KvValue.of("3"));
     assertTrue(after.versionstamp().compareTo(during.versionstamp()) > 0,
@@ -205,13 +187,13 @@ class ClusterIT {
     CommitResult w = client(leader).set(Key.of("e"), KvValue.of("v"));
     for (int j = 0; j < 3; j++) {
       int node = j;
-      KvEntry e = retryUntilPresent(() -> client(node).get(Key.of("e"), Consistency.EVENTUAL));
+      KvEntry e = TestCluster.retryUntilPresent(() -> client(node).get(Key.of("e"), Consistency.EVENTUAL));
       assertEquals(w.versionstamp(), e.versionstamp(), "converged on n" + (j + 1));
     }
     int survivor = (leader + 1) % 3;
     for (int j = 0; j < 3; j++) {
       if (j != survivor) {
-        nodes.get(j).close();
+        cluster.stop(j);
       }
     }
     KvClient impatient = client(survivor).withDeadline(Duration.ofSeconds(2));
@@ -229,7 +211,7 @@ class ClusterIT {
       StringWriter out = new StringWriter();
       CommandLine cl = new CommandLine(new Cli());
       cl.setOut(new PrintWriter(out, true));
-      int code = cl.execute("--target", "127.0.0.1:" + nodes.get(i).port(), "cluster-status");
+      int code = cl.execute("--target", "127.0.0.1:" + cluster.node(i).port(), "cluster-status");
       assertEquals(0, code, out.toString());
       Struct status = CliIT.parse(out.toString().strip());
       assertEquals("cluster-it", status.getFieldsOrThrow("clusterId").getStringValue());
@@ -275,17 +257,17 @@ class ClusterIT {
   void aClientGivenEveryMemberKeepsWorkingWhileOneIsDown() throws Exception {
     int leader = awaitLeader();
     List<String> addresses = new ArrayList<>();
-    for (RunningServer n : nodes) {
-      addresses.add("127.0.0.1:" + n.port());
+    for (int i = 0; i < cluster.size(); i++) {
+      addresses.add("127.0.0.1:" + cluster.node(i).port());
     }
     ManagedChannel channel = KvChannels.forAddresses(addresses).build();
     try {
       KvClient kv = KvClient.create(channel);
       assertTrue(kv.set(Key.of("k", 0), KvValue.of("0")).ok());
-      nodes.get((leader + 1) % 3).close();
+      cluster.stop((leader + 1) % 3);
       for (int i = 1; i <= 20; i++) {
         int n = i;
-        retryUntilOk(() -> kv.set(Key.of("k", n), KvValue.of(String.valueOf(n))));
+        TestCluster.retryUntilOk(() -> kv.set(Key.of("k", n), KvValue.of(String.valueOf(n))));
         assertEquals(String.valueOf(i), kv.get(Key.of("k", i)).value().asString(),
             "a strong read through any live member sees the write");
       }
@@ -316,68 +298,11 @@ class ClusterIT {
   // ---- helpers ---------------------------------------------------------------------------------
 
   private KvClient client(int i) {
-    return nodes.get(i).client();
+    return cluster.client(i);
   }
 
-  /** The index of the member every running member agrees leads. */
   private int awaitLeader() throws InterruptedException {
-    long deadline = System.currentTimeMillis() + LEADER_WAIT_MS;
-    while (System.currentTimeMillis() < deadline) {
-      String leader = null;
-      boolean agreed = true;
-      for (RunningServer n : nodes) {
-        if (n == null || n.server() == null) {
-          continue;
-        }
-        ClusterStatus s = n.server().clusterStatus();
-        if (s.leaderId() == null || (leader != null && !leader.equals(s.leaderId()))) {
-          agreed = false;
-          break;
-        }
-        leader = s.leaderId();
-      }
-      if (agreed && leader != null) {
-        return Integer.parseInt(leader.substring(1)) - 1;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no leader within " + LEADER_WAIT_MS + " ms");
-  }
-
-  private static CommitResult retryUntilOk(Callable<CommitResult> write) throws Exception {
-    long deadline = System.currentTimeMillis() + LEADER_WAIT_MS;
-    while (true) {
-      try {
-        CommitResult r = write.call();
-        assertTrue(r.ok());
-        return r;
-      } catch (KvException e) {
-        if (System.currentTimeMillis() > deadline) {
-          throw e;
-        }
-        Thread.sleep(100);
-      }
-    }
-  }
-
-  private static KvEntry retryUntilPresent(Callable<KvEntry> read) throws Exception {
-    long deadline = System.currentTimeMillis() + LEADER_WAIT_MS;
-    while (true) {
-      try {
-        KvEntry e = read.call();
-        if (e.exists()) {
-          return e;
-        }
-      } catch (KvException e) {
-        if (System.currentTimeMillis() > deadline) {
-          throw e;
-        }
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("never caught up");
-      }
-      Thread.sleep(100);
-    }
+    return cluster.awaitLeader();
   }
 
   private String kvConnectDatabaseId(int node) throws Exception {
@@ -401,7 +326,7 @@ class ClusterIT {
   }
 
   private URI kvConnectUri(int node, String path) {
-    return URI.create("http://127.0.0.1:" + nodes.get(node).kvConnectPort() + path);
+    return URI.create("http://127.0.0.1:" + cluster.node(node).kvConnectPort() + path);
   }
 
   private static Mutation kvMutation(MutationType type, byte[] key, String v8Hex) {
@@ -412,9 +337,4 @@ class ClusterIT {
         .build();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }
