@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.atomkv.proto.v1.Entry;
-import dev.atomkv.server.lmdb.FailurePoints;
+import dev.atomkv.server.engine.FailurePoints;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.reliability.CrashWorkload.Op;
-import dev.atomkv.server.lmdb.FailurePoints;
+import dev.atomkv.server.engine.FailurePoints;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;

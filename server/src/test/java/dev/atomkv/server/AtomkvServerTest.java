@@ -15,7 +15,7 @@ import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.Mutation;
 import dev.atomkv.proto.v1.Value;
 import dev.atomkv.server.engine.EngineOptions;
-import dev.atomkv.server.lmdb.FailurePoints;
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
 import io.grpc.ManagedChannel;

@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;

@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.KeyChange;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;

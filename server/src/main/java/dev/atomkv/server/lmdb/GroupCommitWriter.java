@@ -1,6 +1,7 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.CommitClock;
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;

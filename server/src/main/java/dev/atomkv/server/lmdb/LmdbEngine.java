@@ -3,6 +3,7 @@ package dev.atomkv.server.lmdb;
 import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.EngineStats;
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.LogPosition;

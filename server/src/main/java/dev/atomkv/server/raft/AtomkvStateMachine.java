@@ -1,6 +1,7 @@
 package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.CommitClock;
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
@@ -95,9 +96,14 @@ final class AtomkvStateMachine extends BaseStateMachine {
     } catch (KvException e) {
       applied = CompletableFuture.failedFuture(e);
     }
+    // Only the leader holds the client's request: followers apply entries nobody waits on here.
+    boolean awaited = trx.getClientRequest() != null;
     CompletableFuture<Message> answered = applied
         .exceptionally(failure -> EntryCodec.reply(kvFailure(failure)))
         .thenApply(reply -> {
+          if (awaited) {
+            FailurePoints.reach(FailurePoints.Point.LEADER_APPLIED_BEFORE_REPLY);
+          }
           advance(position.term(), position.index());
           return Message.valueOf(ByteString.copyFrom(reply));
         });

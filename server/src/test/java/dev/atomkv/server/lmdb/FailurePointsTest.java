@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
@@ -42,7 +43,7 @@ class FailurePointsTest {
   @Test
   void malformedSpecsAreRejectedNamingTheProblem() {
     assertEquals("unknown failure point 'nowhere' in atomkv.failpoints; known: before-commit, "
-            + "after-commit-before-ack, in-batch, in-sweep",
+            + "after-commit-before-ack, in-batch, in-sweep, leader-applied-before-reply",
         assertThrows(IllegalArgumentException.class,
             () -> FailurePoints.configure("nowhere=halt")).getMessage());
     assertEquals("unknown failure point action 'explode' for in-batch; known: halt, throw, "

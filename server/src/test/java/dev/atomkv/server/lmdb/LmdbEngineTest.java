@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.EngineStats;
+import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;

@@ -1,4 +1,4 @@
-package dev.atomkv.server.lmdb;
+package dev.atomkv.server.engine;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -27,7 +27,7 @@ public final class FailurePoints {
   /** The exit status of a JVM stopped by a {@code halt} action; tests tell it from other deaths. */
   public static final int HALT_EXIT_CODE = 113;
 
-  /** A step of the writer. */
+  /** A step of the write path. */
   public enum Point {
     /** All requests of the batch applied, parent transaction not yet committed. */
     BEFORE_COMMIT("before-commit"),
@@ -39,7 +39,12 @@ public final class FailurePoints {
      */
     IN_BATCH("in-batch"),
     /** An expiry sweep deleted due keys in its child transaction, not yet committed. */
-    IN_SWEEP("in-sweep");
+    IN_SWEEP("in-sweep"),
+    /**
+     * Cluster mode: the leader applied (durably) an entry a client waits for, and has not yet
+     * answered it. Only the leader reaches it: followers apply entries nobody waits on there.
+     */
+    LEADER_APPLIED_BEFORE_REPLY("leader-applied-before-reply");
 
     private final String id;
 
@@ -113,11 +118,11 @@ public final class FailurePoints {
   }
 
   /** The armed points, for the start-up log: an armed point in production would be a mistake. */
-  static String describeArmed() {
+  public static String describeArmed() {
     return ARMED.keySet().stream().map(Point::id).sorted().collect(Collectors.joining(", "));
   }
 
-  static void reach(Point point) {
+  public static void reach(Point point) {
     if (!ARMED.isEmpty()) {
       Runnable action = ARMED.get(point);
       if (action != null) {
