@@ -30,6 +30,9 @@ import dev.atomkv.server.kvconnect.wire.AtomicWrite;
 import dev.atomkv.server.kvconnect.wire.AtomicWriteOutput;
 import dev.atomkv.server.kvconnect.wire.AtomicWriteStatus;
 import dev.atomkv.server.kvconnect.wire.Mutation;
+import dev.atomkv.server.kvconnect.wire.ReadRange;
+import dev.atomkv.server.kvconnect.wire.SnapshotRead;
+import dev.atomkv.server.kvconnect.wire.SnapshotReadOutput;
 import dev.atomkv.server.kvconnect.wire.MutationType;
 import dev.atomkv.server.kvconnect.wire.ValueEncoding;
 import io.grpc.ManagedChannel;
@@ -295,6 +298,71 @@ class ClusterIT {
     }
   }
 
+  @Test
+  void aWatchResumedOnAnotherMemberReportsOnlyWhatChangedSince() throws Exception {
+    awaitLeader();
+    client(0).set(Key.of("resumed"), KvValue.of("1"));
+    Versionstamp seen;
+    try (KvWatch first = client(0).watch(List.of(Key.of("resumed")))) {
+      seen = first.next().readVersionstamp();
+    }
+    // Every member applies the same entries with the same versionstamps, so where a watch stood
+    // on one member means the same on another.
+    CommitResult later = client(2).set(Key.of("resumed"), KvValue.of("2"));
+    try (KvWatch resumed = client(1).watch(List.of(Key.of("resumed")), seen)) {
+      WatchEvent changed = resumed.next();
+      assertTrue(changed.changed(0));
+      assertEquals("2", changed.entries().get(0).value().asString());
+      assertEquals(later.versionstamp(), changed.entries().get(0).versionstamp());
+    }
+    try (KvWatch current = client(2).watch(List.of(Key.of("resumed")), later.versionstamp())) {
+      CommitResult next = client(0).set(Key.of("resumed"), KvValue.of("3"));
+      WatchEvent e = current.next();
+      assertEquals(next.versionstamp(), e.entries().get(0).versionstamp(),
+          "nothing changed after the resume point but the next write");
+    }
+  }
+
+  @Test
+  void kvConnectListsAnEventualEndpointThatReadsWithoutTheLeader() throws Exception {
+    int leader = awaitLeader();
+    String id = kvConnectDatabaseId(0);
+    HttpResponse<String> meta = HTTP.send(HttpRequest.newBuilder(kvConnectUri(1, "/"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"supportedVersions\":[3]}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertTrue(meta.body().contains("\"endpoints\":[{\"url\":\"/v2\",\"consistency\":\"strong\"},"
+        + "{\"url\":\"/v2/eventual\",\"consistency\":\"eventual\"}]"), meta.body());
+    byte[] key = KvConnectHttpIT.key("deno", "e");
+    kvConnectWrite(0, id, AtomicWrite.newBuilder().addMutations(kvMutation(MutationType.M_SET,
+        key, "ff0f4914")).build());
+    SnapshotRead read = SnapshotRead.newBuilder().addRanges(ReadRange.newBuilder()
+        .setStart(ByteString.copyFrom(key))
+        .setEnd(ByteString.copyFrom(java.util.Arrays.copyOf(key, key.length + 1)))
+        .setLimit(1)).build();
+    SnapshotReadOutput strong = snapshotRead(1, "/v2", id, read);
+    assertTrue(strong.getReadIsStronglyConsistent());
+    assertEquals(1, strong.getRanges(0).getValuesCount());
+    int survivor = (leader + 1) % 3;
+    SnapshotReadOutput eventual = null;
+    for (long end = System.currentTimeMillis() + TestCluster.WAIT_MS; eventual == null
+        || eventual.getRanges(0).getValuesCount() == 0; Thread.sleep(50)) {
+      assertTrue(System.currentTimeMillis() < end, "the member never applied the write");
+      eventual = snapshotRead(survivor, "/v2/eventual", id, read);
+    }
+    assertFalse(eventual.getReadIsStronglyConsistent(), "an eventual read says it is one");
+    HttpResponse<byte[]> write = dataPath(1, "/v2/eventual/atomic_write", id,
+        AtomicWrite.getDefaultInstance().toByteArray());
+    assertEquals(400, write.statusCode());
+    assertTrue(new String(write.body(), StandardCharsets.UTF_8).contains("strong endpoint"));
+    for (int j = 0; j < 3; j++) {
+      if (j != survivor) {
+        cluster.stop(j);
+      }
+    }
+    assertEquals(1, snapshotRead(survivor, "/v2/eventual", id, read).getRanges(0)
+        .getValuesCount(), "an eventual read needs no quorum");
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private KvClient client(int i) {
@@ -323,6 +391,23 @@ class ClusterIT {
         HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
     assertEquals(AtomicWriteStatus.AW_SUCCESS, AtomicWriteOutput.parseFrom(r.body()).getStatus());
+  }
+
+  private SnapshotReadOutput snapshotRead(int node, String endpoint, String databaseId,
+      SnapshotRead read) throws Exception {
+    HttpResponse<byte[]> r = dataPath(node, endpoint + "/snapshot_read", databaseId,
+        read.toByteArray());
+    assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
+    return SnapshotReadOutput.parseFrom(r.body());
+  }
+
+  private HttpResponse<byte[]> dataPath(int node, String path, String databaseId, byte[] body)
+      throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(kvConnectUri(node, path))
+        .header("x-denokv-version", "3").header("x-denokv-database-id", databaseId)
+        .header("content-type", "application/x-protobuf")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private URI kvConnectUri(int node, String path) {

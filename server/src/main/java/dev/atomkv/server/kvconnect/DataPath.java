@@ -41,11 +41,18 @@ final class DataPath {
   private static final int ENTRY_OVERHEAD = 24;
 
   private final KvEngine engine;
+  private final boolean strong;
   private final RequestValidator validator;
   private final long maxResponseBytes;
 
-  DataPath(KvEngine engine, Limits limits, long maxResponseBytes) {
+  /**
+   * @param engine what reads, watches and writes go to
+   * @param strong whether {@code engine}'s reads are linearizable: snapshot_read says so in
+   *     {@code read_is_strongly_consistent}, and v3 clients trust a strong endpoint only then
+   */
+  DataPath(KvEngine engine, boolean strong, Limits limits, long maxResponseBytes) {
     this.engine = engine;
+    this.strong = strong;
     this.validator = new RequestValidator(limits);
     this.maxResponseBytes = maxResponseBytes;
   }
@@ -71,7 +78,7 @@ final class DataPath {
         e -> e.key().length + e.value().countedSize() + ENTRY_OVERHEAD);
     SnapshotReadOutput.Builder out = SnapshotReadOutput.newBuilder()
         .setStatus(SnapshotReadStatus.SR_SUCCESS)
-        .setReadIsStronglyConsistent(true);
+        .setReadIsStronglyConsistent(strong);
     for (int i = 0; i < pages.size(); i++) {
       ListPage page = pages.get(i);
       // A short page would tell the client the range is exhausted: refuse instead.

@@ -16,7 +16,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Routes KV Connect's POSTs: the metadata exchange at {@code /}, the data path under
- * {@link Metadata#ENDPOINT}. Every request needs a bearer token from the server's token store
+ * {@link Metadata#ENDPOINT} and, on a cluster member, its eventual reads under
+ * {@link Metadata#EVENTUAL_ENDPOINT}. Every request needs a bearer token from the server's token store
  * (when tokens are configured); a read-only token may read and watch but not write.
  */
 final class KvConnectHandler extends EdgeHandler {
@@ -34,6 +35,8 @@ final class KvConnectHandler extends EdgeHandler {
       DataPath::watchFrame, new byte[4], true);
 
   private final DataPath data;
+  /** Null on a single node. */
+  private final DataPath eventual;
   private final UUID databaseId;
   private final Clock clock;
   private final WatchStreams watches;
@@ -43,11 +46,13 @@ final class KvConnectHandler extends EdgeHandler {
    *     when authentication is off
    * @param responseExecutor where commit results are written from, so the writer only hands over
    * @param watches the edge's open watch streams
+   * @param eventual the eventual endpoint's data path; null when there is none
    */
-  KvConnectHandler(DataPath data, UUID databaseId, TokenStore tokens, Clock clock,
+  KvConnectHandler(DataPath data, DataPath eventual, UUID databaseId, TokenStore tokens, Clock clock,
       int maxRequestBytes, Executor responseExecutor, WatchStreams watches) {
     super(tokens, maxRequestBytes, responseExecutor);
     this.data = data;
+    this.eventual = eventual;
     this.databaseId = databaseId;
     this.clock = clock;
     this.watches = watches;
@@ -68,7 +73,9 @@ final class KvConnectHandler extends EdgeHandler {
   protected void route(Request request, Response response, Callback callback) throws IOException {
     String path = Request.getPathInContext(request);
     boolean metadata = path.isEmpty() || path.equals("/");
-    boolean dataPath = path.startsWith(Metadata.ENDPOINT + "/");
+    boolean eventualPath = eventual != null
+        && path.startsWith(Metadata.EVENTUAL_ENDPOINT + "/");
+    boolean dataPath = eventualPath || path.startsWith(Metadata.ENDPOINT + "/");
     if (!metadata && !dataPath) {
       throw new HttpFailure(HttpFailure.NOT_FOUND, "Not found: KV Connect serves POST / and "
           + "POST " + Metadata.ENDPOINT + "/{snapshot_read,atomic_write,watch}");
@@ -85,16 +92,24 @@ final class KvConnectHandler extends EdgeHandler {
     byte[] body = body(request);
     if (metadata) {
       int version = Metadata.negotiate(body);
-      String answer = Metadata.answer(version, databaseId, token == null ? "" : token,
-          clock.instant());
+      String answer = Metadata.answer(version, databaseId, eventual != null,
+          token == null ? "" : token, clock.instant());
       send(response, callback, 200, JSON, answer.getBytes(StandardCharsets.UTF_8));
       return;
     }
     String version = checkDataPathHeaders(request);
-    switch (path.substring(Metadata.ENDPOINT.length())) {
-      case "/watch" -> watch(version, body, response, callback);
-      case "/snapshot_read" -> send(response, callback, 200, PROTOBUF, data.snapshotRead(body));
+    DataPath target = eventualPath ? eventual : data;
+    String call = path.substring(
+        (eventualPath ? Metadata.EVENTUAL_ENDPOINT : Metadata.ENDPOINT).length());
+    switch (call) {
+      case "/watch" -> watch(target, version, body, response, callback);
+      case "/snapshot_read" ->
+          send(response, callback, 200, PROTOBUF, target.snapshotRead(body));
       case "/atomic_write" -> {
+        if (eventualPath) {
+          throw HttpFailure.badRequest("Atomic writes go to the strong endpoint ("
+              + Metadata.ENDPOINT + "), not the eventual one");
+        }
         if (access != Tokens.Access.READ_WRITE) {
           throw HttpFailure.badRequest(READ_ONLY);
         }
@@ -105,11 +120,12 @@ final class KvConnectHandler extends EdgeHandler {
     }
   }
 
-  private void watch(String version, byte[] body, Response response, Callback callback) {
+  private void watch(DataPath target, String version, byte[] body, Response response,
+      Callback callback) {
     if (!"3".equals(version)) {
       throw HttpFailure.badRequest("watch needs KV Connect protocol version 3");
     }
-    watches.open(response, callback, WATCH, listener -> data.watch(body, listener),
+    watches.open(response, callback, WATCH, listener -> target.watch(body, listener),
         () -> new HttpFailure(HttpFailure.UNAVAILABLE, "server is shutting down"));
   }
 

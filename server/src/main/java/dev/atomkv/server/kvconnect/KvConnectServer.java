@@ -50,9 +50,14 @@ public final class KvConnectServer implements AutoCloseable {
         "KV Connect", Math.max(8, options.threads()), options.bind(), options.port(),
         IDLE_TIMEOUT_MS, true,
         tls == null ? null : new JettyEdge.Tls(tls.certChain(), tls.key(), tls.clientCa()));
-    DataPath data = new DataPath(engine, limits, options.maxResponseBytes());
+    DataPath data = new DataPath(engine, true, limits, options.maxResponseBytes());
+    // A cluster member also answers from its own store without asking the leader: the metadata
+    // then lists that as the eventual endpoint. A single node has one answer, so one endpoint.
+    KvEngine local = engine.eventualReads();
+    DataPath eventual = local == engine ? null
+        : new DataPath(local, false, limits, options.maxResponseBytes());
     return new KvConnectServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
-        new KvConnectHandler(data, engine.databaseId(), tokens, Clock.systemUTC(),
+        new KvConnectHandler(data, eventual, engine.databaseId(), tokens, Clock.systemUTC(),
             options.maxRequestBytes(), responseExecutor, watches)));
   }
 

@@ -10,11 +10,14 @@ import java.util.UUID;
 
 /**
  * KV Connect's metadata exchange: the client offers protocol versions, the server answers with the
- * version, the database id, the data path endpoint and the token for it. The answer has exactly
+ * version, the database id, the data path endpoints (a cluster member adds an eventual one) and
+ * the token for them. The answer has exactly
  * the fields Deno's clients know (the npm client rejects any other).
  */
 final class Metadata {
   static final String ENDPOINT = "/v2";
+  /** A cluster member's reads from its own store, as they are (no round through the leader). */
+  static final String EVENTUAL_ENDPOINT = "/v2/eventual";
   /** Clients fetch the metadata again about every minute; the token itself does not expire. */
   static final long VALID_SECONDS = 3600;
 
@@ -49,11 +52,16 @@ final class Metadata {
     return 2;
   }
 
-  static String answer(int version, UUID databaseId, String token, Instant now) {
+  /** @param eventual whether to list {@link #EVENTUAL_ENDPOINT} beside the strong one */
+  static String answer(int version, UUID databaseId, boolean eventual, String token,
+      Instant now) {
     Instant expires = now.plusSeconds(VALID_SECONDS).truncatedTo(ChronoUnit.SECONDS);
     return "{\"version\":" + version
         + ",\"databaseId\":\"" + databaseId + "\""
-        + ",\"endpoints\":[{\"url\":\"" + ENDPOINT + "\",\"consistency\":\"strong\"}]"
+        + ",\"endpoints\":[{\"url\":\"" + ENDPOINT + "\",\"consistency\":\"strong\"}"
+        + (eventual
+            ? ",{\"url\":\"" + EVENTUAL_ENDPOINT + "\",\"consistency\":\"eventual\"}" : "")
+        + "]"
         + ",\"token\":\"" + jsonEscape(token) + "\""
         + ",\"expiresAt\":\"" + expires + "\"}";
   }
