@@ -99,9 +99,11 @@ cli:
 bench:
 	MVN="$(MVN)" JAVA="$(JAVA)" bench/run.sh --server-jvm-opts "$(SERVER_JVM_OPTS)" $(BENCH_ARGS)
 
-## bench-cluster: a quick figure: Atomic at 64 in flight through a three-member cluster on this
-##                machine beside a single node, in one run (about 3 minutes); writes
-##                bench/results/<ts>-cluster.txt
+## bench-cluster: a three-member atomkv cluster beside a three-member etcd (Debian's etcd-server,
+##                installed if missing) on this machine, in one run: Atomic vs Txn, strong and
+##                eventual Get vs linearizable and serializable Range, List vs prefix Range, at
+##                64 in flight over all members, then Atomic on a single node (about 5 minutes);
+##                writes bench/results/<ts>-cluster.txt
 .PHONY: bench-cluster
 bench-cluster:
 	MVN="$(MVN)" JAVA="$(JAVA)" SERVER_JVM_OPTS="$(SERVER_JVM_OPTS)" bench/cluster.sh

@@ -13,19 +13,9 @@ cd "$(dirname "$0")/.."
 MVN=${MVN:-mvn -B}
 JAVA=${JAVA:-java}
 
-need() { command -v "$1" >/dev/null 2>&1; }
-missing=()
-need etcd || missing+=(etcd-server)
-need strace || missing+=(strace)
-need perf || missing+=(linux-perf)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench: installing ${missing[*]} from Debian"
-  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  # policy-rc.d/no init: the package's own etcd service is not started; the bench runs its own.
-  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=bench/deps.sh
+. bench/deps.sh
+bench_deps etcd:etcd-server strace:strace perf:linux-perf
 
 echo "bench: building the server (mvn install) and the bench (mvn -f bench/pom.xml package)"
 $MVN -q -DskipTests -pl server -am install

@@ -15,6 +15,7 @@ import dev.atomkv.bench.proto.StatsServiceGrpc;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.proto.v1.Check;
+import dev.atomkv.proto.v1.Consistency;
 import dev.atomkv.proto.v1.Entry;
 import dev.atomkv.proto.v1.GetRequest;
 import dev.atomkv.proto.v1.GetResponse;
@@ -41,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -62,8 +64,13 @@ public final class AtomkvDriver {
   /** The last acknowledged write of a key: its versionstamp and the value's sequence number. */
   private record Ack(ByteString versionstamp, long seq) {}
 
-  private final ManagedChannel channel;
-  private final KvServiceGrpc.KvServiceStub kv;
+  /** One channel per server given in --target; the first also serves Noop and Stats. */
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  /** Calls go to the servers in turn: a cluster's members share the load as clients would. */
+  private final KvServiceGrpc.KvServiceStub[] kvs;
+  private final AtomicInteger nextKv = new AtomicInteger();
+  /** Reads of the current run: STRONG unless the run asks for "consistency":"eventual". */
+  private volatile Consistency consistency = Consistency.CONSISTENCY_STRONG;
   private final NoopServiceGrpc.NoopServiceStub noop;
   private final StatsServiceGrpc.StatsServiceBlockingStub stats;
   private final Key[] keys;
@@ -81,22 +88,29 @@ public final class AtomkvDriver {
   private final LongAdder totalBatches = new LongAdder();
   private LmdbPutBench lmdb;
 
-  private AtomkvDriver(String host, int port) {
+  /** @param targets host:port of each server (several: the members of one cluster) */
+  private AtomkvDriver(List<String> targets) {
     NioEventLoopGroup loop = new NioEventLoopGroup(1, r -> {
       Thread t = new Thread(r, "driver-netty");
       t.setDaemon(true);
       return t;
     });
-    channel = NettyChannelBuilder.forAddress(host, port)
-        .usePlaintext()
-        .directExecutor()
-        .eventLoopGroup(loop)
-        .channelType(NioSocketChannel.class)
-        .maxInboundMessageSize(16 << 20)
-        .build();
-    kv = KvServiceGrpc.newStub(channel);
-    noop = NoopServiceGrpc.newStub(channel);
-    stats = StatsServiceGrpc.newBlockingStub(channel);
+    kvs = new KvServiceGrpc.KvServiceStub[targets.size()];
+    for (String target : targets) {
+      int colon = target.lastIndexOf(':');
+      ManagedChannel channel = NettyChannelBuilder.forAddress(target.substring(0, colon),
+              Integer.parseInt(target.substring(colon + 1)))
+          .usePlaintext()
+          .directExecutor()
+          .eventLoopGroup(loop)
+          .channelType(NioSocketChannel.class)
+          .maxInboundMessageSize(16 << 20)
+          .build();
+      kvs[channels.size()] = KvServiceGrpc.newStub(channel);
+      channels.add(channel);
+    }
+    noop = NoopServiceGrpc.newStub(channels.get(0));
+    stats = StatsServiceGrpc.newBlockingStub(channels.get(0));
     byte[][] raw = Dataset.keys();
     rawKeys = raw;
     keys = new Key[raw.length];
@@ -113,14 +127,19 @@ public final class AtomkvDriver {
         target = args[i + 1];
       }
     }
-    int colon = target.lastIndexOf(':');
-    AtomkvDriver d = new AtomkvDriver(target.substring(0, colon),
-        Integer.parseInt(target.substring(colon + 1)));
+    AtomkvDriver d = new AtomkvDriver(List.of(target.split(",")));
     try {
       DriverLoop.serve(d::handle);
     } finally {
-      d.channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      for (ManagedChannel c : d.channels) {
+        c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
     }
+  }
+
+  /** The stub of the next server in turn. */
+  private KvServiceGrpc.KvServiceStub kv() {
+    return kvs[Math.floorMod(nextKv.getAndIncrement(), kvs.length)];
   }
 
   private Map<String, Object> handle(Map<String, Object> cmd) throws Exception {
@@ -173,7 +192,7 @@ public final class AtomkvDriver {
         seqs[j] = seq.incrementAndGet();
         req.addMutations(Mutation.newBuilder().setKey(keys[idx[j]]).setSet(value(idx[j], seqs[j])));
       }
-      pending.add(call(kv::atomic, req.build()).thenAccept(resp -> {
+      pending.add(call(kv()::atomic, req.build()).thenAccept(resp -> {
         if (!resp.getOk()) {
           throw new IllegalStateException("preload commit refused");
         }
@@ -191,7 +210,7 @@ public final class AtomkvDriver {
         req.addMutations(Mutation.newBuilder().setKey(listKey(g, i))
             .setSet(value(g * Dataset.LIST_GROUP_SIZE + i, 0)));
       }
-      pending.add(call(kv::atomic, req.build()).thenAccept(resp -> {
+      pending.add(call(kv()::atomic, req.build()).thenAccept(resp -> {
         if (!resp.getOk()) {
           throw new IllegalStateException("preload commit refused");
         }
@@ -268,7 +287,7 @@ public final class AtomkvDriver {
       int k = ThreadLocalRandom.current().nextInt(Dataset.KEYS);
       long s = seq.incrementAndGet();
       AtomicRequest req = atomicRequest(k, s);
-      kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Observer<>(done) {
+      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Observer<>(done) {
         @Override
         public void onNext(AtomicResponse resp) {
           if (resp.getOk()) {
@@ -320,8 +339,9 @@ public final class AtomkvDriver {
   private AsyncOp getOp() {
     return done -> {
       int k = ThreadLocalRandom.current().nextInt(Dataset.KEYS);
-      GetRequest req = GetRequest.newBuilder().addKeys(keys[k]).build();
-      kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).get(req, new Observer<>(done) {
+      GetRequest req = GetRequest.newBuilder().addKeys(keys[k]).setConsistency(consistency)
+          .build();
+      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).get(req, new Observer<>(done) {
         @Override
         public void onNext(GetResponse resp) {
           boolean found = resp.getEntriesCount() == 1 && resp.getEntries(0).hasValue();
@@ -335,8 +355,8 @@ public final class AtomkvDriver {
     return done -> {
       int g = ThreadLocalRandom.current().nextInt(Dataset.LIST_GROUPS);
       ListRequest req = ListRequest.newBuilder().setPrefix(listPrefix(g))
-          .setLimit(Dataset.LIST_GROUP_SIZE).build();
-      kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).list(req, new Observer<>(done) {
+          .setLimit(Dataset.LIST_GROUP_SIZE).setConsistency(consistency).build();
+      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).list(req, new Observer<>(done) {
         @Override
         public void onNext(ListResponse resp) {
           boolean full = resp.getEntriesCount() == Dataset.LIST_GROUP_SIZE
@@ -365,6 +385,8 @@ public final class AtomkvDriver {
 
   private Map<String, Object> run(Map<String, Object> cmd) throws Exception {
     String scenario = String.valueOf(cmd.get("scenario"));
+    consistency = "eventual".equals(cmd.get("consistency")) ? Consistency.CONSISTENCY_EVENTUAL
+        : Consistency.CONSISTENCY_STRONG;
     int concurrency = DriverLoop.intArg(cmd, "concurrency", 1);
     long warmup = DriverLoop.longArg(cmd, "warmup_ms", 2000);
     long measure = DriverLoop.longArg(cmd, "measure_ms", 5000);
@@ -440,7 +462,7 @@ public final class AtomkvDriver {
         req.addKeys(keys[i]);
       }
       // Wait for ready: the coordinator may have just restarted the server (same port and data).
-      GetResponse resp = call(kv.withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)::get,
+      GetResponse resp = call(kv().withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)::get,
           req.build()).get(30, TimeUnit.SECONDS);
       for (int i = from; i < end; i++) {
         Entry e = resp.getEntries(i - from);

@@ -57,7 +57,11 @@ public final class EtcdDriver {
   private final LongAdder totalOk = new LongAdder();
   private volatile boolean inWindow;
 
-  private EtcdDriver(String endpoint) {
+  /** Reads of the current run: linearizable unless the run asks for "serializable": true. */
+  private volatile GetOption readOption = GetOption.DEFAULT;
+
+  /** @param endpoints one URL, or several (the members of one etcd cluster), comma-separated */
+  private EtcdDriver(String endpoints) {
     // A small fixed pool for jetcd's callbacks instead of its default cached one: the client shares
     // two cores with the servers.
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
@@ -65,7 +69,9 @@ public final class EtcdDriver {
       t.setDaemon(true);
       return t;
     });
-    client = Client.builder().endpoints(endpoint).executorService(executor).build();
+    // Round robin over the members, as the atomkv driver spreads its calls over a cluster's.
+    client = Client.builder().endpoints(endpoints.split(",")).loadBalancerPolicy("round_robin")
+        .executorService(executor).build();
     kv = client.getKVClient();
     byte[][] raw = Dataset.keys();
     rawKeys = raw;
@@ -213,7 +219,7 @@ public final class EtcdDriver {
   private AsyncOp getOp() {
     return done -> {
       int k = ThreadLocalRandom.current().nextInt(Dataset.KEYS);
-      kv.get(keys[k]).whenComplete((GetResponse resp, Throwable err) -> {
+      kv.get(keys[k], readOption).whenComplete((GetResponse resp, Throwable err) -> {
         if (err != null) {
           done.complete(Outcome.ERROR, err);
         } else {
@@ -227,7 +233,7 @@ public final class EtcdDriver {
     return done -> {
       int g = ThreadLocalRandom.current().nextInt(Dataset.LIST_GROUPS);
       GetOption opt = GetOption.builder().isPrefix(true).withLimit(Dataset.LIST_GROUP_SIZE)
-          .build();
+          .withSerializable(readOption.isSerializable()).build();
       kv.get(listPrefix(g), opt).whenComplete((GetResponse resp, Throwable err) -> {
         if (err != null) {
           done.complete(Outcome.ERROR, err);
@@ -241,6 +247,8 @@ public final class EtcdDriver {
 
   private Map<String, Object> run(Map<String, Object> cmd) throws Exception {
     String scenario = String.valueOf(cmd.get("scenario"));
+    readOption = Boolean.TRUE.equals(cmd.get("serializable"))
+        ? GetOption.builder().withSerializable(true).build() : GetOption.DEFAULT;
     int concurrency = DriverLoop.intArg(cmd, "concurrency", 1);
     long warmup = DriverLoop.longArg(cmd, "warmup_ms", 2000);
     long measure = DriverLoop.longArg(cmd, "measure_ms", 5000);
