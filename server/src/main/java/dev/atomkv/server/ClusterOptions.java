@@ -46,6 +46,21 @@ public final class ClusterOptions {
           + "fraction of it. Env: ATOMKV_RAFT_ELECTION_TIMEOUT_MS.")
   long electionTimeoutMs;
 
+  @Option(names = "--raft-snapshot-every",
+      defaultValue = "${ATOMKV_RAFT_SNAPSHOT_EVERY:-" + ServerDefaults.RAFT_SNAPSHOT_EVERY + "}",
+      description = "Take a snapshot every this many applied log entries: the store is synced "
+          + "and the Raft log purged behind it (a member missing purged entries is rebuilt from "
+          + "a peer's copy). Env: ATOMKV_RAFT_SNAPSHOT_EVERY.")
+  long snapshotEvery;
+
+  @Option(names = "--raft-log-segment-bytes", converter = SettingConverters.ByteSize.class,
+      defaultValue = "${ATOMKV_RAFT_LOG_SEGMENT_BYTES:-" + ServerDefaults.RAFT_LOG_SEGMENT_MIB
+          + "m}",
+      description = "Size at which a Raft log segment file is closed and the next begun; only "
+          + "closed segments are purged, so the log on disk is about this plus what the last "
+          + "snapshot leaves. Suffixes k, m, g. Env: ATOMKV_RAFT_LOG_SEGMENT_BYTES.")
+  long logSegmentBytes;
+
   boolean enabled() {
     return !clusterId.isEmpty();
   }
@@ -73,7 +88,16 @@ public final class ClusterOptions {
       throw new IllegalArgumentException("--raft-election-timeout-ms must be in 100..60000, got "
           + electionTimeoutMs);
     }
-    return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs);
+    if (snapshotEvery < 1) {
+      throw new IllegalArgumentException("--raft-snapshot-every must be at least 1, got "
+          + snapshotEvery);
+    }
+    if (logSegmentBytes < 64 * 1024 || logSegmentBytes > (1L << 31)) {
+      throw new IllegalArgumentException("--raft-log-segment-bytes must be in 64k..2g, got "
+          + logSegmentBytes);
+    }
+    return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs,
+        snapshotEvery, logSegmentBytes);
   }
 
   static Map<String, String> parsePeers(String text) {

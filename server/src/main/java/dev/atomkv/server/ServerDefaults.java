@@ -23,6 +23,13 @@ final class ServerDefaults {
   static final long KEEPALIVE_TIMEOUT_MS = 20_000;
   static final long PERMIT_KEEPALIVE_TIME_MS = 10_000;
   static final boolean INSECURE = false;
+  /**
+   * Applied entries between two cluster snapshots. A snapshot only syncs LMDB, so it is cheap;
+   * the interval bounds the log a restarted member replays and how much log each member keeps.
+   */
+  static final long RAFT_SNAPSHOT_EVERY = 10_000;
+  /** Raft log segment size: Ratis's own default is 32 MiB; smaller lets purges follow sooner. */
+  static final long RAFT_LOG_SEGMENT_MIB = 8;
 
   private ServerDefaults() {}
 }

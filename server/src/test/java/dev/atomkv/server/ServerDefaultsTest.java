@@ -93,6 +93,8 @@ class ServerDefaultsTest {
     expected.put("--insecure", String.valueOf(ServerDefaults.INSECURE));
     expected.put("--raft-election-timeout-ms",
         String.valueOf(ClusterOptions.ELECTION_TIMEOUT_MS));
+    expected.put("--raft-snapshot-every", String.valueOf(ServerDefaults.RAFT_SNAPSHOT_EVERY));
+    expected.put("--raft-log-segment-bytes", ServerDefaults.RAFT_LOG_SEGMENT_MIB + "m");
 
     CommandLine cli = Main.commandLine();
     CommandSpec spec = cli.getCommandSpec();

@@ -65,7 +65,9 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
           .setTerm(status.term())
           .setRole(status.role())
           .setCommitIndex(status.commitIndex())
-          .setAppliedIndex(status.appliedIndex());
+          .setAppliedIndex(status.appliedIndex())
+          .setSnapshotIndex(status.snapshotIndex())
+          .setSnapshotInstalls(status.snapshotInstalls());
       for (ClusterStatus.Member m : status.members()) {
         b.addMembers(ClusterStatusResponse.Member.newBuilder().setId(m.id())
             .setRaftAddress(m.raftAddress()));

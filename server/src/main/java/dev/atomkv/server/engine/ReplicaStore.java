@@ -2,6 +2,7 @@ package dev.atomkv.server.engine;
 
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -11,6 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * is written to.
  */
 public interface ReplicaStore extends KvEngine {
+  /** A copy ({@link #copyTo}) is this one file in its directory. */
+  String COPY_FILE = "data.mdb";
+
   /** The position of the last entry applied, stored in the same transaction as its data. */
   LogPosition lastApplied();
 
@@ -33,6 +37,32 @@ public interface ReplicaStore extends KvEngine {
    * @return how many keys it deleted
    */
   CompletableFuture<Integer> sweep(long entryTimeMicros, LogPosition position);
+
+  /**
+   * Makes every entry applied so far durable, whatever the sync mode left unsynced, and returns
+   * the position of the last one: the log may be dropped up to it.
+   */
+  LogPosition syncApplied();
+
+  /**
+   * Writes a consistent copy of the whole store (one read transaction, as a backup is) into the
+   * empty directory {@code directory}; returns the position of the last entry the copy holds.
+   */
+  LogPosition copyTo(Path directory);
+
+  /** The position of the last entry applied in the closed copy in {@code directory}. */
+  LogPosition appliedIn(Path directory);
+
+  /**
+   * Replaces the whole store with the closed copy in {@code directory}, which must be on the
+   * filesystem of {@link #dataDir()} (it is renamed into place). Applies queued before it finish
+   * first; the future completes once the copy is the store, which then goes on from the copy's
+   * position. If it fails, the store it had stays.
+   */
+  CompletableFuture<Void> replaceWith(Path directory);
+
+  /** Where the store lives. */
+  Path dataDir();
 
   /** Whether some key's expiry time is at or before {@code nowMs}: a sweep would find work. */
   boolean hasExpired(long nowMs);

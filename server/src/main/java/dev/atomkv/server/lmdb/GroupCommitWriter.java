@@ -8,6 +8,7 @@ import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -76,6 +77,8 @@ final class GroupCommitWriter {
   private long lastCommitVersion;
   /** Whether the batch being run has committed: from then on a failure cannot mean "not written". */
   private boolean batchDurable;
+  /** A replacement drained after the batch in hand: it runs once that batch is done. */
+  private StoreReplacement replacement;
 
   GroupCommitWriter(LmdbEnvironment environment, Clock clock, long lastCommitVersion,
       int capacity, int maxBatchRequests, long maxBatchBytes, ChangeFeed changeFeed) {
@@ -152,6 +155,16 @@ final class GroupCommitWriter {
     }
   }
 
+  /**
+   * Queues the replacement of the whole store by the copy in {@code copyDir}; it runs after the
+   * jobs queued before it, alone. The future completes once the copy is the store.
+   */
+  CompletableFuture<Void> replaceStore(Path copyDir) {
+    StoreReplacement replacement = new StoreReplacement(copyDir);
+    submitReplicated(replacement);
+    return replacement.future();
+  }
+
   /** Jobs waiting for the writer thread (requests, sweeps and internal writes). */
   long queueDepth() {
     return queue.size();
@@ -216,6 +229,12 @@ final class GroupCommitWriter {
       List<WriterJob> batch = new ArrayList<>();
       boolean alone = false;
       try {
+        if (replacement != null) {
+          StoreReplacement r = replacement;
+          replacement = null;
+          replace(r);
+          continue;
+        }
         if (!retryAlone.isEmpty()) {
           batch.add(retryAlone.poll());
           alone = true;
@@ -250,6 +269,10 @@ final class GroupCommitWriter {
       }
       if (job == WriterJob.Stop.INSTANCE) {
         return true;
+      }
+      if (job instanceof StoreReplacement r) {
+        replacement = r;
+        return false;
       }
       if (job.admit()) {
         batch.add(job);
@@ -370,6 +393,23 @@ final class GroupCommitWriter {
     lastCommitVersion = Math.max(lastCommitVersion,
         environment.read(environment.store()::lastCommitVersion));
     return true;
+  }
+
+  /**
+   * Swaps the store and carries on from the copy's last commit version (the version every member
+   * had at the copy's log position), so the next entry is stamped as on every other member.
+   * Watches re-read their keys: the copy may have changed any of them.
+   */
+  private void replace(StoreReplacement r) {
+    try {
+      environment.replace(r.copyDir());
+      lastCommitVersion = environment.read(environment.store()::lastCommitVersion);
+      changeFeed.storeReplaced(lastCommitVersion);
+      r.future().complete(null);
+    } catch (RuntimeException e) {
+      LOG.error("replacing the store with a copy failed: copy={}", r.copyDir(), e);
+      r.future().completeExceptionally(e);
+    }
   }
 
   private static void failAll(List<WriterJob> jobs, KvException e) {

@@ -56,6 +56,7 @@ public final class LmdbEngine implements ReplicaStore {
   private final Store store;
   private final Clock clock;
   private final UUID databaseId;
+  private final Path dataDir;
   private final GroupCommitWriter writer;
   private final ChangeFeed changes;
   private final ScheduledExecutorService sweeper;
@@ -67,6 +68,7 @@ public final class LmdbEngine implements ReplicaStore {
     this.environment = environment;
     this.store = environment.store();
     this.clock = options.clock();
+    this.dataDir = options.dataDir();
     byte[] newId = new byte[16];
     new SecureRandom().nextBytes(newId);
     LmdbEnvironment.Opened opened = environment.initialize(newId);
@@ -231,6 +233,34 @@ public final class LmdbEngine implements ReplicaStore {
     ReplicatedSweep sweep = new ReplicatedSweep(entryTimeMicros, position);
     writer.submitReplicated(sweep);
     return sweep.future();
+  }
+
+  @Override
+  public LogPosition syncApplied() {
+    LogPosition applied = lastApplied();
+    environment.sync();
+    return applied;
+  }
+
+  @Override
+  public LogPosition copyTo(Path directory) {
+    environment.copyCompact(directory.toFile());
+    return appliedIn(directory);
+  }
+
+  @Override
+  public LogPosition appliedIn(Path directory) {
+    return Store.lastAppliedIn(directory.toFile());
+  }
+
+  @Override
+  public CompletableFuture<Void> replaceWith(Path directory) {
+    return writer.replaceStore(directory);
+  }
+
+  @Override
+  public Path dataDir() {
+    return dataDir;
   }
 
   @Override

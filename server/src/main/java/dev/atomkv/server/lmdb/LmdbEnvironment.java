@@ -1,6 +1,7 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
@@ -8,6 +9,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -30,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LmdbEnvironment implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LmdbEnvironment.class);
+  /** The file LMDB keeps a store in, inside its directory. */
+  static final String DATA_FILE = ReplicaStore.COPY_FILE;
   private static final String STORAGE_REOPENING =
       "storage failed and is being reopened: retry the read";
 
@@ -222,6 +227,58 @@ final class LmdbEnvironment implements AutoCloseable {
       env.copy(target, CopyFlags.MDB_CP_COMPACT);
       return null;
     });
+  }
+
+  /** Flushes every commit to disk, whatever the sync mode left in the OS's buffers. */
+  void sync() {
+    withEnv(env -> {
+      env.sync(true);
+      return null;
+    });
+  }
+
+  /**
+   * Replaces the store's file with the one in {@code copyDir} (a closed LMDB copy on the same
+   * filesystem) and opens it in place of the current one, once no reader holds the environment.
+   * The writer thread calls it between batches. The file is renamed over the old one, so a crash
+   * leaves either store whole; if the rename fails the old store is opened again.
+   */
+  void replace(Path copyDir) {
+    Lock exclusive = lock.writeLock();
+    exclusive.lock();
+    try {
+      if (closed) {
+        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+      }
+      broken = true;
+      if (env != null) {
+        env.close();
+        env = null;
+      }
+      Path data = options.dataDir().resolve(DATA_FILE);
+      IOException moveFailure = null;
+      try {
+        Files.move(copyDir.resolve(DATA_FILE), data, StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        moveFailure = e;
+      }
+      Env<byte[]> fresh = openEnv(options);
+      try {
+        store.bindTo(fresh);
+      } catch (RuntimeException e) {
+        fresh.close();
+        throw e;
+      }
+      env = fresh;
+      broken = false;
+      if (moveFailure != null) {
+        throw new UncheckedIOException("cannot move the copy into " + data, moveFailure);
+      }
+      LOG.info("LMDB store replaced by a copy: dir={}", options.dataDir());
+    } finally {
+      exclusive.unlock();
+    }
   }
 
   /** Closes the environment once no reader holds it; later reads fail with UNAVAILABLE. */

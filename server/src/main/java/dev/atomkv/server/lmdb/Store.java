@@ -211,13 +211,22 @@ final class Store {
    * read-only environment that creates no lock file, so a backup directory stays as written.
    */
   static long lastCommitVersionIn(File dir) {
+    return readMetaIn(dir, META_LAST_COMMIT, v -> v == null ? 0 : ByteBuffer.wrap(v).getLong());
+  }
+
+  /** The last applied log position recorded in the (closed) store in {@code dir}, read alike. */
+  static LogPosition lastAppliedIn(File dir) {
+    return readMetaIn(dir, META_LAST_APPLIED, Store::position);
+  }
+
+  private static <T> T readMetaIn(File dir, byte[] key,
+      java.util.function.Function<byte[], T> decode) {
     try (Env<byte[]> copy = Env.create(ByteArrayProxy.PROXY_BA)
         .setMaxDbs(MAX_DBS)
         .open(dir, EnvFlags.MDB_RDONLY_ENV, EnvFlags.MDB_NOLOCK, EnvFlags.MDB_NOTLS)) {
       Dbi<byte[]> copyMeta = copy.openDbi("meta");
       try (Txn<byte[]> txn = copy.txnRead()) {
-        byte[] v = copyMeta.get(txn, META_LAST_COMMIT);
-        return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+        return decode.apply(copyMeta.get(txn, key));
       }
     }
   }
@@ -228,7 +237,10 @@ final class Store {
 
   /** The position of the last replicated log entry applied, or {@link LogPosition#NONE}. */
   LogPosition lastApplied(Txn<byte[]> txn) {
-    byte[] v = meta.get(txn, META_LAST_APPLIED);
+    return position(meta.get(txn, META_LAST_APPLIED));
+  }
+
+  private static LogPosition position(byte[] v) {
     if (v == null) {
       return LogPosition.NONE;
     }

@@ -8,17 +8,25 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,22 +51,133 @@ final class AtomkvStateMachine extends BaseStateMachine {
    * every entry before them is in the store, or a read could be served from behind.
    */
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+  /** The store's durable position Ratis knows of: the log before it may be purged. */
+  private volatile LogPosition snapshot = LogPosition.NONE;
+  private final StoreInstaller installer;
 
   AtomkvStateMachine(ReplicaStore store, EntryCodec codec) {
     this.store = store;
     this.codec = codec;
+    this.installer = new StoreInstaller(store, this::peers);
   }
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage)
       throws IOException {
-    super.initialize(server, groupId, storage);
+    getLifeCycle().startAndTransition(() -> {
+      super.initialize(server, groupId, storage);
+      loadFromStore();
+    });
+    LOG.info("state machine starts after the applied entry: term={} index={}", durable.term(),
+        durable.index());
+  }
+
+  /**
+   * What the store holds is where this member stands: replay starts after it, and it counts as
+   * the snapshot (the store is on disk), so a restarted member does not need the log before it.
+   */
+  private void loadFromStore() {
     durable = store.lastApplied();
+    snapshot = durable;
     if (durable.index() > 0) {
       advance(durable.term(), durable.index());
     }
-    LOG.info("state machine starts after the applied entry: term={} index={}", durable.term(),
-        durable.index());
+  }
+
+  /**
+   * LMDB is the snapshot: syncing it makes every applied entry durable, and Ratis may then purge
+   * the log up to the last one. Nothing is copied.
+   */
+  @Override
+  public long takeSnapshot() {
+    LogPosition synced = store.syncApplied();
+    if (synced.index() <= 0) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    snapshot = synced;
+    LOG.info("snapshot taken: term={} index={}", synced.term(), synced.index());
+    return synced.index();
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    LogPosition s = snapshot;
+    return s.index() <= 0 ? null : new StoreSnapshot(TermIndex.valueOf(s.term(), s.index()));
+  }
+
+  /**
+   * The leader no longer has the entries this member needs (purged behind a snapshot, or this
+   * member is new or was wiped): it fetches a whole store from a peer instead. Ratis then pauses
+   * and reinitializes this state machine and goes on from the copy's position.
+   */
+  @Override
+  public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo,
+      TermIndex firstTermIndexInLog) {
+    String leader = roleInfo.hasFollowerInfo()
+        ? roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8() : null;
+    // Every entry before the leader's first one must be in the copy.
+    long needed = firstTermIndexInLog.getIndex() - 1;
+    CompletableFuture<?> before;
+    synchronized (this) {
+      before = tail;
+    }
+    return before.handle((r, e) -> null)
+        .thenCompose(x -> installer.install(leader, needed))
+        .thenApply(position -> {
+          durable = position;
+          return TermIndex.valueOf(position.term(), position.index());
+        });
+  }
+
+  @Override
+  public synchronized void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  /** After an install: the store is the copy now, and the applied index is the copy's. */
+  @Override
+  public synchronized void reinitialize() {
+    durable = store.lastApplied();
+    snapshot = durable;
+    updateLastAppliedTermIndex(durable.term(), durable.index());
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+    LOG.info("state machine goes on from an installed store copy: term={} index={}",
+        durable.term(), durable.index());
+  }
+
+  /** Installs of a store copied from a peer since this member started. */
+  long snapshotInstalls() {
+    return installer.installs();
+  }
+
+  long snapshotIndex() {
+    return snapshot.index();
+  }
+
+  /** Every other member's id and Raft address, as the group says. */
+  private Map<String, String> peers() {
+    Map<String, String> peers = new LinkedHashMap<>();
+    try {
+      RaftServer server = getServer().join();
+      for (RaftPeer p : server.getDivision(getGroupId()).getGroup().getPeers()) {
+        if (!p.getId().equals(server.getId())) {
+          peers.put(p.getId().toString(), p.getAddress());
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot list the group's members", e);
+    }
+    return peers;
+  }
+
+  @Override
+  public void close() throws IOException {
+    installer.close();
+    super.close();
   }
 
   /** On the leader, before replication: the entry gets the leader's time. */

@@ -14,9 +14,13 @@ import java.util.UUID;
  *     included
  * @param electionTimeoutMs how long a follower waits for the leader before standing for election
  *     (randomised between it and twice it)
+ * @param snapshotEvery how many applied entries between two snapshots (the store synced, the log
+ *     purged behind it)
+ * @param logSegmentBytes the size at which a Raft log segment file is closed and a new one begun;
+ *     only closed segments are purged
  */
 public record ClusterSettings(String clusterId, String nodeId, String raftBind,
-    Map<String, String> peers, long electionTimeoutMs) {
+    Map<String, String> peers, long electionTimeoutMs, long snapshotEvery, long logSegmentBytes) {
   public ClusterSettings {
     peers = Map.copyOf(peers);
   }

@@ -1,6 +1,7 @@
 package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.ClusterStatus;
+import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.io.Closeable;
@@ -9,12 +10,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -24,6 +29,8 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -39,20 +46,25 @@ public final class RaftNode implements Closeable {
   static final int PROPOSERS = 32;
 
   private final RaftServer server;
+  private final AtomkvStateMachine machine;
+  private final ExecutorService copier;
   private final RaftClient[] clients;
   private final AtomicInteger next = new AtomicInteger();
   private final RaftPeerId id;
   private final RaftGroupId groupId;
 
-  private RaftNode(RaftServer server, RaftClient[] clients, RaftPeerId id, RaftGroupId groupId) {
+  private RaftNode(RaftServer server, AtomkvStateMachine machine, ExecutorService copier,
+      RaftClient[] clients, RaftPeerId id, RaftGroupId groupId) {
     this.server = server;
+    this.machine = machine;
+    this.copier = copier;
     this.clients = clients;
     this.id = id;
     this.groupId = groupId;
   }
 
-  static RaftNode start(ClusterSettings settings, Path raftDir, AtomkvStateMachine machine)
-      throws IOException {
+  static RaftNode start(ClusterSettings settings, Path raftDir, AtomkvStateMachine machine,
+      ReplicaStore store) throws IOException {
     List<RaftPeer> peers = new ArrayList<>();
     for (Map.Entry<String, String> p : settings.peers().entrySet()) {
       peers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(p.getValue()).build());
@@ -67,8 +79,7 @@ public final class RaftNode implements Closeable {
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setTimeout(properties,
         TimeDuration.valueOf(ReplicatedEngine.READ_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    // LMDB holds the applied state; log compaction behind it comes with snapshots.
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, false);
+    snapshots(properties, settings);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
         TimeDuration.valueOf(settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
@@ -77,10 +88,24 @@ public final class RaftNode implements Closeable {
     GrpcConfigKeys.Server.setHost(properties, bind.host());
     GrpcConfigKeys.Server.setPort(properties, bind.port());
 
+    // A member's store is copied to another over the Raft port, by a service on Ratis's server.
+    Path staging = store.dataDir().resolve(StoreInstaller.STAGING_DIR);
+    SnapshotTransfer.deleteTree(staging);
+    ExecutorService copier = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "atomkv-store-copy");
+      t.setDaemon(true);
+      return t;
+    });
+    ServerServiceDefinition copies = SnapshotTransfer.service(store, staging, copier);
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) ->
+        types.contains(GrpcServices.Type.SERVER) ? builder.addService(copies) : builder);
+
     RaftServer server = RaftServer.newBuilder()
         .setServerId(id)
         .setGroup(group)
         .setProperties(properties)
+        .setParameters(parameters)
         .setStateMachine(machine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
@@ -101,7 +126,25 @@ public final class RaftNode implements Closeable {
               TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
           .build();
     }
-    return new RaftNode(server, clients, id, groupId);
+    return new RaftNode(server, machine, copier, clients, id, groupId);
+  }
+
+  /**
+   * Snapshots every {@code snapshotEvery} applied entries; the log is purged up to each, whatever
+   * the other members have (one that needs purged entries is sent to a peer's store copy), but
+   * one interval's entries stay behind it so a member slightly behind catches up from the log.
+   * Ratis never ships files: a member that needs the state copies a peer's store itself.
+   */
+  private static void snapshots(RaftProperties properties, ClusterSettings settings) {
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEvery());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+    RaftServerConfigKeys.Log.setPurgeGap(properties,
+        (int) Math.min(Integer.MAX_VALUE, settings.snapshotEvery()));
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(properties, settings.snapshotEvery());
+    RaftServerConfigKeys.Log.setSegmentSizeMax(properties,
+        SizeInBytes.valueOf(settings.logSegmentBytes()));
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, false);
   }
 
   /** A proposer, in turn. */
@@ -134,7 +177,8 @@ public final class RaftNode implements Closeable {
       return new ClusterStatus(clusterId, id.toString(),
           info.getLeaderId() == null ? null : info.getLeaderId().toString(),
           info.getCurrentTerm(), info.getCurrentRole().name(),
-          division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(), members);
+          division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(),
+          machine.snapshotIndex(), machine.snapshotInstalls(), members);
     } catch (IOException e) {
       throw new KvException(ErrorKind.UNAVAILABLE, "the Raft server is not running: " + e);
     }
@@ -147,7 +191,11 @@ public final class RaftNode implements Closeable {
         c.close();
       }
     } finally {
-      server.close();
+      try {
+        server.close();
+      } finally {
+        copier.shutdownNow();
+      }
     }
   }
 }

@@ -88,7 +88,7 @@ public final class ReplicatedEngine implements KvEngine {
     AtomkvStateMachine machine = new AtomkvStateMachine(local, codec);
     RaftNode node;
     try {
-      node = RaftNode.start(settings, raftDir, machine);
+      node = RaftNode.start(settings, raftDir, machine, local);
     } catch (IOException | RuntimeException e) {
       local.close();
       throw e;

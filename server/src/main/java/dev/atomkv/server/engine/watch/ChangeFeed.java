@@ -29,15 +29,17 @@ public final class ChangeFeed implements AutoCloseable {
   private static final List<KeyChange> STOP = Collections.unmodifiableList(new ArrayList<>());
 
   private final KeysSnapshot.Reader reader;
-  private final DeletionLog deletions;
+  private final long deletionLogBytes;
+  /** Replaced when the store is (see {@link #storeReplaced}). */
+  private volatile DeletionLog deletions;
   private final ConcurrentHashMap<ByteKey, Set<Watcher>> index = new ConcurrentHashMap<>();
   private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
   /** Unbounded so that the writer never waits for watchers; entries are one commit's key list. */
   private final BlockingQueue<List<KeyChange>> pending = new LinkedBlockingQueue<>();
   private final Thread notifier;
   private volatile boolean closed;
-  /** The store's last commit version when the engine opened. */
-  private final long openVersion;
+  /** The store's last commit version when the engine opened, or when its store was replaced. */
+  private volatile long openVersion;
   /** The first commit version this engine issued; 0 until it commits. */
   private volatile long firstCommitVersion;
 
@@ -49,6 +51,7 @@ public final class ChangeFeed implements AutoCloseable {
   public ChangeFeed(KeysSnapshot.Reader reader, long lastCommitVersion, long deletionLogBytes) {
     this.reader = reader;
     this.openVersion = lastCommitVersion;
+    this.deletionLogBytes = deletionLogBytes;
     this.deletions = new DeletionLog(lastCommitVersion, deletionLogBytes);
     this.notifier = new Thread(this::run, "atomkv-watch-notifier");
     notifier.setDaemon(true);
@@ -76,6 +79,19 @@ public final class ChangeFeed implements AutoCloseable {
     if (!index.isEmpty()) {
       pending.add(changes);
     }
+  }
+
+  /**
+   * The store was replaced by a copy holding commits up to {@code lastCommitVersion} (a cluster
+   * member rebuilt from a peer): the feed starts over from it as if the engine had just opened,
+   * and every watch re-reads its keys, which the copy may have changed. Called by the writer
+   * thread, before any commit on the new store.
+   */
+  public void storeReplaced(long lastCommitVersion) {
+    deletions = new DeletionLog(lastCommitVersion, deletionLogBytes);
+    openVersion = lastCommitVersion;
+    firstCommitVersion = 0;
+    watchers.forEach(Watcher::touch);
   }
 
   /** See {@link dev.atomkv.server.engine.KvEngine#watch}. */
