@@ -16,9 +16,11 @@ import picocli.CommandLine.Command;
     description = {
       "Prints the --target node's view of its cluster as one JSON line:",
       "{\"clusterId\":\"local\",\"nodeId\":\"n1\",\"leaderId\":\"n2\",\"term\":\"3\",\"role\":\"FOLLOWER\",",
-      "\"commitIndex\":\"42\",\"appliedIndex\":\"42\",\"members\":[{\"id\":\"n1\",\"raftAddress\":\"...\"},...]}",
+      "\"commitIndex\":\"42\",\"appliedIndex\":\"42\",\"members\":[{\"id\":\"n1\",\"raftAddress\":\"...\"},...],",
+      "\"snapshotIndex\":\"40\",\"snapshotInstalls\":\"1\"}",
       "(64-bit numbers are strings, as in proto3 JSON). leaderId is absent while the node knows of",
-      "no leader. Exit code 1 on a server that is not a cluster member."
+      "no leader, and a number that is 0 is absent. Exit code 1 on a server that is not a cluster",
+      "member."
     })
 final class ClusterCommand extends Cli.Base {
   @Override
