@@ -3,6 +3,8 @@ package dev.atomkv.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Struct;
+import dev.atomkv.cli.Cli;
 import dev.atomkv.client.CommitResult;
 import dev.atomkv.client.Consistency;
 import dev.atomkv.client.Key;
@@ -13,6 +15,8 @@ import dev.atomkv.client.ListSelector;
 import dev.atomkv.client.Versionstamp;
 import dev.atomkv.server.engine.ClusterStatus;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Snapshots and catch-up in a cluster of three real servers. A small snapshot interval and small
@@ -87,6 +92,11 @@ class ClusterSnapshotIT {
     cluster.restart(away);
     awaitApplied(away, status(leader).commitIndex());
     assertTrue(status(away).snapshotInstalls() >= 1, "the member installed a peer's copy");
+    Struct shown = cliStatus(away);
+    assertTrue(Long.parseLong(shown.getFieldsOrThrow("snapshotInstalls").getStringValue()) >= 1,
+        shown.toString());
+    assertTrue(Long.parseLong(shown.getFieldsOrThrow("snapshotIndex").getStringValue())
+        > awayApplied, shown.toString());
     assertSameEverywhere(written, Consistency.EVENTUAL);
     assertSameEverywhere(written, Consistency.STRONG);
     // It goes on applying the log after the copy, with versionstamps like everyone's.
@@ -204,6 +214,16 @@ class ClusterSnapshotIT {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** {@code atomkv cluster-status} against member {@code i}, parsed. */
+  private Struct cliStatus(int i) throws Exception {
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(new Cli());
+    cl.setOut(new PrintWriter(out, true));
+    int code = cl.execute("--target", "127.0.0.1:" + cluster.node(i).port(), "cluster-status");
+    assertEquals(0, code, out.toString());
+    return CliIT.parse(out.toString().strip());
   }
 
   private ClusterStatus status(int i) {
