@@ -249,12 +249,19 @@ final class AtomkvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * A linearizable read reaches here once this member has applied everything committed before
-   * the read began; the caller then reads its local store.
+   * A linearizable read reaches here once Ratis counts the read's index as applied; the caller
+   * then reads its local store. Ratis counts an entry of its own (configuration, log metadata) as
+   * applied the moment it reaches it, even while entries before it are still being written to the
+   * store, so the read also waits for the last apply handed to the store: then every entry up to
+   * its index is in.
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.EMPTY);
+    CompletableFuture<?> before;
+    synchronized (this) {
+      before = tail;
+    }
+    return before.handle((r, e) -> Message.EMPTY);
   }
 
   private static KvException kvFailure(Throwable failure) {
