@@ -19,6 +19,8 @@ public final class ClusterOptions {
   static final String RAFT_BIND = "";
   /** etcd's default: ten heartbeats of 100 ms; a busy machine does not depose a live leader. */
   static final long ELECTION_TIMEOUT_MS = 1000;
+  /** A member of the configuration --peers describes, not one waiting to be added. */
+  static final boolean JOIN = false;
 
   @Option(names = "--cluster-id", defaultValue = "${ATOMKV_CLUSTER_ID:-" + CLUSTER_ID + "}",
       description = "Run as a member of this cluster (every member gets the same name); empty "
@@ -45,6 +47,14 @@ public final class ClusterOptions {
           + "for election (randomised up to twice this); the leader sends heartbeats at a "
           + "fraction of it. Env: ATOMKV_RAFT_ELECTION_TIMEOUT_MS.")
   long electionTimeoutMs;
+
+  @Option(names = "--join", defaultValue = "${ATOMKV_JOIN:-" + JOIN + "}", arity = "0..1",
+      description = "Start as a new member waiting to be added with atomkv cluster-add-member: "
+          + "outside the configuration, no elections, until the leader adds it as a learner "
+          + "and sends it the log. --peers then lists the members to join and this one. "
+          + "Harmless once it has joined (its log holds the configuration then). "
+          + "Env: ATOMKV_JOIN.")
+  boolean join;
 
   boolean enabled() {
     return !clusterId.isEmpty();
@@ -73,7 +83,7 @@ public final class ClusterOptions {
       throw new IllegalArgumentException("--raft-election-timeout-ms must be in 100..60000, got "
           + electionTimeoutMs);
     }
-    return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs);
+    return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs, join);
   }
 
   static Map<String, String> parsePeers(String text) {

@@ -93,6 +93,7 @@ class ServerDefaultsTest {
     expected.put("--insecure", String.valueOf(ServerDefaults.INSECURE));
     expected.put("--raft-election-timeout-ms",
         String.valueOf(ClusterOptions.ELECTION_TIMEOUT_MS));
+    expected.put("--join", String.valueOf(ClusterOptions.JOIN));
 
     CommandLine cli = Main.commandLine();
     CommandSpec spec = cli.getCommandSpec();

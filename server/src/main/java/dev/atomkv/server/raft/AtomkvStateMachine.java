@@ -13,6 +13,8 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -42,6 +44,8 @@ final class AtomkvStateMachine extends BaseStateMachine {
    * every entry before them is in the store, or a read could be served from behind.
    */
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+  /** What this member's metrics count; installing a snapshot counts one there. */
+  final ClusterCounters counters = new ClusterCounters();
 
   AtomkvStateMachine(ReplicaStore store, EntryCodec codec) {
     this.store = store;
@@ -114,6 +118,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
       before = tail;
     }
     before.whenComplete((r, e) -> advance(term, index));
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    counters.leaderChanged();
   }
 
   /** Moves the applied index forward; the store's applies complete in order, Ratis's may not. */

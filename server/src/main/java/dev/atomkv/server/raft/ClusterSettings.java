@@ -14,11 +14,19 @@ import java.util.UUID;
  *     included
  * @param electionTimeoutMs how long a follower waits for the leader before standing for election
  *     (randomised between it and twice it)
+ * @param join whether this member starts outside the configuration, to be added by the leader
+ *     (add-member); {@code peers} then names the members it can reach and itself
  */
 public record ClusterSettings(String clusterId, String nodeId, String raftBind,
-    Map<String, String> peers, long electionTimeoutMs) {
+    Map<String, String> peers, long electionTimeoutMs, boolean join) {
   public ClusterSettings {
     peers = Map.copyOf(peers);
+  }
+
+  /** A member of the configuration {@code peers} describes. */
+  public ClusterSettings(String clusterId, String nodeId, String raftBind,
+      Map<String, String> peers, long electionTimeoutMs) {
+    this(clusterId, nodeId, raftBind, peers, electionTimeoutMs, false);
   }
 
   /** The id every member derives alike from the cluster's name. */

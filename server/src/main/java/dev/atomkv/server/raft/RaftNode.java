@@ -60,6 +60,11 @@ public final class RaftNode implements Closeable {
     RaftGroupId groupId = RaftGroupId.valueOf(settings.clusterUuid());
     RaftGroup group = RaftGroup.valueOf(groupId, peers);
     RaftPeerId id = RaftPeerId.valueOf(settings.nodeId());
+    // A joining member starts outside the configuration: Ratis then waits, without elections,
+    // for the leader to add it and send the log. Once its log holds a configuration (restarts),
+    // that one counts and the flag changes nothing.
+    RaftGroup serverGroup = !settings.join() ? group : RaftGroup.valueOf(groupId,
+        peers.stream().filter(p -> !p.getId().equals(id)).toList());
 
     RaftProperties properties = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
@@ -79,7 +84,7 @@ public final class RaftNode implements Closeable {
 
     RaftServer server = RaftServer.newBuilder()
         .setServerId(id)
-        .setGroup(group)
+        .setGroup(serverGroup)
         .setProperties(properties)
         .setStateMachine(machine)
         .setOption(RaftStorage.StartupOption.RECOVER)
@@ -122,19 +127,19 @@ public final class RaftNode implements Closeable {
     }
   }
 
+  RaftGroupId groupId() {
+    return groupId;
+  }
+
+  /** This member's Raft state for the cluster's group. */
+  RaftServer.Division division() throws IOException {
+    return server.getDivision(groupId);
+  }
+
   /** This member's view of the cluster, from its own state. */
   ClusterStatus status(String clusterId) {
     try {
-      RaftServer.Division division = server.getDivision(groupId);
-      var info = division.getInfo();
-      List<ClusterStatus.Member> members = new ArrayList<>();
-      for (RaftPeer peer : division.getGroup().getPeers()) {
-        members.add(new ClusterStatus.Member(peer.getId().toString(), peer.getAddress()));
-      }
-      return new ClusterStatus(clusterId, id.toString(),
-          info.getLeaderId() == null ? null : info.getLeaderId().toString(),
-          info.getCurrentTerm(), info.getCurrentRole().name(),
-          division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(), members);
+      return ClusterProgress.of(division(), clusterId);
     } catch (IOException e) {
       throw new KvException(ErrorKind.UNAVAILABLE, "the Raft server is not running: " + e);
     }
