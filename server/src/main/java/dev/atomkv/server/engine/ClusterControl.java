@@ -42,7 +42,7 @@ public interface ClusterControl {
   /**
    * The Raft side of a member for monitoring. Counters count since the process started.
    *
-   * @param role LEADER, FOLLOWER, CANDIDATE or LEARNER
+   * @param role LEADER, FOLLOWER, CANDIDATE, LEARNER or NOT_A_MEMBER (joining, or removed)
    * @param logBytes bytes of the Raft log's files on disk
    * @param leaderChanges times this member saw the leader change (including to none)
    * @param forwardedWrites writes this member proposed while it was not the leader

@@ -7,7 +7,7 @@ import java.util.List;
  * contact) is known only when this member leads; a follower knows its own indexes and the leader.
  *
  * @param leaderId the member it follows as leader, or null while it knows of none
- * @param role LEADER, FOLLOWER, CANDIDATE or LEARNER
+ * @param role LEADER, FOLLOWER, CANDIDATE, LEARNER or NOT_A_MEMBER (joining, or removed)
  * @param commitIndex the last log index known committed on a majority
  * @param appliedIndex the last log index applied to this member's store
  * @param members every member of the configuration this member knows, sorted by id

@@ -22,6 +22,9 @@ import org.apache.ratis.server.RaftServer;
  * when, the leader's log appenders for match indexes, and the commit infos members report.
  */
 final class ClusterProgress {
+  /** The role of a server outside the configuration: joining, or removed. */
+  static final String NOT_A_MEMBER = "NOT_A_MEMBER";
+
   private ClusterProgress() {}
 
   /** Our name for Ratis's roles: a listener is what Raft calls a learner. */
@@ -81,7 +84,25 @@ final class ClusterProgress {
     members.sort(Comparator.comparing(ClusterStatus.Member::id));
     return new ClusterStatus(clusterId, self.toString(),
         leaderId == null ? null : leaderId.toString(), info.getCurrentTerm(),
-        roleName(info.getCurrentRole()), commitIndex, appliedIndex, members);
+        ownRole(division), commitIndex, appliedIndex, members);
+  }
+
+  /**
+   * This member's role. Ratis reports a member it added as a listener, or one not in the
+   * configuration at all (started with --join and not added yet, or removed), as a follower; the
+   * configuration tells them apart.
+   */
+  static String ownRole(RaftServer.Division division) {
+    RaftPeerRole role = division.getInfo().getCurrentRole();
+    if (role != RaftPeerRole.FOLLOWER) {
+      return roleName(role);
+    }
+    RaftConfiguration conf = division.getRaftConf();
+    if (conf.getPeer(division.getId(), RaftPeerRole.FOLLOWER) != null) {
+      return "FOLLOWER";
+    }
+    return conf.getPeer(division.getId(), RaftPeerRole.LISTENER) != null ? "LEARNER"
+        : NOT_A_MEMBER;
   }
 
   private static long known(Long value) {

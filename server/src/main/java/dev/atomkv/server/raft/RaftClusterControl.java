@@ -154,7 +154,7 @@ final class RaftClusterControl implements ClusterControl, AutoCloseable {
   public RaftStats stats() {
     RaftServer.Division division = division();
     var info = division.getInfo();
-    return new RaftStats(info.getCurrentTerm(), ClusterProgress.roleName(info.getCurrentRole()),
+    return new RaftStats(info.getCurrentTerm(), ClusterProgress.ownRole(division),
         division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(), logBytes(),
         counters.leaderChanges(), counters.forwardedWrites(), counters.snapshotInstalls());
   }
@@ -180,12 +180,7 @@ final class RaftClusterControl implements ClusterControl, AutoCloseable {
         if (commit - applied > PROMOTE_LAG) {
           continue;
         }
-        List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
-        RaftPeer voter = RaftPeer.newBuilder(learner).setStartupRole(RaftPeerRole.FOLLOWER).build();
-        voters.add(voter);
-        List<RaftPeer> learners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-        learners.remove(learner);
-        setConfiguration(conf, voters, learners, List.of());
+        promote(conf, learner);
         LOG.info("learner caught up, promoted to voter: id={} applied={} commit={}",
             learner.getId(), applied, commit);
         return;
@@ -194,6 +189,32 @@ final class RaftClusterControl implements ClusterControl, AutoCloseable {
       LOG.info("learner promotion will be retried: cause={}", e.getMessage());
     } catch (RuntimeException e) {
       LOG.warn("learner promotion failed; will retry", e);
+    }
+  }
+
+  /**
+   * Ratis marks a follower caught up (and then sends it ordinary appends, which let it serve
+   * reads and vote) only when it joins as a new voter through its staging; a listener added to a
+   * running group never is, not even once it is made a voter in place. So the learner leaves the
+   * configuration and comes back as a new voter: Ratis stages it (quickly: its log is nearly
+   * complete) before the change commits.
+   */
+  private void promote(RaftConfiguration conf, RaftPeer learner) {
+    List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+    List<RaftPeer> others = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+    others.remove(learner);
+    setConfiguration(conf, voters, others, List.of());
+    RaftPeer voter = RaftPeer.newBuilder(learner).setStartupRole(RaftPeerRole.FOLLOWER).build();
+    List<RaftPeer> withVoter = new ArrayList<>(voters);
+    withVoter.add(voter);
+    try {
+      setConfiguration(division().getRaftConf(), withVoter, others, List.of(voter));
+    } catch (KvException e) {
+      // Back as a learner, so that the next round tries again.
+      List<RaftPeer> withLearner = new ArrayList<>(others);
+      withLearner.add(learner);
+      setConfiguration(division().getRaftConf(), voters, withLearner, List.of(learner));
+      throw e;
     }
   }
 

@@ -60,11 +60,10 @@ public final class RaftNode implements Closeable {
     RaftGroupId groupId = RaftGroupId.valueOf(settings.clusterUuid());
     RaftGroup group = RaftGroup.valueOf(groupId, peers);
     RaftPeerId id = RaftPeerId.valueOf(settings.nodeId());
-    // A joining member starts outside the configuration: Ratis then waits, without elections,
-    // for the leader to add it and send the log. Once its log holds a configuration (restarts),
-    // that one counts and the flag changes nothing.
-    RaftGroup serverGroup = !settings.join() ? group : RaftGroup.valueOf(groupId,
-        peers.stream().filter(p -> !p.getId().equals(id)).toList());
+    // A joining member starts with no configuration: Ratis then waits, without elections, for
+    // the leader to add it and send the log. Once its log holds a configuration (restarts), that
+    // one counts and the flag changes nothing.
+    RaftGroup serverGroup = settings.join() ? RaftGroup.valueOf(groupId) : group;
 
     RaftProperties properties = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
