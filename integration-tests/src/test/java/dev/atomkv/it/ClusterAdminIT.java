@@ -146,6 +146,8 @@ class ClusterAdminIT {
       AddMemberResponse reply = cluster.admin(via).addMember(
           AddMemberRequest.newBuilder().setId("n4").setRaftAddress(address).build());
       assertEquals(List.of("n1", "n2", "n3", "n4"), reply.getMemberIdsList());
+      // A learner first: promotion takes two more configuration changes after it has caught up.
+      assertEquals("LEARNER", cluster.status(via).member("n4").role());
       await("n4 promoted to voter", () -> {
         ClusterStatus s = leaderStatus();
         return s != null && s.member("n4") != null && s.member("n4").role().equals("FOLLOWER");
@@ -176,6 +178,26 @@ class ClusterAdminIT {
       assertEquals(e.value().asString(), got.value().asString(), e.key().toString());
       assertEquals(e.versionstamp(), got.versionstamp(), e.key().toString());
     }
+    // Restarted with the same flags (--join included), it is the voter its log says it is.
+    cluster.node(3).restart();
+    TestCluster.retryUntilOk(() -> cluster.client(3).set(Key.of("after-restart"),
+        KvValue.of("x")));
+    await("n4 a voter again after its restart", () -> "FOLLOWER".equals(cluster.status(3).role())
+        || "LEADER".equals(cluster.status(3).role()));
+    assertEquals(4, cluster.status(3).members().size());
+    assertEquals("x", cluster.client(0).get(Key.of("after-restart")).value().asString());
+  }
+
+  @Test
+  void aServerStartedWithJoinWaitsOutsideTheConfiguration() throws Exception {
+    cluster = TestCluster.start(dir, "admin-join", 1);
+    cluster.awaitLeader();
+    int joining = cluster.join("127.0.0.1:" + TestCluster.freePort());
+    ClusterStatusResponse s = cluster.admin(joining).clusterStatus(request());
+    assertEquals("NOT_A_MEMBER", s.getRole());
+    assertEquals(0, s.getMembersCount());
+    assertEquals(0, s.getCommitIndex());
+    assertEquals(1, cluster.status(0).members().size(), "the cluster does not know it yet");
   }
 
   @Test

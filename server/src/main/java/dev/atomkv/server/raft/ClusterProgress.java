@@ -61,8 +61,9 @@ final class ClusterProgress {
     for (CommitInfoProto c : division.getCommitInfos()) {
       commitById.put(c.getServer().getId().toStringUtf8(), c.getCommitIndex());
     }
-    long commitIndex = division.getRaftLog().getLastCommittedIndex();
-    long appliedIndex = info.getLastAppliedIndex();
+    // Ratis says -1 for "none yet" (a member with an empty log); the status says 0.
+    long commitIndex = Math.max(0, division.getRaftLog().getLastCommittedIndex());
+    long appliedIndex = Math.max(0, info.getLastAppliedIndex());
     if (info.isLeader()) {
       matchById.put(self.toString(), division.getRaftLog().getFlushIndex());
     }

@@ -155,7 +155,8 @@ final class RaftClusterControl implements ClusterControl, AutoCloseable {
     RaftServer.Division division = division();
     var info = division.getInfo();
     return new RaftStats(info.getCurrentTerm(), ClusterProgress.ownRole(division),
-        division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(), logBytes(),
+        Math.max(0, division.getRaftLog().getLastCommittedIndex()),
+        Math.max(0, info.getLastAppliedIndex()), logBytes(),
         counters.leaderChanges(), counters.forwardedWrites(), counters.snapshotInstalls());
   }
 
