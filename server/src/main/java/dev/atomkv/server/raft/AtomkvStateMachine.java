@@ -133,12 +133,19 @@ final class AtomkvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * A linearizable read reaches here once this member has applied everything committed before
-   * the read began; the caller then reads its local store.
+   * A linearizable read reaches here once Ratis counts everything up to its read index applied;
+   * the caller then reads its local store. Ratis counts an entry of its own (a configuration, a
+   * commit-index record) applied at once, ahead of ours before it that the store is still
+   * writing: waiting for the last apply handed to the store puts every entry up to the read index
+   * in the store first.
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.EMPTY);
+    CompletableFuture<?> before;
+    synchronized (this) {
+      before = tail;
+    }
+    return before.handle((r, e) -> Message.EMPTY);
   }
 
   private static KvException kvFailure(Throwable failure) {
