@@ -245,6 +245,16 @@ class ClusterAdminIT {
           KvValue.of("after")));
     }
     assertEquals("after", cluster.client(leader).get(Key.of("t", 3L)).value().asString());
+    // Every acknowledged write is seen by a strong read on another member right after, across
+    // the commit-index records and configuration entries Ratis puts in the log between ours.
+    for (long k = 0; k < 60; k++) {
+      long key = k;
+      TestCluster.retryUntilOk(() -> cluster.client((int) (key % 3)).set(Key.of("rw", key),
+          KvValue.of("w" + key)));
+      KvEntry read = cluster.client((int) ((key + 1) % 3)).get(Key.of("rw", key));
+      assertTrue(read.exists(), "write " + key + " through n" + (key % 3 + 1)
+          + " not seen by a strong read on n" + ((key + 1) % 3 + 1));
+    }
     // Asking for the member that leads already does nothing.
     assertEquals("n" + (target + 1), cluster.admin(leader).transferLeadership(
         TransferLeadershipRequest.newBuilder().setId("n" + (target + 1)).build()).getLeaderId());
