@@ -53,14 +53,14 @@ build:
 	$(MVN) -q -DskipTests -pl server -am package
 
 ## cluster: build, then run three cluster members on this machine (docs/cluster.md): gRPC on
-##          127.0.0.1:50061-50063, KV Connect on 4531-4533, the console on 4541-4543, Raft on
-##          4521-4523, data in ./data/cluster/n1..n3; Ctrl-C stops all three
+##          127.0.0.1:50061-50063, KV Connect on 4531-4533, the console on 4541-4543, /metrics on
+##          4551-4553, Raft on 4521-4523, data in ./data/cluster/n1..n3; Ctrl-C stops all three
 CLUSTER_PEERS ?= n1=127.0.0.1:4521,n2=127.0.0.1:4522,n3=127.0.0.1:4523
 cluster: build
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	for i in 1 2 3; do \
 	  $(JAVA) $(SERVER_JVM_OPTS) -jar $(JAR) --data-dir ./data/cluster/n$$i --port 5006$$i \
-	    --kv-connect-port 453$$i --console-port 454$$i --metrics-port -1 --cluster-id local \
+	    --kv-connect-port 453$$i --console-port 454$$i --metrics-port 455$$i --cluster-id local \
 	    --node-id n$$i --peers $(CLUSTER_PEERS) $(ARGS) & \
 	done; wait
 

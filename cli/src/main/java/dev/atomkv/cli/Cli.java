@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
     description = "Reads and writes an atomkv server: get, set, delete, list, sum, atomic, stats, "
-        + "watch, cluster-status.",
+        + "watch, cluster-status, cluster-add-member, cluster-remove-member, "
+        + "cluster-transfer-leader.",
     subcommands = {
       Commands.Get.class,
       Commands.Set.class,
@@ -45,7 +46,10 @@ import picocli.CommandLine.Spec;
       Commands.Atomic.class,
       Commands.Stats.class,
       Commands.Watch.class,
-      ClusterCommand.class
+      ClusterCommand.class,
+      ClusterAdminCommands.AddMember.class,
+      ClusterAdminCommands.RemoveMember.class,
+      ClusterAdminCommands.TransferLeader.class
     },
     footer = {"", KeySyntaxHelp.TEXT, "", Cli.EXIT_CODES})
 public final class Cli {

@@ -15,12 +15,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = {
       "Prints the --target node's view of its cluster as one JSON line:",
-      "{\"clusterId\":\"local\",\"nodeId\":\"n1\",\"leaderId\":\"n2\",\"term\":\"3\",\"role\":\"FOLLOWER\",",
-      "\"commitIndex\":\"42\",\"appliedIndex\":\"42\",\"members\":[{\"id\":\"n1\",\"raftAddress\":\"...\"},...],",
-      "\"snapshotIndex\":\"40\",\"snapshotInstalls\":\"1\"}",
-      "(64-bit numbers are strings, as in proto3 JSON). leaderId is absent while the node knows of",
-      "no leader, and a number that is 0 is absent. Exit code 1 on a server that is not a cluster",
-      "member."
+      "{\"clusterId\":\"local\",\"nodeId\":\"n1\",\"leaderId\":\"n1\",\"term\":\"3\",\"role\":\"LEADER\",",
+      "\"commitIndex\":\"42\",\"appliedIndex\":\"42\",\"members\":[{\"id\":\"n1\",\"raftAddress\":\"...\",",
+      "\"role\":\"LEADER\",\"matchIndex\":\"42\",\"lag\":\"0\",...},...],\"snapshotIndex\":\"40\",",
+      "\"snapshotInstalls\":\"1\"}",
+      "(64-bit numbers are strings, as in proto3 JSON; a number that is 0 is absent). A member's",
+      "role is LEADER, FOLLOWER or LEARNER; matchIndex, lag and lastContactMs of other members are",
+      "known to the leader only: ask the leader for every member's progress. leaderId is absent",
+      "while the node knows of no leader. Exit code 1 on a server that is not a cluster member."
     })
 final class ClusterCommand extends Cli.Base {
   @Override

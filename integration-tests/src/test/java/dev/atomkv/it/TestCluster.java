@@ -102,6 +102,47 @@ final class TestCluster implements AutoCloseable {
         Stream.concat(Arrays.stream(base), Arrays.stream(extraFlags)).toArray(String[]::new));
   }
 
+  /**
+   * Starts one more member, {@code n<size+1>}, with {@code --join}, its Raft server on
+   * {@code raftAddress} (e.g. {@code 127.0.0.1:} and a {@link #freePort}): a server outside the
+   * configuration until {@code AddMember} adds it (from then on it counts in
+   * {@link #awaitLeader}). Its {@code --peers} are the members' and its own; {@code extraFlags}
+   * go to it after the cluster's. Returns its index.
+   */
+  int join(String address, String... extraFlags) throws IOException {
+    int i = nodes.size();
+    String id = "n" + (i + 1);
+    String[] base = {"--cluster-id=" + clusterId, "--node-id=" + id,
+        "--peers=" + peers + "," + id + "=" + address, "--join",
+        "--kv-connect-port=0", "--console-port=-1", "--metrics-port=-1"};
+    String[] flags = Stream.of(Arrays.stream(base), Arrays.stream(this.extraFlags),
+        Arrays.stream(extraFlags)).flatMap(f -> f).toArray(String[]::new);
+    nodes.add(RunningServer.start(dataDir(i), flags));
+    return i;
+  }
+
+  /** Member {@code i}'s Raft address, as the cluster's {@code --peers} give it. */
+  String raftAddress(int i) {
+    String id = "n" + (i + 1);
+    for (String entry : peers.split(",")) {
+      if (entry.startsWith(id + "=")) {
+        return entry.substring(id.length() + 1);
+      }
+    }
+    throw new IllegalArgumentException(id + " is not in the cluster's --peers");
+  }
+
+  /** AdminService on member {@code i}, with a deadline longer than its calls' own bound. */
+  dev.atomkv.proto.v1.AdminServiceGrpc.AdminServiceBlockingStub admin(int i) {
+    return dev.atomkv.proto.v1.AdminServiceGrpc.newBlockingStub(nodes.get(i).channel())
+        .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** Member {@code i}'s own view of the cluster. */
+  ClusterStatus status(int i) {
+    return nodes.get(i).server().clusterStatus();
+  }
+
   /** The index of the member every running member agrees leads. */
   int awaitLeader() throws InterruptedException {
     long deadline = System.currentTimeMillis() + WAIT_MS;

@@ -2,6 +2,7 @@ package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.server.api.AdminGrpcService;
+import dev.atomkv.server.api.ClusterMetrics;
 import dev.atomkv.server.api.EngineMetrics;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
@@ -296,6 +297,9 @@ public final class AtomkvServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     new EngineMetrics(engine).bindTo(registry);
+    if (engine.cluster() != null) {
+      new ClusterMetrics(engine.cluster()).bindTo(registry);
+    }
     return new AtomkvServer(server, engine, kvService, executor, health, graceMs);
   }
 

@@ -19,6 +19,8 @@ public final class ClusterOptions {
   static final String RAFT_BIND = "";
   /** etcd's default: ten heartbeats of 100 ms; a busy machine does not depose a live leader. */
   static final long ELECTION_TIMEOUT_MS = 1000;
+  /** A member of the configuration --peers describes, not one waiting to be added. */
+  static final boolean JOIN = false;
 
   @Option(names = "--cluster-id", defaultValue = "${ATOMKV_CLUSTER_ID:-" + CLUSTER_ID + "}",
       description = "Run as a member of this cluster (every member gets the same name); empty "
@@ -61,6 +63,14 @@ public final class ClusterOptions {
           + "snapshot leaves. Suffixes k, m, g. Env: ATOMKV_RAFT_LOG_SEGMENT_BYTES.")
   long logSegmentBytes;
 
+  @Option(names = "--join", defaultValue = "${ATOMKV_JOIN:-" + JOIN + "}", arity = "0..1",
+      description = "Start as a new member waiting to be added with atomkv cluster-add-member: "
+          + "outside the configuration, no elections, until the leader adds it as a learner "
+          + "and sends it the log. --peers then lists the members to join and this one. "
+          + "Harmless once it has joined (its log holds the configuration then). "
+          + "Env: ATOMKV_JOIN.")
+  boolean join;
+
   boolean enabled() {
     return !clusterId.isEmpty();
   }
@@ -96,7 +106,7 @@ public final class ClusterOptions {
       throw new IllegalArgumentException("--raft-log-segment-bytes must be in 64k..2g, got "
           + logSegmentBytes);
     }
-    return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs,
+    return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs, join,
         snapshotEvery, logSegmentBytes);
   }
 

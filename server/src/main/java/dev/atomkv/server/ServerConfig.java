@@ -275,10 +275,10 @@ public final class ServerConfig {
 
   @CommandLine.Mixin final ClusterOptions cluster = new ClusterOptions();
 
-  /** Settings from flags, then environment variables, then defaults. */
+  /** Settings from flags (the last of a repeated flag, as on the command line), env, defaults. */
   public static ServerConfig parse(String... args) {
     ServerConfig config = new ServerConfig();
-    new CommandLine(config).parseArgs(args);
+    new CommandLine(config).setOverwrittenOptionsAllowed(true).parseArgs(args);
     config.validate();
     return config;
   }

@@ -95,6 +95,7 @@ class ServerDefaultsTest {
         String.valueOf(ClusterOptions.ELECTION_TIMEOUT_MS));
     expected.put("--raft-snapshot-every", String.valueOf(ServerDefaults.RAFT_SNAPSHOT_EVERY));
     expected.put("--raft-log-segment-bytes", ServerDefaults.RAFT_LOG_SEGMENT_MIB + "m");
+    expected.put("--join", String.valueOf(ClusterOptions.JOIN));
 
     CommandLine cli = Main.commandLine();
     CommandSpec spec = cli.getCommandSpec();

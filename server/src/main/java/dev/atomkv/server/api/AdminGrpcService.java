@@ -1,12 +1,19 @@
 package dev.atomkv.server.api;
 
 import com.google.protobuf.ByteString;
+import dev.atomkv.proto.v1.AddMemberRequest;
+import dev.atomkv.proto.v1.AddMemberResponse;
 import dev.atomkv.proto.v1.AdminServiceGrpc;
 import dev.atomkv.proto.v1.BackupRequest;
 import dev.atomkv.proto.v1.BackupResponse;
 import dev.atomkv.proto.v1.ClusterStatusRequest;
 import dev.atomkv.proto.v1.ClusterStatusResponse;
+import dev.atomkv.proto.v1.RemoveMemberRequest;
+import dev.atomkv.proto.v1.RemoveMemberResponse;
+import dev.atomkv.proto.v1.TransferLeadershipRequest;
+import dev.atomkv.proto.v1.TransferLeadershipResponse;
 import dev.atomkv.server.engine.BackupResult;
+import dev.atomkv.server.engine.ClusterControl;
 import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.model.ErrorKind;
@@ -14,10 +21,13 @@ import dev.atomkv.server.model.KvException;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Server administration. A backup runs on the calling gRPC worker in a read transaction of its
- * own, never on the writer; the cluster status is the called member's own view.
+ * own, never on the writer; the cluster status is the called member's own view; membership
+ * changes and leadership transfer block the calling worker until the leader has answered (at most
+ * a few seconds).
  */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   private final KvEngine engine;
@@ -55,27 +65,108 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     try {
       ClusterStatus status = engine.clusterStatus();
       if (status == null) {
-        throw new KvException(ErrorKind.FAILED_PRECONDITION,
-            "this server is not a cluster member (started without --cluster-id)");
+        throw notAMember();
       }
-      ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder()
-          .setClusterId(status.clusterId())
-          .setNodeId(status.nodeId())
-          .setLeaderId(status.leaderId() == null ? "" : status.leaderId())
-          .setTerm(status.term())
-          .setRole(status.role())
-          .setCommitIndex(status.commitIndex())
-          .setAppliedIndex(status.appliedIndex())
-          .setSnapshotIndex(status.snapshotIndex())
-          .setSnapshotInstalls(status.snapshotInstalls());
-      for (ClusterStatus.Member m : status.members()) {
-        b.addMembers(ClusterStatusResponse.Member.newBuilder().setId(m.id())
-            .setRaftAddress(m.raftAddress()));
-      }
-      out.onNext(b.build());
+      out.onNext(toProto(status));
       out.onCompleted();
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
     }
+  }
+
+  @Override
+  public void addMember(AddMemberRequest req, StreamObserver<AddMemberResponse> out) {
+    try {
+      if (req.getId().isEmpty() || req.getRaftAddress().isEmpty()) {
+        throw KvException.invalid("id and raft_address are required");
+      }
+      ClusterStatus status = control().addMember(req.getId(), req.getRaftAddress());
+      out.onNext(AddMemberResponse.newBuilder().addAllMemberIds(ids(status)).build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  @Override
+  public void removeMember(RemoveMemberRequest req, StreamObserver<RemoveMemberResponse> out) {
+    try {
+      if (req.getId().isEmpty()) {
+        throw KvException.invalid("id is required");
+      }
+      ClusterStatus status = control().removeMember(req.getId());
+      out.onNext(RemoveMemberResponse.newBuilder().addAllMemberIds(ids(status)).build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  @Override
+  public void transferLeadership(TransferLeadershipRequest req,
+      StreamObserver<TransferLeadershipResponse> out) {
+    try {
+      if (req.getId().isEmpty()) {
+        throw KvException.invalid("id is required");
+      }
+      control().transferLeadership(req.getId());
+      out.onNext(TransferLeadershipResponse.newBuilder().setLeaderId(req.getId()).build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  private ClusterControl control() {
+    ClusterControl control = engine.cluster();
+    if (control == null) {
+      throw notAMember();
+    }
+    return control;
+  }
+
+  private static KvException notAMember() {
+    return new KvException(ErrorKind.FAILED_PRECONDITION,
+        "this server is not a cluster member (started without --cluster-id)");
+  }
+
+  private static List<String> ids(ClusterStatus status) {
+    return status.members().stream().map(ClusterStatus.Member::id).toList();
+  }
+
+  private static ClusterStatusResponse toProto(ClusterStatus status) {
+    ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder()
+        .setClusterId(status.clusterId())
+        .setNodeId(status.nodeId())
+        .setLeaderId(status.leaderId() == null ? "" : status.leaderId())
+        .setTerm(status.term())
+        .setRole(status.role())
+        .setCommitIndex(status.commitIndex())
+        .setAppliedIndex(status.appliedIndex())
+        .setSnapshotIndex(status.snapshotIndex())
+        .setSnapshotInstalls(status.snapshotInstalls());
+    for (ClusterStatus.Member m : status.members()) {
+      ClusterStatusResponse.Member.Builder mb = ClusterStatusResponse.Member.newBuilder()
+          .setId(m.id())
+          .setRaftAddress(m.raftAddress())
+          .setRole(m.role());
+      if (m.matchIndex() >= 0) {
+        mb.setMatchIndex(m.matchIndex());
+      }
+      if (m.lag() >= 0) {
+        mb.setLag(m.lag());
+      }
+      if (m.commitIndex() >= 0) {
+        mb.setCommitIndex(m.commitIndex());
+      }
+      if (m.appliedIndex() >= 0) {
+        mb.setAppliedIndex(m.appliedIndex());
+      }
+      if (m.lastContactMs() >= 0) {
+        mb.setLastContactMs(m.lastContactMs());
+      }
+      b.addMembers(mb);
+    }
+    return b.build();
   }
 }

@@ -130,6 +130,11 @@ public interface KvEngine extends AutoCloseable {
     return null;
   }
 
+  /** Operations on this member's cluster; null on a single node. */
+  default ClusterControl cluster() {
+    return null;
+  }
+
   /** Stops accepting commits, finishes those queued, and releases the storage. */
   @Override
   void close();

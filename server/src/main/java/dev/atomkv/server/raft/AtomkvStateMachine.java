@@ -17,7 +17,9 @@ import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -54,6 +56,8 @@ final class AtomkvStateMachine extends BaseStateMachine {
   /** The store's durable position Ratis knows of: the log before it may be purged. */
   private volatile LogPosition snapshot = LogPosition.NONE;
   private final StoreInstaller installer;
+  /** What this member's metrics count; installing a snapshot counts one there. */
+  final ClusterCounters counters = new ClusterCounters();
 
   AtomkvStateMachine(ReplicaStore store, EntryCodec codec) {
     this.store = store;
@@ -239,6 +243,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
       before = tail;
     }
     before.whenComplete((r, e) -> advance(term, index));
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    counters.leaderChanged();
   }
 
   /** Moves the applied index forward; the store's applies complete in order, Ratis's may not. */

@@ -14,13 +14,16 @@ import java.util.UUID;
  *     included
  * @param electionTimeoutMs how long a follower waits for the leader before standing for election
  *     (randomised between it and twice it)
+ * @param join whether this member starts outside the configuration, to be added by the leader
+ *     (add-member); {@code peers} then names the members it can reach and itself
  * @param snapshotEvery how many applied entries between two snapshots (the store synced, the log
  *     purged behind it)
  * @param logSegmentBytes the size at which a Raft log segment file is closed and a new one begun;
  *     only closed segments are purged
  */
 public record ClusterSettings(String clusterId, String nodeId, String raftBind,
-    Map<String, String> peers, long electionTimeoutMs, long snapshotEvery, long logSegmentBytes) {
+    Map<String, String> peers, long electionTimeoutMs, boolean join, long snapshotEvery,
+    long logSegmentBytes) {
   public ClusterSettings {
     peers = Map.copyOf(peers);
   }

@@ -72,6 +72,10 @@ public final class RaftNode implements Closeable {
     RaftGroupId groupId = RaftGroupId.valueOf(settings.clusterUuid());
     RaftGroup group = RaftGroup.valueOf(groupId, peers);
     RaftPeerId id = RaftPeerId.valueOf(settings.nodeId());
+    // A joining member starts with no configuration: Ratis then waits, without elections, for
+    // the leader to add it and send the log. Once its log holds a configuration (restarts), that
+    // one counts and the flag changes nothing.
+    RaftGroup serverGroup = settings.join() ? RaftGroup.valueOf(groupId) : group;
 
     RaftProperties properties = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
@@ -103,7 +107,7 @@ public final class RaftNode implements Closeable {
 
     RaftServer server = RaftServer.newBuilder()
         .setServerId(id)
-        .setGroup(group)
+        .setGroup(serverGroup)
         .setProperties(properties)
         .setParameters(parameters)
         .setStateMachine(machine)
@@ -165,20 +169,25 @@ public final class RaftNode implements Closeable {
     }
   }
 
+  RaftGroupId groupId() {
+    return groupId;
+  }
+
+  /** This member's Raft state for the cluster's group. */
+  RaftServer.Division division() throws IOException {
+    return server.getDivision(groupId);
+  }
+
+  /** How many times since it started this member rebuilt its store from a peer's copy. */
+  long snapshotInstalls() {
+    return machine.snapshotInstalls();
+  }
+
   /** This member's view of the cluster, from its own state. */
   ClusterStatus status(String clusterId) {
     try {
-      RaftServer.Division division = server.getDivision(groupId);
-      var info = division.getInfo();
-      List<ClusterStatus.Member> members = new ArrayList<>();
-      for (RaftPeer peer : division.getGroup().getPeers()) {
-        members.add(new ClusterStatus.Member(peer.getId().toString(), peer.getAddress()));
-      }
-      return new ClusterStatus(clusterId, id.toString(),
-          info.getLeaderId() == null ? null : info.getLeaderId().toString(),
-          info.getCurrentTerm(), info.getCurrentRole().name(),
-          division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(),
-          machine.snapshotIndex(), machine.snapshotInstalls(), members);
+      return ClusterProgress.of(division(), clusterId, machine.snapshotIndex(),
+          machine.snapshotInstalls());
     } catch (IOException e) {
       throw new KvException(ErrorKind.UNAVAILABLE, "the Raft server is not running: " + e);
     }

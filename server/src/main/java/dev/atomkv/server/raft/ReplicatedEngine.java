@@ -1,6 +1,7 @@
 package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.BackupResult;
+import dev.atomkv.server.engine.ClusterControl;
 import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KeyWatch;
@@ -65,11 +66,15 @@ public final class ReplicatedEngine implements KvEngine {
         return t;
       });
   private final AtomicBoolean sweepInFlight = new AtomicBoolean();
+  private final ClusterCounters counters;
+  private final RaftClusterControl control;
 
   private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec,
-      ClusterSettings settings) {
+      ClusterSettings settings, ClusterCounters counters, Path raftDir) {
     this.local = local;
     this.node = node;
+    this.counters = counters;
+    this.control = new RaftClusterControl(node, settings.clusterId(), raftDir, counters);
     this.codec = codec;
     this.databaseId = settings.clusterUuid();
     this.clusterId = settings.clusterId();
@@ -95,7 +100,8 @@ public final class ReplicatedEngine implements KvEngine {
     }
     LOG.info("cluster member started: cluster={} node={} peers={}", settings.clusterId(),
         settings.nodeId(), settings.peers());
-    ReplicatedEngine engine = new ReplicatedEngine(local, node, codec, settings);
+    ReplicatedEngine engine =
+        new ReplicatedEngine(local, node, codec, settings, machine.counters, raftDir);
     long interval = Math.max(1, sweepIntervalMs);
     engine.sweeper.scheduleWithFixedDelay(engine::sweepIfLeader, interval, interval,
         TimeUnit.MILLISECONDS);
@@ -136,6 +142,9 @@ public final class ReplicatedEngine implements KvEngine {
       proposal = codec.encode(write);
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
+    }
+    if (!node.isLeader()) {
+      counters.writeForwarded();
     }
     long timeoutMs = write.deadlineNanos() == Long.MAX_VALUE ? DEFAULT_WRITE_TIMEOUT_MS
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(write.deadlineNanos() - System.nanoTime()));
@@ -256,8 +265,14 @@ public final class ReplicatedEngine implements KvEngine {
   }
 
   @Override
+  public ClusterControl cluster() {
+    return control;
+  }
+
+  @Override
   public void close() {
     sweeper.shutdownNow();
+    control.close();
     try {
       node.close();
     } catch (IOException | RuntimeException e) {
