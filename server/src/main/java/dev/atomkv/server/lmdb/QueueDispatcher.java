@@ -130,9 +130,7 @@ final class QueueDispatcher {
       }
     }
     if (lease == null) {
-      return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
-          "Queue message not found: the lease has ended (acknowledged, expired, or its "
-              + "listener closed)"));
+      return CompletableFuture.failedFuture(QueueDelivery.leaseEnded());
     }
     wake();
     return settle(lease.messageId, success);

@@ -2,11 +2,14 @@ package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.raft.wire.QueueEntry;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -42,10 +45,16 @@ final class AtomkvStateMachine extends BaseStateMachine {
    * every entry before them is in the store, or a read could be served from behind.
    */
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+  private volatile QueueEvents queueEvents = QueueEvents.NONE;
 
   AtomkvStateMachine(ReplicaStore store, EntryCodec codec) {
     this.store = store;
     this.codec = codec;
+  }
+
+  /** Where this member's queue delivery hears of the queue entries applied. */
+  void queueEvents(QueueEvents events) {
+    this.queueEvents = events;
   }
 
   @Override
@@ -88,10 +97,19 @@ final class AtomkvStateMachine extends BaseStateMachine {
     try {
       EntryCodec.Decoded decoded =
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      applied = decoded.sweep()
-          ? store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT)
-          : store.apply(decoded.write(), decoded.timeMicros(), position)
-              .thenApply(EntryCodec::reply);
+      if (decoded.sweep()) {
+        applied = store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT);
+      } else if (decoded.queue() != null) {
+        applied = applyQueue(decoded.queue(), decoded.timeMicros(), position);
+      } else {
+        applied = store.apply(decoded.write(), decoded.timeMicros(), position)
+            .thenApply(result -> {
+              if (result.ok() && !decoded.write().enqueues().isEmpty()) {
+                queueEvents.queueChanged();
+              }
+              return EntryCodec.reply(result);
+            });
+      }
     } catch (KvException e) {
       applied = CompletableFuture.failedFuture(e);
     }
@@ -105,6 +123,48 @@ final class AtomkvStateMachine extends BaseStateMachine {
       tail = answered;
     }
     return answered;
+  }
+
+  /**
+   * Applies a queue entry and tells this member's delivery what changed. A settle of a lease that
+   * has ended is answered as a failed precondition, as on a single node.
+   */
+  private CompletableFuture<byte[]> applyQueue(QueueEntry q, long timeMicros,
+      LogPosition position) {
+    QueueEvents events = queueEvents;
+    return switch (q.getOpCase()) {
+      case LEASE -> store.leaseQueued(q.getLease().getMax(), q.getLease().getLeaseMs(),
+          timeMicros, position).thenApply(leased -> EntryCodec.leased(leased, position.index()));
+      case SETTLE -> store.settleLease(q.getSettle().getLeaseId(),
+          EntryCodec.outcome(q.getSettle()), timeMicros, position).thenApply(settled -> {
+            if (!settled) {
+              return EntryCodec.reply(QueueDelivery.leaseEnded());
+            }
+            events.leasesEnded(List.of(q.getSettle().getLeaseId()));
+            events.queueChanged();
+            return EntryCodec.SWEPT;
+          });
+      case EXPIRE_LEASES -> store.expireLeases(timeMicros, position).thenApply(ended -> {
+        events.leasesEnded(ended);
+        events.queueChanged();
+        return EntryCodec.SWEPT;
+      });
+      case REQUEUE_LEASES -> store.requeueLeases(timeMicros, position).thenApply(n -> {
+        if (n > 0) {
+          LOG.info("queue messages in flight before this leader are ready again: count={}", n);
+        }
+        events.requeued(position.index());
+        return EntryCodec.SWEPT;
+      });
+      default -> CompletableFuture.failedFuture(new KvException(ErrorKind.INTERNAL,
+          "log entry holds an unknown queue operation " + q.getOpCase()));
+    };
+  }
+
+  /** Once this member leads and has applied every earlier term's entries. */
+  @Override
+  public void notifyLeaderReady() {
+    queueEvents.leaderReady();
   }
 
   @Override

@@ -1,0 +1,439 @@
+package dev.atomkv.server.raft;
+
+import dev.atomkv.server.engine.QueueDelivery;
+import dev.atomkv.server.engine.QueueOutcome;
+import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueState;
+import dev.atomkv.server.engine.QueueSubscription;
+import dev.atomkv.server.engine.ReplicaStore;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Queue delivery on one cluster member. The queue tables are replicated state: every change to
+ * them is a log entry, and its time and log index decide what happens, so every member holds the
+ * same messages and leases. What stays local is who listens here.
+ *
+ * <ul>
+ *   <li>A member whose listeners have room, and whose replica holds a due message, proposes a
+ *       lease entry for that many messages (one at a time). Applying it moves the messages due at
+ *       the entry's time to the in-flight table under leases named by the entry's log index; the
+ *       reply goes to the proposer only, which hands them to its listeners. Members racing for
+ *       the same messages get disjoint ones, since the log orders their entries: each message is
+ *       delivered once.
+ *   <li>An ack through any member is a settle entry; every member hears which leases ended and
+ *       the one holding the lease frees its listener's room.
+ *   <li>The leader alone proposes lease expiry (the leases expired at its entry's time fail, and
+ *       are retried after their backoff or given up on) and, once it leads, a requeue of every
+ *       lease: leases held through the old leader may have died with it, as they do with a single
+ *       node's restart, so every message in flight is delivered again.
+ * </ul>
+ */
+final class ClusterQueues implements QueueEvents {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterQueues.class);
+  /** Pause before proposing again after the cluster refused or did not answer. */
+  static final long RETRY_MS = 1000;
+  /**
+   * Pause after a lease entry found nothing due although this replica showed some: another
+   * member took them and this replica has not applied it yet, or the leader's clock is behind.
+   */
+  static final long EMPTY_LEASE_PAUSE_MS = 50;
+  /** How often the leader looks for expired leases: their expiry is late by up to this. */
+  static final long LEADER_TICK_MS = 100;
+
+  /** An applied entry's reply. */
+  interface Proposer extends Function<byte[], CompletableFuture<byte[]>> {}
+
+  private final ReplicaStore local;
+  private final Proposer proposer;
+  private final BooleanSupplier isLeader;
+  private final long leaseMs;
+  private final ScheduledThreadPoolExecutor executor;
+  private final AtomicBoolean dispatchQueued = new AtomicBoolean();
+  private final AtomicBoolean leaderWorkInFlight = new AtomicBoolean();
+  private volatile boolean requeueOwed;
+
+  // Guarded by this.
+  private final List<Listener> listeners = new ArrayList<>();
+  private int nextListener;
+  private final Map<String, Lease> leases = new HashMap<>();
+  private boolean leasing;
+  /** Leases taken by entries before this index have ended (a requeue applied here). */
+  private long requeuedBelow;
+  private boolean stopped;
+  private ScheduledFuture<?> timer;
+  private long timerAtMs = Long.MAX_VALUE;
+
+  ClusterQueues(ReplicaStore local, Proposer proposer, BooleanSupplier isLeader, long leaseMs) {
+    this.local = local;
+    this.proposer = proposer;
+    this.isLeader = isLeader;
+    this.leaseMs = Math.max(1, leaseMs);
+    this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "atomkv-cluster-queue");
+      t.setDaemon(true);
+      return t;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+    executor.scheduleWithFixedDelay(this::leaderTick, LEADER_TICK_MS, LEADER_TICK_MS,
+        TimeUnit.MILLISECONDS);
+  }
+
+  QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    Listener listener = new Listener(Math.max(1, maxInFlight), sink);
+    synchronized (this) {
+      if (stopped) {
+        throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+      }
+      listeners.add(listener);
+    }
+    wake();
+    return listener;
+  }
+
+  /** Settles a lease held through any member; fails with FAILED_PRECONDITION once it ended. */
+  CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return proposer.apply(EntryCodec.encodeSettle(leaseId,
+            success ? QueueOutcome.ACKED : QueueOutcome.FAILED))
+        .thenApply(reply -> {
+          EntryCodec.check(reply);
+          leasesEnded(List.of(leaseId)); // at once, not when this replica applies it
+          return null;
+        });
+  }
+
+  void stop() {
+    List<Listener> ended;
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      ended = new ArrayList<>(listeners);
+      listeners.clear();
+      leases.clear();
+    }
+    // Their leases stay in the replicated in-flight table: they expire, or the next leader
+    // requeues them.
+    KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
+    for (Listener l : ended) {
+      try {
+        l.sink.end(reason);
+      } catch (RuntimeException e) {
+        LOG.warn("queue listener failed to end", e);
+      }
+    }
+    executor.shutdownNow();
+  }
+
+  // ---- what applying the log tells us ---------------------------------------------------------
+
+  @Override
+  public void queueChanged() {
+    wake();
+  }
+
+  @Override
+  public void leasesEnded(List<String> leaseIds) {
+    synchronized (this) {
+      for (String id : leaseIds) {
+        Lease lease = leases.remove(id);
+        if (lease != null) {
+          release(lease);
+        }
+      }
+    }
+    wake();
+  }
+
+  @Override
+  public void requeued(long index) {
+    synchronized (this) {
+      requeuedBelow = Math.max(requeuedBelow, index);
+      for (Lease lease : List.copyOf(leases.values())) {
+        if (lease.index < index) {
+          leases.remove(lease.id);
+          release(lease);
+        }
+      }
+    }
+    wake();
+  }
+
+  @Override
+  public void leaderReady() {
+    requeueOwed = true;
+    try {
+      executor.execute(this::leaderTick);
+    } catch (RejectedExecutionException e) {
+      // stopped
+    }
+  }
+
+  // ---- the leader's work ------------------------------------------------------------------------
+
+  /** Proposes the requeue owed since this member began to lead, else an expiry when one is due. */
+  private void leaderTick() {
+    if (!isLeader.getAsBoolean() || !leaderWorkInFlight.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      boolean requeue = requeueOwed;
+      byte[] entry = null;
+      if (requeue) {
+        entry = EntryCodec.encodeRequeueLeases();
+      } else if (local.queueState().nextLeaseExpiryMs() <= System.currentTimeMillis()) {
+        entry = EntryCodec.encodeExpireLeases();
+      }
+      if (entry == null) {
+        leaderWorkInFlight.set(false);
+        return;
+      }
+      proposer.apply(entry).whenComplete((reply, failure) -> {
+        if (failure == null && requeue) {
+          requeueOwed = false;
+        } else if (failure != null) {
+          LOG.warn("queue lease proposal failed; will retry: cause={}", failure.toString());
+        }
+        leaderWorkInFlight.set(false);
+      });
+    } catch (RuntimeException e) {
+      leaderWorkInFlight.set(false);
+      LOG.warn("queue lease proposal failed; will retry: cause={}", e.toString());
+    }
+  }
+
+  // ---- dispatching (on the queue thread) -------------------------------------------------------
+
+  private void wake() {
+    if (!dispatchQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      executor.execute(() -> {
+        dispatchQueued.set(false);
+        dispatch();
+      });
+    } catch (RejectedExecutionException e) {
+      dispatchQueued.set(false); // stopped
+    }
+  }
+
+  private void dispatch() {
+    int room = 0;
+    synchronized (this) {
+      if (stopped || leasing) {
+        return; // the lease in flight wakes us again when answered
+      }
+      for (Listener l : listeners) {
+        room += l.room();
+      }
+      if (room == 0) {
+        return; // an ack, an expiry or a new listener wakes us again
+      }
+    }
+    long nextReadyAtMs;
+    try {
+      nextReadyAtMs = local.queueState().nextReadyAtMs();
+    } catch (RuntimeException e) {
+      LOG.warn("queue scan failed; retrying", e);
+      arm(System.currentTimeMillis() + RETRY_MS);
+      return;
+    }
+    if (nextReadyAtMs > System.currentTimeMillis()) {
+      if (nextReadyAtMs != Long.MAX_VALUE) {
+        arm(nextReadyAtMs);
+      }
+      return;
+    }
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      leasing = true;
+    }
+    CompletableFuture<byte[]> reply;
+    try {
+      reply = proposer.apply(EntryCodec.encodeLease(room, leaseMs));
+    } catch (RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    reply.whenCompleteAsync(this::leased, executor);
+  }
+
+  private void leased(byte[] reply, Throwable failure) {
+    EntryCodec.Leased leased = null;
+    if (failure == null) {
+      try {
+        leased = EntryCodec.leased(reply);
+      } catch (KvException e) {
+        failure = e;
+      }
+    }
+    List<Runnable> deliveries = new ArrayList<>();
+    List<String> orphans = new ArrayList<>();
+    synchronized (this) {
+      leasing = false;
+      if (stopped) {
+        return; // what it leased expires, or the next leader requeues it
+      }
+      if (failure != null) {
+        // It may yet be applied: its leases then expire and the messages are retried.
+        LOG.warn("queue lease proposal failed; retrying: cause={}", failure.toString());
+        armLocked(System.currentTimeMillis() + RETRY_MS);
+        return;
+      }
+      if (leased.deliveries().isEmpty()) {
+        armLocked(System.currentTimeMillis() + EMPTY_LEASE_PAUSE_MS);
+        return;
+      }
+      if (leased.leaseIndex() < requeuedBelow) {
+        leased = new EntryCodec.Leased(List.of(), leased.leaseIndex()); // ready again already
+      }
+      for (QueueDelivery d : leased.deliveries()) {
+        Listener l = listenerWithRoom();
+        if (l == null) {
+          orphans.add(d.leaseId()); // its listener closed meanwhile
+          continue;
+        }
+        Lease lease = new Lease(d.leaseId(), leased.leaseIndex(), l);
+        leases.put(lease.id, lease);
+        l.held++;
+        l.leases.add(lease);
+        deliveries.add(() -> l.sink.deliver(d));
+      }
+    }
+    for (Runnable d : deliveries) {
+      try {
+        d.run();
+      } catch (RuntimeException e) {
+        LOG.warn("queue delivery failed; the lease will expire", e);
+      }
+    }
+    for (String id : orphans) {
+      settleUntilDone(id, QueueOutcome.RETURNED);
+    }
+    wake();
+  }
+
+  /**
+   * Settles a lease this member let go of, proposing again later when the cluster does not
+   * answer (no leader for now): otherwise the message would wait for its lease to expire.
+   */
+  private void settleUntilDone(String leaseId, QueueOutcome outcome) {
+    proposer.apply(EntryCodec.encodeSettle(leaseId, outcome)).whenComplete((reply, failure) -> {
+      synchronized (this) {
+        if (failure == null || stopped) {
+          return; // settled, or found ended already
+        }
+      }
+      LOG.warn("queue settle failed; retrying: cause={}", failure.toString());
+      try {
+        executor.schedule(() -> settleUntilDone(leaseId, outcome), RETRY_MS,
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // stopped meanwhile: the lease expires, or the next leader requeues it
+      }
+    });
+  }
+
+  // ---- bookkeeping -----------------------------------------------------------------------------
+
+  private synchronized void arm(long atMs) {
+    armLocked(atMs);
+  }
+
+  /** Makes sure a dispatch runs no later than {@code atMs}. */
+  private void armLocked(long atMs) {
+    if (stopped || (timer != null && !timer.isDone() && timerAtMs <= atMs)) {
+      return;
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    timerAtMs = atMs;
+    long delay = Math.max(0, atMs - System.currentTimeMillis()) + 1;
+    try {
+      timer = executor.schedule(this::wake, delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      timer = null;
+    }
+  }
+
+  /** Under this. */
+  private void release(Lease lease) {
+    lease.owner.held--;
+    lease.owner.leases.remove(lease);
+  }
+
+  /** Under this: the next listener with room, round robin. */
+  private Listener listenerWithRoom() {
+    for (int i = 0; i < listeners.size(); i++) {
+      Listener l = listeners.get((nextListener + i) % listeners.size());
+      if (l.room() > 0) {
+        nextListener = (nextListener + i + 1) % listeners.size();
+        return l;
+      }
+    }
+    return null;
+  }
+
+  private final class Listener implements QueueSubscription {
+    final int maxInFlight;
+    final QueueSink sink;
+    int held;
+    boolean closed;
+    final Set<Lease> leases = new LinkedHashSet<>();
+
+    Listener(int maxInFlight, QueueSink sink) {
+      this.maxInFlight = maxInFlight;
+      this.sink = sink;
+    }
+
+    int room() {
+      return closed ? 0 : maxInFlight - held;
+    }
+
+    /** What it held counts as failed, as on a single node. */
+    @Override
+    public void close() {
+      List<Lease> dropped;
+      synchronized (ClusterQueues.this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        listeners.remove(this);
+        dropped = new ArrayList<>(leases);
+        for (Lease lease : dropped) {
+          ClusterQueues.this.leases.remove(lease.id);
+          release(lease);
+        }
+        if (stopped) {
+          return;
+        }
+      }
+      for (Lease lease : dropped) {
+        settleUntilDone(lease.id, QueueOutcome.FAILED);
+      }
+    }
+  }
+
+  private record Lease(String id, long index, Listener owner) {}
+}
