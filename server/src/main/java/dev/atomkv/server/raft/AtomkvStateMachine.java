@@ -46,6 +46,8 @@ final class AtomkvStateMachine extends BaseStateMachine {
    */
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
   private volatile QueueEvents queueEvents = QueueEvents.NONE;
+  /** Whether this member became ready to lead before its queue delivery was attached. */
+  private boolean ledBeforeAttached;
 
   AtomkvStateMachine(ReplicaStore store, EntryCodec codec) {
     this.store = store;
@@ -53,8 +55,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
   }
 
   /** Where this member's queue delivery hears of the queue entries applied. */
-  void queueEvents(QueueEvents events) {
+  synchronized void queueEvents(QueueEvents events) {
     this.queueEvents = events;
+    if (ledBeforeAttached) {
+      events.leaderReady();
+    }
   }
 
   @Override
@@ -163,7 +168,8 @@ final class AtomkvStateMachine extends BaseStateMachine {
 
   /** Once this member leads and has applied every earlier term's entries. */
   @Override
-  public void notifyLeaderReady() {
+  public synchronized void notifyLeaderReady() {
+    ledBeforeAttached = queueEvents == QueueEvents.NONE;
     queueEvents.leaderReady();
   }
 

@@ -3,7 +3,6 @@ package dev.atomkv.server.raft;
 import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.engine.QueueSink;
-import dev.atomkv.server.engine.QueueState;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
@@ -15,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -56,18 +57,18 @@ final class ClusterQueues implements QueueEvents {
   static final long EMPTY_LEASE_PAUSE_MS = 50;
   /** How often the leader looks for expired leases: their expiry is late by up to this. */
   static final long LEADER_TICK_MS = 100;
+  /** How long stopping waits for the messages held here to be handed back. */
+  static final long STOP_RETURN_MS = 3000;
 
   /** An applied entry's reply. */
   interface Proposer extends Function<byte[], CompletableFuture<byte[]>> {}
 
   private final ReplicaStore local;
   private final Proposer proposer;
-  private final BooleanSupplier isLeader;
   private final long leaseMs;
   private final ScheduledThreadPoolExecutor executor;
   private final AtomicBoolean dispatchQueued = new AtomicBoolean();
-  private final AtomicBoolean leaderWorkInFlight = new AtomicBoolean();
-  private volatile boolean requeueOwed;
+  private final LeaderQueueDuty leaderDuty;
 
   // Guarded by this.
   private final List<Listener> listeners = new ArrayList<>();
@@ -83,7 +84,7 @@ final class ClusterQueues implements QueueEvents {
   ClusterQueues(ReplicaStore local, Proposer proposer, BooleanSupplier isLeader, long leaseMs) {
     this.local = local;
     this.proposer = proposer;
-    this.isLeader = isLeader;
+    this.leaderDuty = new LeaderQueueDuty(local, proposer, isLeader);
     this.leaseMs = Math.max(1, leaseMs);
     this.executor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "atomkv-cluster-queue");
@@ -91,7 +92,7 @@ final class ClusterQueues implements QueueEvents {
       return t;
     });
     executor.setRemoveOnCancelPolicy(true);
-    executor.scheduleWithFixedDelay(this::leaderTick, LEADER_TICK_MS, LEADER_TICK_MS,
+    executor.scheduleWithFixedDelay(leaderDuty::tick, LEADER_TICK_MS, LEADER_TICK_MS,
         TimeUnit.MILLISECONDS);
   }
 
@@ -118,8 +119,14 @@ final class ClusterQueues implements QueueEvents {
         });
   }
 
+  /**
+   * Ends every listener here. The messages they held are handed back, their delivery not
+   * counted, as a single node's restart makes them ready again; when the cluster does not answer
+   * within {@link #STOP_RETURN_MS} their leases expire instead (or the next leader requeues them).
+   */
   void stop() {
     List<Listener> ended;
+    List<String> held;
     synchronized (this) {
       if (stopped) {
         return;
@@ -127,10 +134,20 @@ final class ClusterQueues implements QueueEvents {
       stopped = true;
       ended = new ArrayList<>(listeners);
       listeners.clear();
+      held = new ArrayList<>(leases.keySet());
       leases.clear();
     }
-    // Their leases stay in the replicated in-flight table: they expire, or the next leader
-    // requeues them.
+    CompletableFuture<?>[] returns = held.stream()
+        .map(id -> proposer.apply(EntryCodec.encodeSettle(id, QueueOutcome.RETURNED)))
+        .toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(returns).get(STOP_RETURN_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("queue messages held here were not all handed back; their leases will expire: "
+          + "count={} cause={}", held.size(), e.toString());
+    }
     KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
     for (Listener l : ended) {
       try {
@@ -178,44 +195,11 @@ final class ClusterQueues implements QueueEvents {
 
   @Override
   public void leaderReady() {
-    requeueOwed = true;
+    leaderDuty.owed();
     try {
-      executor.execute(this::leaderTick);
+      executor.execute(leaderDuty::tick);
     } catch (RejectedExecutionException e) {
       // stopped
-    }
-  }
-
-  // ---- the leader's work ------------------------------------------------------------------------
-
-  /** Proposes the requeue owed since this member began to lead, else an expiry when one is due. */
-  private void leaderTick() {
-    if (!isLeader.getAsBoolean() || !leaderWorkInFlight.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      boolean requeue = requeueOwed;
-      byte[] entry = null;
-      if (requeue) {
-        entry = EntryCodec.encodeRequeueLeases();
-      } else if (local.queueState().nextLeaseExpiryMs() <= System.currentTimeMillis()) {
-        entry = EntryCodec.encodeExpireLeases();
-      }
-      if (entry == null) {
-        leaderWorkInFlight.set(false);
-        return;
-      }
-      proposer.apply(entry).whenComplete((reply, failure) -> {
-        if (failure == null && requeue) {
-          requeueOwed = false;
-        } else if (failure != null) {
-          LOG.warn("queue lease proposal failed; will retry: cause={}", failure.toString());
-        }
-        leaderWorkInFlight.set(false);
-      });
-    } catch (RuntimeException e) {
-      leaderWorkInFlight.set(false);
-      LOG.warn("queue lease proposal failed; will retry: cause={}", e.toString());
     }
   }
 
