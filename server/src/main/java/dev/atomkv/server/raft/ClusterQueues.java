@@ -1,6 +1,7 @@
 package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.QueueDelivery;
+import dev.atomkv.server.engine.QueueListeners;
 import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
@@ -8,11 +9,7 @@ import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -71,9 +68,7 @@ final class ClusterQueues implements QueueEvents {
   private final LeaderQueueDuty leaderDuty;
 
   // Guarded by this.
-  private final List<Listener> listeners = new ArrayList<>();
-  private int nextListener;
-  private final Map<String, Lease> leases = new HashMap<>();
+  private final QueueListeners<Lease> listeners = new QueueListeners<>(this, this::letGo);
   private boolean leasing;
   /** Leases taken by entries before this index have ended (a requeue applied here). */
   private long requeuedBelow;
@@ -97,12 +92,12 @@ final class ClusterQueues implements QueueEvents {
   }
 
   QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    Listener listener = new Listener(Math.max(1, maxInFlight), sink);
+    QueueSubscription listener;
     synchronized (this) {
       if (stopped) {
         throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
       }
-      listeners.add(listener);
+      listener = listeners.add(maxInFlight, sink);
     }
     wake();
     return listener;
@@ -125,19 +120,17 @@ final class ClusterQueues implements QueueEvents {
    * within {@link #STOP_RETURN_MS} their leases expire instead (or the next leader requeues them).
    */
   void stop() {
-    List<Listener> ended;
-    List<String> held;
+    QueueListeners.Stopped<Lease> ended;
     synchronized (this) {
       if (stopped) {
         return;
       }
       stopped = true;
-      ended = new ArrayList<>(listeners);
-      listeners.clear();
-      held = new ArrayList<>(leases.keySet());
-      leases.clear();
+      ended = listeners.stop();
     }
+    List<Lease> held = ended.leases();
     CompletableFuture<?>[] returns = held.stream()
+        .map(lease -> lease.id)
         .map(id -> proposer.apply(EntryCodec.encodeSettle(id, QueueOutcome.RETURNED)))
         .toArray(CompletableFuture[]::new);
     try {
@@ -149,9 +142,9 @@ final class ClusterQueues implements QueueEvents {
           + "count={} cause={}", held.size(), e.toString());
     }
     KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
-    for (Listener l : ended) {
+    for (QueueSink sink : ended.sinks()) {
       try {
-        l.sink.end(reason);
+        sink.end(reason);
       } catch (RuntimeException e) {
         LOG.warn("queue listener failed to end", e);
       }
@@ -170,10 +163,7 @@ final class ClusterQueues implements QueueEvents {
   public void leasesEnded(List<String> leaseIds) {
     synchronized (this) {
       for (String id : leaseIds) {
-        Lease lease = leases.remove(id);
-        if (lease != null) {
-          release(lease);
-        }
+        listeners.release(id);
       }
     }
     wake();
@@ -183,12 +173,7 @@ final class ClusterQueues implements QueueEvents {
   public void requeued(long index) {
     synchronized (this) {
       requeuedBelow = Math.max(requeuedBelow, index);
-      for (Lease lease : List.copyOf(leases.values())) {
-        if (lease.index < index) {
-          leases.remove(lease.id);
-          release(lease);
-        }
-      }
+      listeners.releaseIf(lease -> lease.index < index);
     }
     wake();
   }
@@ -220,14 +205,12 @@ final class ClusterQueues implements QueueEvents {
   }
 
   private void dispatch() {
-    int room = 0;
+    int room;
     synchronized (this) {
       if (stopped || leasing) {
         return; // the lease in flight wakes us again when answered
       }
-      for (Listener l : listeners) {
-        room += l.room();
-      }
+      room = listeners.room();
       if (room == 0) {
         return; // an ack, an expiry or a new listener wakes us again
       }
@@ -291,16 +274,14 @@ final class ClusterQueues implements QueueEvents {
         leased = new EntryCodec.Leased(List.of(), leased.leaseIndex()); // ready again already
       }
       for (QueueDelivery d : leased.deliveries()) {
-        Listener l = listenerWithRoom();
+        QueueListeners<Lease>.Listener l = listeners.withRoom();
         if (l == null) {
           orphans.add(d.leaseId()); // its listener closed meanwhile
           continue;
         }
-        Lease lease = new Lease(d.leaseId(), leased.leaseIndex(), l);
-        leases.put(lease.id, lease);
-        l.held++;
-        l.leases.add(lease);
-        deliveries.add(() -> l.sink.deliver(d));
+        listeners.reserve(l);
+        listeners.hold(l, d.leaseId(), new Lease(d.leaseId(), leased.leaseIndex()));
+        deliveries.add(() -> l.sink().deliver(d));
       }
     }
     for (Runnable d : deliveries) {
@@ -360,64 +341,13 @@ final class ClusterQueues implements QueueEvents {
     }
   }
 
-  /** Under this. */
-  private void release(Lease lease) {
-    lease.owner.held--;
-    lease.owner.leases.remove(lease);
-  }
-
-  /** Under this: the next listener with room, round robin. */
-  private Listener listenerWithRoom() {
-    for (int i = 0; i < listeners.size(); i++) {
-      Listener l = listeners.get((nextListener + i) % listeners.size());
-      if (l.room() > 0) {
-        nextListener = (nextListener + i + 1) % listeners.size();
-        return l;
-      }
-    }
-    return null;
-  }
-
-  private final class Listener implements QueueSubscription {
-    final int maxInFlight;
-    final QueueSink sink;
-    int held;
-    boolean closed;
-    final Set<Lease> leases = new LinkedHashSet<>();
-
-    Listener(int maxInFlight, QueueSink sink) {
-      this.maxInFlight = maxInFlight;
-      this.sink = sink;
-    }
-
-    int room() {
-      return closed ? 0 : maxInFlight - held;
-    }
-
-    /** What it held counts as failed, as on a single node. */
-    @Override
-    public void close() {
-      List<Lease> dropped;
-      synchronized (ClusterQueues.this) {
-        if (closed) {
-          return;
-        }
-        closed = true;
-        listeners.remove(this);
-        dropped = new ArrayList<>(leases);
-        for (Lease lease : dropped) {
-          ClusterQueues.this.leases.remove(lease.id);
-          release(lease);
-        }
-        if (stopped) {
-          return;
-        }
-      }
-      for (Lease lease : dropped) {
-        settleUntilDone(lease.id, QueueOutcome.FAILED);
-      }
+  /** What a closing listener held counts as failed, as on a single node. */
+  private void letGo(List<Lease> dropped) {
+    for (Lease lease : dropped) {
+      settleUntilDone(lease.id, QueueOutcome.FAILED);
     }
   }
 
-  private record Lease(String id, long index, Listener owner) {}
+  /** A lease held here, taken by the lease entry at {@code index}. */
+  private record Lease(String id, long index) {}
 }
