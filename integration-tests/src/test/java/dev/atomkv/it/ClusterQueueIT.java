@@ -22,6 +22,7 @@ import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -213,6 +214,48 @@ class ClusterQueueIT {
     }
   }
 
+  /**
+   * A follower stopped gracefully hands back what its listener held: delivered again on another
+   * member as first attempts, long before the default lease (30 s) would have run out.
+   */
+  @Test
+  void aStoppingMemberHandsBackWhatItsListenersHeld() throws Exception {
+    try (TestCluster cluster = TestCluster.start(dir, "queues", 3)) {
+      int leader = cluster.awaitLeader();
+      int stopping = (leader + 1) % 3;
+      int staying = (leader + 2) % 3;
+      Set<String> held = new HashSet<>();
+      // A channel of its own: the member's stop closes the fixture's channel first, and a
+      // listener whose client goes away fails what it held (as on a single node).
+      ManagedChannel own = NettyChannelBuilder.forAddress("127.0.0.1",
+          cluster.node(stopping).port()).usePlaintext().build();
+      RawListener onStopping = new RawListener(own, 2);
+      for (int i = 0; i < 2; i++) {
+        int n = i;
+        TestCluster.retryUntilOk(() -> cluster.client(leader).atomic()
+            .enqueue(KvValue.of("h" + n)).commit());
+      }
+      held.add(onStopping.next().getPayload().getString());
+      held.add(onStopping.next().getPayload().getString());
+      long stoppedAt = System.currentTimeMillis();
+      cluster.stop(stopping);
+      onStopping.cancel();
+      own.shutdownNow();
+
+      try (RawListener onStaying = new RawListener(cluster.node(staying).channel(), 2)) {
+        Set<String> again = new HashSet<>();
+        for (int i = 0; i < 2; i++) {
+          ListenResponse d = onStaying.next();
+          assertEquals(1, d.getAttempt(), "handed back, not failed");
+          again.add(d.getPayload().getString());
+          ack(cluster, staying, d.getLeaseId(), true);
+        }
+        assertEquals(held, again);
+        assertTrue(System.currentTimeMillis() - stoppedAt < 20_000, "before the lease ran out");
+      }
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private static QueueListener listenCounting(TestCluster cluster, int member,
@@ -295,6 +338,11 @@ class ClusterQueueIT {
 
     ListenResponse poll(long ms) throws InterruptedException {
       return received.poll(ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends the stream without judging how it ended (its server may have stopped). */
+    void cancel() {
+      context.cancel(null);
     }
 
     @Override

@@ -10,7 +10,9 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -57,7 +59,7 @@ final class ClusterQueues implements QueueEvents {
   /** How long stopping waits for the messages held here to be handed back. */
   static final long STOP_RETURN_MS = 3000;
 
-  /** An applied entry's reply. */
+  /** Proposes a log entry; completes with the applied entry's reply. */
   interface Proposer extends Function<byte[], CompletableFuture<byte[]>> {}
 
   private final ReplicaStore local;
@@ -65,6 +67,8 @@ final class ClusterQueues implements QueueEvents {
   private final long leaseMs;
   private final ScheduledThreadPoolExecutor executor;
   private final AtomicBoolean dispatchQueued = new AtomicBoolean();
+  /** Settles proposed and not yet answered: stopping waits for them. */
+  private final Set<CompletableFuture<?>> settling = ConcurrentHashMap.newKeySet();
   private final LeaderQueueDuty leaderDuty;
 
   // Guarded by this.
@@ -117,7 +121,8 @@ final class ClusterQueues implements QueueEvents {
   /**
    * Ends every listener here. The messages they held are handed back, their delivery not
    * counted, as a single node's restart makes them ready again; when the cluster does not answer
-   * within {@link #STOP_RETURN_MS} their leases expire instead (or the next leader requeues them).
+   * within {@link #STOP_RETURN_MS} (with the settles already under way) their leases expire
+   * instead, or the next leader requeues them.
    */
   void stop() {
     QueueListeners.Stopped<Lease> ended;
@@ -128,19 +133,7 @@ final class ClusterQueues implements QueueEvents {
       stopped = true;
       ended = listeners.stop();
     }
-    List<Lease> held = ended.leases();
-    CompletableFuture<?>[] returns = held.stream()
-        .map(lease -> lease.id)
-        .map(id -> proposer.apply(EntryCodec.encodeSettle(id, QueueOutcome.RETURNED)))
-        .toArray(CompletableFuture[]::new);
-    try {
-      CompletableFuture.allOf(returns).get(STOP_RETURN_MS, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("queue messages held here were not all handed back; their leases will expire: "
-          + "count={} cause={}", held.size(), e.toString());
-    }
+    // The streams end first: nothing acks what is being handed back.
     KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
     for (QueueSink sink : ended.sinks()) {
       try {
@@ -148,6 +141,22 @@ final class ClusterQueues implements QueueEvents {
       } catch (RuntimeException e) {
         LOG.warn("queue listener failed to end", e);
       }
+    }
+    // Listeners that went away just before (their clients stopping too) are being settled:
+    // waiting for those as well keeps their messages from waiting out their leases.
+    List<Lease> held = ended.leases();
+    List<CompletableFuture<?>> outstanding = new ArrayList<>(settling);
+    for (Lease lease : held) {
+      outstanding.add(proposer.apply(EntryCodec.encodeSettle(lease.id, QueueOutcome.RETURNED)));
+    }
+    try {
+      CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new))
+          .get(STOP_RETURN_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("queue messages held here were not all handed back; their leases will expire: "
+          + "count={} cause={}", outstanding.size(), e.toString());
     }
     executor.shutdownNow();
   }
@@ -302,7 +311,10 @@ final class ClusterQueues implements QueueEvents {
    * answer (no leader for now): otherwise the message would wait for its lease to expire.
    */
   private void settleUntilDone(String leaseId, QueueOutcome outcome) {
-    proposer.apply(EntryCodec.encodeSettle(leaseId, outcome)).whenComplete((reply, failure) -> {
+    CompletableFuture<byte[]> settled = proposer.apply(EntryCodec.encodeSettle(leaseId, outcome));
+    settling.add(settled);
+    settled.whenComplete((reply, failure) -> {
+      settling.remove(settled);
       synchronized (this) {
         if (failure == null || stopped) {
           return; // settled, or found ended already
