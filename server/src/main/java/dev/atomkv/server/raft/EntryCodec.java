@@ -175,7 +175,7 @@ final class EntryCodec {
     return b.build().toByteArray();
   }
 
-  /** A sweep's answer: nothing the proposer needs beyond its success. */
+  /** A sweep's or a queue entry's answer: nothing the proposer needs beyond its success. */
   static final byte[] SWEPT = Reply.newBuilder().setOk(true).build().toByteArray();
 
   static byte[] reply(KvException failure) {
