@@ -427,6 +427,7 @@ public final class AtomkvServer implements AutoCloseable {
     EngineOptions options = config.engineOptions();
     ReplicaStore local = LmdbEngine.openReplica(options);
     return ReplicatedEngine.start(config.cluster.settings(config.bind()), local,
-        options.dataDir().resolve("raft"), List.of(V8SumCodec.INSTANCE), options.sweepIntervalMs());
+        options.dataDir().resolve("raft"), List.of(V8SumCodec.INSTANCE), options.sweepIntervalMs(),
+        options.queueLeaseMs());
   }
 }

@@ -1,5 +1,7 @@
 package dev.atomkv.server.engine;
 
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
 
@@ -12,4 +14,12 @@ import dev.atomkv.server.model.Versionstamp;
  * @param versionstamp of the commit that enqueued the message
  */
 public record QueueDelivery(String leaseId, Value payload, int attempt, long leaseExpiresAtMs,
-    Versionstamp versionstamp) {}
+    Versionstamp versionstamp) {
+
+  /** The answer to an ack whose lease is no longer held, on a single node and in a cluster. */
+  public static KvException leaseEnded() {
+    return new KvException(ErrorKind.FAILED_PRECONDITION,
+        "Queue message not found: the lease has ended (acknowledged, expired, or its "
+            + "listener closed)");
+  }
+}

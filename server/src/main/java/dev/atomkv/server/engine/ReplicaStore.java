@@ -3,6 +3,7 @@ package dev.atomkv.server.engine;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -66,4 +67,43 @@ public interface ReplicaStore extends KvEngine {
 
   /** Whether some key's expiry time is at or before {@code nowMs}: a sweep would find work. */
   boolean hasExpired(long nowMs);
+
+  // ---- queues: every decision is the entry's (its time, its log index), never the replica's ----
+
+  /**
+   * Applies a lease entry: moves up to {@code max} messages ready at the entry's time to the
+   * in-flight table under leases named by the entry's log index, expiring {@code leaseMs} after
+   * the entry's time, and counts their delivery.
+   *
+   * @return the leased messages, in delivery order, as their listener receives them
+   */
+  CompletableFuture<List<QueueDelivery>> leaseQueued(int max, long leaseMs, long entryTimeMicros,
+      LogPosition position);
+
+  /**
+   * Applies a settle entry: ends the lease {@code leaseId} with {@code outcome} at the entry's
+   * time (a message given up on writes its undelivered keys, stamped like a write entry).
+   *
+   * @return false when the lease had already ended (settled, expired or requeued)
+   */
+  CompletableFuture<Boolean> settleLease(String leaseId, QueueOutcome outcome,
+      long entryTimeMicros, LogPosition position);
+
+  /**
+   * Applies a lease-expiry entry: every lease expired at the entry's time ends as failed.
+   *
+   * @return the ids of the leases it ended
+   */
+  CompletableFuture<List<String>> expireLeases(long entryTimeMicros, LogPosition position);
+
+  /**
+   * Applies a requeue entry: every message in flight is ready again at the entry's time, its
+   * delivery not counted, as after a single node's restart.
+   *
+   * @return how many there were
+   */
+  CompletableFuture<Integer> requeueLeases(long entryTimeMicros, LogPosition position);
+
+  /** This replica's queue as it is now: whether proposing queue work would find any. */
+  QueueState queueState();
 }

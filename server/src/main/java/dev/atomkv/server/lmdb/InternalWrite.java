@@ -23,7 +23,7 @@ final class InternalWrite<T> extends WriterJob {
 
   @Override
   void run(Txn<byte[]> child, Batch batch) {
-    WriterTask.Context context = new WriterTask.Context(batch.nextVersionstamp(), batch.nowMs());
+    WriterTask.Context context = new WriterTask.Context(batch::nextVersionstamp, batch.nowMs());
     T result;
     try {
       result = body.run(child, context);

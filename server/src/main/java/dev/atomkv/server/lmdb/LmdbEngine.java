@@ -9,7 +9,10 @@ import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueDelivery;
+import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueState;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.RangeRead;
 import dev.atomkv.server.engine.StoredEntry;
@@ -61,6 +64,7 @@ public final class LmdbEngine implements ReplicaStore {
   private final ChangeFeed changes;
   private final ScheduledExecutorService sweeper;
   private final QueueDispatcher queue;
+  private final QueueWrites queueWrites;
   /** Guarded by this: a second close waits for the first to finish. */
   private boolean closed;
 
@@ -81,6 +85,7 @@ public final class LmdbEngine implements ReplicaStore {
         changes);
     this.queue = new QueueDispatcher(writer, store, environment::read, clock,
         options.queueLeaseMs());
+    this.queueWrites = new QueueWrites(store);
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
       t.setDaemon(true);
@@ -266,6 +271,44 @@ public final class LmdbEngine implements ReplicaStore {
   @Override
   public boolean hasExpired(long nowMs) {
     return read(txn -> store.hasExpired(txn, nowMs));
+  }
+
+  @Override
+  public CompletableFuture<List<QueueDelivery>> leaseQueued(int max, long leaseMs,
+      long entryTimeMicros, LogPosition position) {
+    return replicated(queueWrites.leaseDue(max, position.index(), leaseMs), entryTimeMicros,
+        position).thenApply(leased -> leased.stream().map(m -> new QueueDelivery(m.leaseId(),
+            m.payload(), m.deliveries(), m.lease().expiresAtMs(), m.versionstamp())).toList());
+  }
+
+  @Override
+  public CompletableFuture<Boolean> settleLease(String leaseId, QueueOutcome outcome,
+      long entryTimeMicros, LogPosition position) {
+    return replicated(queueWrites.settleLease(leaseId, outcome), entryTimeMicros, position);
+  }
+
+  @Override
+  public CompletableFuture<List<String>> expireLeases(long entryTimeMicros,
+      LogPosition position) {
+    return replicated(queueWrites.expireLeases(), entryTimeMicros, position);
+  }
+
+  @Override
+  public CompletableFuture<Integer> requeueLeases(long entryTimeMicros, LogPosition position) {
+    return replicated(queueWrites.requeueInflight(), entryTimeMicros, position);
+  }
+
+  private <T> CompletableFuture<T> replicated(WriterTask<T> task, long entryTimeMicros,
+      LogPosition position) {
+    ReplicatedTask<T> job = new ReplicatedTask<>(task, entryTimeMicros, position);
+    writer.submitReplicated(job);
+    return job.future();
+  }
+
+  @Override
+  public QueueState queueState() {
+    long[] next = read(store.queues::nextReadyAndLeaseExpiry);
+    return new QueueState(next[0], next[1]);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.QueueDelivery;
+import dev.atomkv.server.engine.QueueListeners;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.model.ErrorKind;
@@ -9,12 +10,9 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -59,9 +57,7 @@ final class QueueDispatcher {
   private final AtomicBoolean dispatchQueued = new AtomicBoolean();
 
   // Guarded by this.
-  private final List<Listener> listeners = new ArrayList<>();
-  private int nextListener;
-  private final Map<String, Lease> leases = new HashMap<>();
+  private final QueueListeners<Lease> listeners = new QueueListeners<>(this, this::letGo);
   /** Ids of messages being moved to the in-flight table, so a new scan does not take them again. */
   private final Set<ByteBuffer> leasing = new HashSet<>();
   private boolean stopped;
@@ -110,12 +106,12 @@ final class QueueDispatcher {
   }
 
   QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    Listener listener = new Listener(Math.max(1, maxInFlight), sink);
+    QueueSubscription listener;
     synchronized (this) {
       if (stopped) {
         throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
       }
-      listeners.add(listener);
+      listener = listeners.add(maxInFlight, sink);
     }
     wake();
     return listener;
@@ -124,15 +120,10 @@ final class QueueDispatcher {
   CompletableFuture<Void> ack(String leaseId, boolean success) {
     Lease lease;
     synchronized (this) {
-      lease = leases.remove(leaseId);
-      if (lease != null) {
-        release(lease);
-      }
+      lease = release(leaseId);
     }
     if (lease == null) {
-      return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
-          "Queue message not found: the lease has ended (acknowledged, expired, or its "
-              + "listener closed)"));
+      return CompletableFuture.failedFuture(QueueDelivery.leaseEnded());
     }
     wake();
     return settle(lease.messageId, success);
@@ -144,24 +135,22 @@ final class QueueDispatcher {
   }
 
   void stop() {
-    List<Listener> ended;
+    QueueListeners.Stopped<Lease> ended;
     synchronized (this) {
       if (stopped) {
         return;
       }
       stopped = true;
-      ended = new ArrayList<>(listeners);
-      listeners.clear();
-      for (Lease lease : leases.values()) {
+      ended = listeners.stop();
+      for (Lease lease : ended.leases()) {
         lease.timeout.cancel(false);
       }
-      leases.clear();
     }
     // Their messages stay in the in-flight table: the next start makes them ready again.
     KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
-    for (Listener l : ended) {
+    for (QueueSink sink : ended.sinks()) {
       try {
-        l.sink.end(reason);
+        sink.end(reason);
       } catch (RuntimeException e) {
         LOG.warn("queue listener failed to end", e);
       }
@@ -185,7 +174,7 @@ final class QueueDispatcher {
     }
   }
 
-  private record Assignment(QueuedMessage message, Listener listener) {}
+  private record Assignment(QueuedMessage message, QueueListeners<Lease>.Listener listener) {}
 
   private void dispatch() {
     int room;
@@ -194,10 +183,7 @@ final class QueueDispatcher {
       if (stopped) {
         return;
       }
-      room = 0;
-      for (Listener l : listeners) {
-        room += l.room();
-      }
+      room = listeners.room();
       if (room == 0) {
         return; // an ack, an expiry or a new listener wakes us again
       }
@@ -224,11 +210,11 @@ final class QueueDispatcher {
         arm(due.nextReadyAtMs());
       }
       for (QueuedMessage m : due.messages()) {
-        Listener l = listenerWithRoom();
+        QueueListeners<Lease>.Listener l = listeners.withRoom();
         if (l == null) {
           break;
         }
-        l.held++;
+        listeners.reserve(l);
         leasing.add(ByteBuffer.wrap(m.id()));
         assignments.add(new Assignment(m, l));
       }
@@ -248,25 +234,24 @@ final class QueueDispatcher {
     synchronized (this) {
       for (int i = 0; i < assignments.size(); i++) {
         Assignment a = assignments.get(i);
-        Listener l = a.listener();
+        QueueListeners<Lease>.Listener l = a.listener();
         leasing.remove(ByteBuffer.wrap(a.message().id()));
         QueuedMessage m = failure == null ? moved.get(i) : null;
         if (m == null || stopped) {
-          l.held--;
+          listeners.unreserve(l);
           continue;
         }
-        if (l.closed) {
-          l.held--;
+        if (l.closed()) {
+          listeners.unreserve(l);
           orphans.add(m.id());
           continue;
         }
-        Lease lease = new Lease(newLeaseId(), m.id(), l);
-        leases.put(lease.id, lease);
-        l.leases.add(lease);
+        Lease lease = new Lease(newLeaseId(), m.id());
+        listeners.hold(l, lease.id, lease);
         lease.timeout = executor.schedule(() -> expire(lease), leaseMs, TimeUnit.MILLISECONDS);
         QueueDelivery delivery = new QueueDelivery(lease.id, m.payload(), m.deliveries(),
             nowMs + leaseMs, m.versionstamp());
-        deliveries.add(() -> l.sink.deliver(delivery));
+        deliveries.add(() -> l.sink().deliver(delivery));
       }
       if (failure != null && !stopped) {
         LOG.warn("queue move refused; retrying: cause={}", failure.toString());
@@ -289,11 +274,10 @@ final class QueueDispatcher {
 
   private void expire(Lease lease) {
     synchronized (this) {
-      if (leases.get(lease.id) != lease) {
+      if (listeners.get(lease.id) != lease) {
         return; // settled meanwhile
       }
-      leases.remove(lease.id);
-      release(lease);
+      release(lease.id);
     }
     settle(lease.messageId, false);
     wake();
@@ -335,21 +319,21 @@ final class QueueDispatcher {
 
   // ---- bookkeeping (under this) ----------------------------------------------------------------
 
-  private void release(Lease lease) {
-    lease.timeout.cancel(false);
-    lease.owner.held--;
-    lease.owner.leases.remove(lease);
+  /** Ends a lease, freeing its listener's room; the lease, or null when it had ended. */
+  private Lease release(String leaseId) {
+    Lease lease = listeners.release(leaseId);
+    if (lease != null) {
+      lease.timeout.cancel(false);
+    }
+    return lease;
   }
 
-  private Listener listenerWithRoom() {
-    for (int i = 0; i < listeners.size(); i++) {
-      Listener l = listeners.get((nextListener + i) % listeners.size());
-      if (l.room() > 0) {
-        nextListener = (nextListener + i + 1) % listeners.size();
-        return l;
-      }
+  /** What a closing listener held counts as failed. */
+  private void letGo(List<Lease> dropped) {
+    for (Lease lease : dropped) {
+      lease.timeout.cancel(false);
+      settle(lease.messageId, false);
     }
-    return null;
   }
 
   /** Makes sure a dispatch runs no later than {@code atMs}. */
@@ -374,57 +358,14 @@ final class QueueDispatcher {
     return epoch + "-" + Long.toHexString(leaseCounter.incrementAndGet());
   }
 
-  private final class Listener implements QueueSubscription {
-    final int maxInFlight;
-    final QueueSink sink;
-    /** Leases held plus messages being moved for it. */
-    int held;
-    boolean closed;
-    final Set<Lease> leases = new LinkedHashSet<>();
-
-    Listener(int maxInFlight, QueueSink sink) {
-      this.maxInFlight = maxInFlight;
-      this.sink = sink;
-    }
-
-    int room() {
-      return closed ? 0 : maxInFlight - held;
-    }
-
-    @Override
-    public void close() {
-      List<Lease> dropped;
-      synchronized (QueueDispatcher.this) {
-        if (closed) {
-          return;
-        }
-        closed = true;
-        listeners.remove(this);
-        dropped = new ArrayList<>(leases);
-        for (Lease lease : dropped) {
-          QueueDispatcher.this.leases.remove(lease.id);
-          release(lease);
-        }
-        if (stopped) {
-          return;
-        }
-      }
-      for (Lease lease : dropped) {
-        settle(lease.messageId, false);
-      }
-    }
-  }
-
   private static final class Lease {
     final String id;
     final byte[] messageId;
-    final Listener owner;
     ScheduledFuture<?> timeout;
 
-    Lease(String id, byte[] messageId, Listener owner) {
+    Lease(String id, byte[] messageId) {
       this.id = id;
       this.messageId = messageId;
-      this.owner = owner;
     }
   }
 }

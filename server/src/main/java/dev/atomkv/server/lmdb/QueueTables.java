@@ -72,13 +72,19 @@ final class QueueTables {
    * longer waiting there.
    */
   QueuedMessage lease(Txn<byte[]> txn, long readyAtMs, byte[] id) {
+    return lease(txn, readyAtMs, id, null);
+  }
+
+  /** As {@link #lease(Txn, long, byte[])}, recording a replicated lease when one is given. */
+  QueuedMessage lease(Txn<byte[]> txn, long readyAtMs, byte[] id, QueuedMessage.Lease lease) {
     byte[] key = queueKey(readyAtMs, id);
     byte[] record = queue.get(txn, key);
     if (record == null) {
       return null;
     }
     queue.delete(txn, key);
-    QueuedMessage m = QueuedMessage.decode(id, readyAtMs, record).delivered();
+    QueuedMessage waiting = QueuedMessage.decode(id, readyAtMs, record);
+    QueuedMessage m = lease == null ? waiting.delivered() : waiting.leased(lease);
     inflight.put(txn, id, m.record());
     return m;
   }
@@ -91,6 +97,61 @@ final class QueueTables {
     }
     inflight.delete(txn, id);
     return QueuedMessage.decode(id, 0, record);
+  }
+
+  /**
+   * Removes and returns an in-flight message if it is held under the replicated lease taken at
+   * {@code leaseIndex}; null when that lease has ended.
+   */
+  QueuedMessage takeLeased(Txn<byte[]> txn, byte[] id, long leaseIndex) {
+    byte[] record = inflight.get(txn, id);
+    if (record == null) {
+      return null;
+    }
+    QueuedMessage m = QueuedMessage.decode(id, 0, record);
+    if (m.lease() == null || m.lease().index() != leaseIndex) {
+      return null;
+    }
+    inflight.delete(txn, id);
+    return m;
+  }
+
+  /** In-flight messages whose replicated lease expired at or before {@code nowMs}. */
+  List<QueuedMessage> expiredLeases(Txn<byte[]> txn, long nowMs) {
+    List<QueuedMessage> expired = new ArrayList<>();
+    try (TableCursor c = inflight.cursor(txn)) {
+      for (boolean on = c.first(); on; on = c.next()) {
+        QueuedMessage m = QueuedMessage.decode(c.key(), 0, c.value());
+        if (m.lease() != null && m.lease().expiresAtMs() <= nowMs) {
+          expired.add(m);
+        }
+      }
+    }
+    return expired;
+  }
+
+  /**
+   * The first waiting message's ready time, and the earliest replicated lease expiry (each
+   * {@link Long#MAX_VALUE} when there is none). In-flight messages are few (listeners bound
+   * them), so scanning them is cheap.
+   */
+  long[] nextReadyAndLeaseExpiry(Txn<byte[]> txn) {
+    long ready = Long.MAX_VALUE;
+    try (TableCursor c = queue.cursor(txn)) {
+      if (c.first()) {
+        ready = readyAt(c.key());
+      }
+    }
+    long expiry = Long.MAX_VALUE;
+    try (TableCursor c = inflight.cursor(txn)) {
+      for (boolean on = c.first(); on; on = c.next()) {
+        QueuedMessage m = QueuedMessage.decode(c.key(), 0, c.value());
+        if (m.lease() != null) {
+          expiry = Math.min(expiry, m.lease().expiresAtMs());
+        }
+      }
+    }
+    return new long[] {ready, expiry};
   }
 
   /**

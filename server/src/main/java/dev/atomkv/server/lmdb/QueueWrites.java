@@ -1,8 +1,12 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.lmdbjava.Txn;
 
 /**
  * The writes that move queue messages between the tables, each a {@link WriterTask} for the single
@@ -49,20 +53,72 @@ final class QueueWrites {
   WriterTask<Void> settle(byte[] id, boolean success) {
     return (txn, ctx) -> {
       QueuedMessage m = store.queues.takeInflight(txn, id);
-      if (success || m == null) {
-        return null;
-      }
-      if (m.canRetry()) {
-        store.queues.add(txn, m.retried(ctx.nowMs()));
-      } else if (!m.keysIfUndelivered().isEmpty()) {
-        // Given up on: one commit of its own writes the payload to every undelivered key.
-        Versionstamp vs = ctx.versionstamp();
-        for (byte[] key : m.keysIfUndelivered()) {
-          store.put(txn, key, m.payload(), vs, 0);
-          ctx.wrote(key);
-        }
+      if (!success && m != null) {
+        failed(txn, ctx, m);
       }
       return null;
+    };
+  }
+
+  /** A delivery that failed, already taken from the in-flight table: retried or given up on. */
+  private void failed(Txn<byte[]> txn, WriterTask.Context ctx, QueuedMessage m) {
+    if (m.canRetry()) {
+      store.queues.add(txn, m.retried(ctx.nowMs()));
+    } else if (!m.keysIfUndelivered().isEmpty()) {
+      // Given up on: one commit of its own writes the payload to every undelivered key.
+      Versionstamp vs = ctx.versionstamp();
+      for (byte[] key : m.keysIfUndelivered()) {
+        store.put(txn, key, m.payload(), vs, 0);
+        ctx.wrote(key);
+      }
+    }
+  }
+
+  // ---- replicated leases: the task's time and the lease index come from the log entry --------
+
+  /**
+   * Leases up to {@code max} messages due at the task's time under the lease named by
+   * {@code leaseIndex}, expiring {@code leaseMs} later; returns them in delivery order.
+   */
+  WriterTask<List<QueuedMessage>> leaseDue(int max, long leaseIndex, long leaseMs) {
+    return (txn, ctx) -> {
+      QueuedMessage.Lease lease = new QueuedMessage.Lease(leaseIndex, ctx.nowMs() + leaseMs);
+      List<QueuedMessage> leased = new ArrayList<>();
+      for (QueuedMessage m : store.queues.due(txn, ctx.nowMs(), max, Set.of()).messages()) {
+        leased.add(store.queues.lease(txn, m.readyAtMs(), m.id(), lease));
+      }
+      return leased;
+    };
+  }
+
+  /** Ends a replicated lease; false when it had ended already (or never was). */
+  WriterTask<Boolean> settleLease(String leaseId, QueueOutcome outcome) {
+    return (txn, ctx) -> {
+      Map.Entry<byte[], Long> named = QueuedMessage.parseLeaseId(leaseId);
+      QueuedMessage m = named == null ? null
+          : store.queues.takeLeased(txn, named.getKey(), named.getValue());
+      if (m == null) {
+        return false;
+      }
+      switch (outcome) {
+        case ACKED -> { }
+        case FAILED -> failed(txn, ctx, m);
+        case RETURNED -> store.queues.add(txn, m.undelivered(ctx.nowMs()));
+      }
+      return true;
+    };
+  }
+
+  /** Ends every replicated lease expired at the task's time as failed; returns their ids. */
+  WriterTask<List<String>> expireLeases() {
+    return (txn, ctx) -> {
+      List<String> ended = new ArrayList<>();
+      for (QueuedMessage m : store.queues.expiredLeases(txn, ctx.nowMs())) {
+        store.queues.takeInflight(txn, m.id());
+        failed(txn, ctx, m);
+        ended.add(m.leaseId());
+      }
+      return ended;
     };
   }
 }

@@ -7,7 +7,9 @@ import dev.atomkv.server.model.Versionstamp;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A message as the queue tables hold it.
@@ -17,11 +19,52 @@ import java.util.List;
  * @param readyAtMs when it may be delivered next
  * @param deliveries how often it has been handed to a listener so far
  * @param backoffMs the waits still left for redeliveries, first the next one
+ * @param lease the replicated lease it is in flight under; null when waiting, and always on a
+ *     single node (whose leases live in memory)
  */
 record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
-    List<byte[]> keysIfUndelivered, long[] backoffMs) {
+    List<byte[]> keysIfUndelivered, long[] backoffMs, Lease lease) {
   static final int ID_LENGTH = Versionstamp.LENGTH + Short.BYTES;
   private static final byte FORMAT = 1;
+  /** Format 1 followed by the lease: written for replicated leases only. */
+  private static final byte FORMAT_LEASED = 2;
+  private static final char LEASE_ID_SEPARATOR = '.';
+
+  /**
+   * A lease taken by a replicated log entry: named by that entry's log index, which no later
+   * entry shares, so a lease id from before a requeue never settles the message's next lease.
+   */
+  record Lease(long index, long expiresAtMs) {}
+
+  QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
+      List<byte[]> keysIfUndelivered, long[] backoffMs) {
+    this(id, readyAtMs, deliveries, payload, keysIfUndelivered, backoffMs, null);
+  }
+
+  /** The lease id a listener acks with: {@code <log index hex>.<message id hex>}. */
+  String leaseId() {
+    return Long.toHexString(lease.index()) + LEASE_ID_SEPARATOR + HexFormat.of().formatHex(id);
+  }
+
+  /** The message id and lease index a {@link #leaseId()} names; null when it is not one. */
+  static Map.Entry<byte[], Long> parseLeaseId(String leaseId) {
+    int dot = leaseId.indexOf(LEASE_ID_SEPARATOR);
+    if (dot <= 0 || leaseId.length() - dot - 1 != 2 * ID_LENGTH) {
+      return null;
+    }
+    try {
+      long index = Long.parseUnsignedLong(leaseId.substring(0, dot), 16);
+      return Map.entry(HexFormat.of().parseHex(leaseId, dot + 1, leaseId.length()), index);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** In flight under {@code lease}, its delivery counted. */
+  QueuedMessage leased(Lease lease) {
+    return new QueuedMessage(id, readyAtMs, deliveries + 1, payload, keysIfUndelivered, backoffMs,
+        lease);
+  }
 
   static QueuedMessage enqueued(Versionstamp vs, int index, Enqueue e) {
     byte[] id = ByteBuffer.allocate(ID_LENGTH).put(vs.toBytes()).putShort((short) index).array();
@@ -53,14 +96,18 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
     return backoffMs.length > 0;
   }
 
-  /** {@code [format:1][deliveries:4][kind:1][len:4][payload][n:1]([len:2][key])*[n:1]([ms:8])*}. */
+  /**
+   * {@code [format:1][deliveries:4][kind:1][len:4][payload][n:1]([len:2][key])*[n:1]([ms:8])*},
+   * then {@code [leaseIndex:8][leaseExpiresAtMs:8]} in format 2.
+   */
   byte[] record() {
-    int size = 1 + 4 + 1 + 4 + payload.payload().length + 1 + 1 + 8 * backoffMs.length;
+    int size = 1 + 4 + 1 + 4 + payload.payload().length + 1 + 1 + 8 * backoffMs.length
+        + (lease == null ? 0 : 16);
     for (byte[] k : keysIfUndelivered) {
       size += 2 + k.length;
     }
     ByteBuffer b = ByteBuffer.allocate(size)
-        .put(FORMAT)
+        .put(lease == null ? FORMAT : FORMAT_LEASED)
         .putInt(deliveries)
         .put((byte) payload.kind().code())
         .putInt(payload.payload().length)
@@ -73,13 +120,16 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
     for (long ms : backoffMs) {
       b.putLong(ms);
     }
+    if (lease != null) {
+      b.putLong(lease.index()).putLong(lease.expiresAtMs());
+    }
     return b.array();
   }
 
   static QueuedMessage decode(byte[] id, long readyAtMs, byte[] record) {
     ByteBuffer b = ByteBuffer.wrap(record);
     byte format = b.get();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != FORMAT_LEASED) {
       throw new IllegalStateException("unknown queue record format " + format);
     }
     int deliveries = b.getInt();
@@ -97,6 +147,8 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
     for (int i = 0; i < backoff.length; i++) {
       backoff[i] = b.getLong();
     }
-    return new QueuedMessage(id, readyAtMs, deliveries, new Value(kind, payload), keys, backoff);
+    Lease lease = format == FORMAT_LEASED ? new Lease(b.getLong(), b.getLong()) : null;
+    return new QueuedMessage(id, readyAtMs, deliveries, new Value(kind, payload), keys, backoff,
+        lease);
   }
 }

@@ -4,8 +4,8 @@ import dev.atomkv.server.model.KvException;
 import org.lmdbjava.Txn;
 
 /** Something the single writer runs in a child transaction of a batch. */
-abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, ReplicatedSweep, ExpirySweep, InternalWrite,
-    StoreReplacement, WriterJob.Stop {
+abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, ReplicatedSweep,
+    ReplicatedTask, ExpirySweep, InternalWrite, StoreReplacement, WriterJob.Stop {
   /**
    * Runs in {@code child}, committing it when the job's writes are to stay with the batch (closing
    * it uncommitted rolls them back), and reports to {@code batch}.

@@ -4,6 +4,7 @@ import dev.atomkv.server.engine.KeyChange;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.lmdbjava.Txn;
 
 /**
@@ -16,13 +17,19 @@ interface WriterTask<T> {
 
   /** Where the task stands in its batch. */
   final class Context {
-    private final Versionstamp versionstamp;
+    private final Supplier<Versionstamp> stamp;
     private final long nowMs;
+    private Versionstamp versionstamp;
     private boolean stamped;
     private final List<KeyChange> changes = new ArrayList<>();
 
-    Context(Versionstamp versionstamp, long nowMs) {
-      this.versionstamp = versionstamp;
+    /**
+     * @param stamp gives the versionstamp, asked at most once and only when the task writes a
+     *     user key: a replicated entry takes a commit version only when it stamps one, or replicas
+     *     that batch differently would number later entries differently
+     */
+    Context(Supplier<Versionstamp> stamp, long nowMs) {
+      this.stamp = stamp;
       this.nowMs = nowMs;
     }
 
@@ -31,7 +38,10 @@ interface WriterTask<T> {
      * own that takes a position in the batch.
      */
     Versionstamp versionstamp() {
-      stamped = true;
+      if (!stamped) {
+        versionstamp = stamp.get();
+        stamped = true;
+      }
       return versionstamp;
     }
 
@@ -44,7 +54,7 @@ interface WriterTask<T> {
       return changes;
     }
 
-    /** The batch's clock reading. */
+    /** The batch's clock reading (a replicated entry's: the entry's time). */
     long nowMs() {
       return nowMs;
     }

@@ -3,12 +3,15 @@ package dev.atomkv.server.raft;
 import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.raft.wire.QueueEntry;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,11 +61,22 @@ final class AtomkvStateMachine extends BaseStateMachine {
   private final StoreInstaller installer;
   /** What this member's metrics count; installing a snapshot counts one there. */
   final ClusterCounters counters = new ClusterCounters();
+  private volatile QueueEvents queueEvents = QueueEvents.NONE;
+  /** Whether this member became ready to lead before its queue delivery was attached. */
+  private boolean ledBeforeAttached;
 
   AtomkvStateMachine(ReplicaStore store, EntryCodec codec) {
     this.store = store;
     this.codec = codec;
     this.installer = new StoreInstaller(store, this::peers);
+  }
+
+  /** Where this member's queue delivery hears of the queue entries applied. */
+  synchronized void queueEvents(QueueEvents events) {
+    this.queueEvents = events;
+    if (ledBeforeAttached) {
+      events.leaderReady();
+    }
   }
 
   @Override
@@ -212,10 +226,19 @@ final class AtomkvStateMachine extends BaseStateMachine {
     try {
       EntryCodec.Decoded decoded =
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      applied = decoded.sweep()
-          ? store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT)
-          : store.apply(decoded.write(), decoded.timeMicros(), position)
-              .thenApply(EntryCodec::reply);
+      if (decoded.sweep()) {
+        applied = store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT);
+      } else if (decoded.queue() != null) {
+        applied = applyQueue(decoded.queue(), decoded.timeMicros(), position);
+      } else {
+        applied = store.apply(decoded.write(), decoded.timeMicros(), position)
+            .thenApply(result -> {
+              if (result.ok() && !decoded.write().enqueues().isEmpty()) {
+                queueEvents.queueChanged();
+              }
+              return EntryCodec.reply(result);
+            });
+      }
     } catch (KvException e) {
       applied = CompletableFuture.failedFuture(e);
     }
@@ -234,6 +257,49 @@ final class AtomkvStateMachine extends BaseStateMachine {
       tail = answered;
     }
     return answered;
+  }
+
+  /**
+   * Applies a queue entry and tells this member's delivery what changed. A settle of a lease that
+   * has ended is answered as a failed precondition, as on a single node.
+   */
+  private CompletableFuture<byte[]> applyQueue(QueueEntry q, long timeMicros,
+      LogPosition position) {
+    QueueEvents events = queueEvents;
+    return switch (q.getOpCase()) {
+      case LEASE -> store.leaseQueued(q.getLease().getMax(), q.getLease().getLeaseMs(),
+          timeMicros, position).thenApply(leased -> EntryCodec.leased(leased, position.index()));
+      case SETTLE -> store.settleLease(q.getSettle().getLeaseId(),
+          EntryCodec.outcome(q.getSettle()), timeMicros, position).thenApply(settled -> {
+            if (!settled) {
+              return EntryCodec.reply(QueueDelivery.leaseEnded());
+            }
+            events.leasesEnded(List.of(q.getSettle().getLeaseId()));
+            events.queueChanged();
+            return EntryCodec.SWEPT;
+          });
+      case EXPIRE_LEASES -> store.expireLeases(timeMicros, position).thenApply(ended -> {
+        events.leasesEnded(ended);
+        events.queueChanged();
+        return EntryCodec.SWEPT;
+      });
+      case REQUEUE_LEASES -> store.requeueLeases(timeMicros, position).thenApply(n -> {
+        if (n > 0) {
+          LOG.info("queue messages in flight before this leader are ready again: count={}", n);
+        }
+        events.requeued(position.index());
+        return EntryCodec.SWEPT;
+      });
+      default -> CompletableFuture.failedFuture(new KvException(ErrorKind.INTERNAL,
+          "log entry holds an unknown queue operation " + q.getOpCase()));
+    };
+  }
+
+  /** Once this member leads and has applied every earlier term's entries. */
+  @Override
+  public synchronized void notifyLeaderReady() {
+    ledBeforeAttached = queueEvents == QueueEvents.NONE;
+    queueEvents.leaderReady();
   }
 
   @Override

@@ -3,10 +3,13 @@ package dev.atomkv.server.raft;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.atomkv.server.document.ProtoDocuments;
+import dev.atomkv.server.engine.QueueDelivery;
+import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Condition;
+import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.Filter;
 import dev.atomkv.server.model.JsonValue;
@@ -22,12 +25,18 @@ import dev.atomkv.server.model.Where;
 import dev.atomkv.server.raft.wire.AtomicWriteEntry;
 import dev.atomkv.server.raft.wire.CheckEntry;
 import dev.atomkv.server.raft.wire.ConditionEntry;
+import dev.atomkv.server.raft.wire.DeliveryEntry;
+import dev.atomkv.server.raft.wire.EnqueueEntry;
 import dev.atomkv.server.raft.wire.FilterEntry;
+import dev.atomkv.server.raft.wire.LeaseEntry;
 import dev.atomkv.server.raft.wire.LogEntry;
 import dev.atomkv.server.raft.wire.MutationEntry;
+import dev.atomkv.server.raft.wire.QueueEntry;
 import dev.atomkv.server.raft.wire.Reply;
+import dev.atomkv.server.raft.wire.SettleEntry;
 import dev.atomkv.server.raft.wire.ValueEntry;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -60,6 +69,13 @@ final class EntryCodec {
     for (Mutation m : write.mutations()) {
       b.addMutations(mutation(m));
     }
+    for (Enqueue q : write.enqueues()) {
+      EnqueueEntry.Builder e = EnqueueEntry.newBuilder().setPayload(value(q.payload()))
+          .setReadyAtMs(q.readyAtMs());
+      q.keysIfUndelivered().forEach(k -> e.addKeysIfUndelivered(ByteString.copyFrom(k)));
+      Arrays.stream(q.backoffScheduleMs()).forEach(e::addBackoffMs);
+      b.addEnqueues(e);
+    }
     return LogEntry.newBuilder().setFormat(FORMAT).setWrite(b).build().toByteArray();
   }
 
@@ -68,15 +84,44 @@ final class EntryCodec {
     return LogEntry.newBuilder().setFormat(FORMAT).setSweep(true).build().toByteArray();
   }
 
+  /** A member's request for up to {@code max} ready queue messages for its listeners. */
+  static byte[] encodeLease(int max, long leaseMs) {
+    return queue(QueueEntry.newBuilder()
+        .setLease(LeaseEntry.newBuilder().setMax(max).setLeaseMs(leaseMs)).build());
+  }
+
+  static byte[] encodeSettle(String leaseId, QueueOutcome outcome) {
+    return queue(QueueEntry.newBuilder().setSettle(SettleEntry.newBuilder().setLeaseId(leaseId)
+        .setOutcome(SettleEntry.Outcome.valueOf("OUTCOME_" + outcome.name()))).build());
+  }
+
+  /** The leader's: end the leases expired at the entry's time. */
+  static byte[] encodeExpireLeases() {
+    return queue(QueueEntry.newBuilder().setExpireLeases(true).build());
+  }
+
+  /** A new leader's: make every message in flight ready again. */
+  static byte[] encodeRequeueLeases() {
+    return queue(QueueEntry.newBuilder().setRequeueLeases(true).build());
+  }
+
+  private static byte[] queue(QueueEntry q) {
+    return LogEntry.newBuilder().setFormat(FORMAT).setQueue(q).build().toByteArray();
+  }
+
+  static QueueOutcome outcome(SettleEntry s) {
+    return QueueOutcome.valueOf(s.getOutcome().name().substring("OUTCOME_".length()));
+  }
+
   /** The bytes the leader appends to a proposal: protobuf merges them into its time field. */
   static byte[] timeStamp(long timeMicros) {
     return LogEntry.newBuilder().setTimeMicros(timeMicros).build().toByteArray();
   }
 
-  /** A log entry's request (null for a sweep) and its time. */
-  record Decoded(AtomicWrite write, long timeMicros) {
+  /** A log entry's request, or its queue operation (both null for a sweep), and its time. */
+  record Decoded(AtomicWrite write, QueueEntry queue, long timeMicros) {
     boolean sweep() {
-      return write == null;
+      return write == null && queue == null;
     }
   }
 
@@ -91,7 +136,10 @@ final class EntryCodec {
       throw new KvException(ErrorKind.INTERNAL, "log entry of unknown format " + e.getFormat());
     }
     if (e.getSweep()) {
-      return new Decoded(null, e.getTimeMicros());
+      return new Decoded(null, null, e.getTimeMicros());
+    }
+    if (e.hasQueue()) {
+      return new Decoded(null, e.getQueue(), e.getTimeMicros());
     }
     List<Check> checks = new ArrayList<>();
     for (CheckEntry c : e.getWrite().getChecksList()) {
@@ -107,7 +155,14 @@ final class EntryCodec {
     for (MutationEntry m : e.getWrite().getMutationsList()) {
       mutations.add(mutation(m));
     }
-    return new Decoded(new AtomicWrite(checks, mutations), e.getTimeMicros());
+    List<Enqueue> enqueues = new ArrayList<>();
+    for (EnqueueEntry q : e.getWrite().getEnqueuesList()) {
+      enqueues.add(new Enqueue(value(q.getPayload()), q.getReadyAtMs(),
+          q.getKeysIfUndeliveredList().stream().map(ByteString::toByteArray).toList(),
+          q.getBackoffMsList().stream().mapToLong(Long::longValue).toArray()));
+    }
+    return new Decoded(new AtomicWrite(checks, mutations, Long.MAX_VALUE, enqueues), null,
+        e.getTimeMicros());
   }
 
   static byte[] reply(CommitResult result) {
@@ -120,7 +175,7 @@ final class EntryCodec {
     return b.build().toByteArray();
   }
 
-  /** A sweep's answer: nothing the proposer needs beyond its success. */
+  /** A sweep's or a queue entry's answer: nothing the proposer needs beyond its success. */
   static final byte[] SWEPT = Reply.newBuilder().setOk(true).build().toByteArray();
 
   static byte[] reply(KvException failure) {
@@ -134,6 +189,48 @@ final class EntryCodec {
    * @throws KvException the request's failure, as the applying member gave it
    */
   static CommitResult result(byte[] reply) {
+    Reply r = parse(reply);
+    if (!r.getOk()) {
+      return CommitResult.failed(r.getFailedChecksList(), r.getFailedConditionsList());
+    }
+    return CommitResult.committed(Versionstamp.fromBytes(r.getVersionstamp().toByteArray()));
+  }
+
+  /**
+   * A reply that carries nothing but success or the failure.
+   *
+   * @throws KvException the failure, as the applying member gave it
+   */
+  static void check(byte[] reply) {
+    parse(reply);
+  }
+
+  /** A lease entry's answer: the messages it leased, and its log index (which names them). */
+  static byte[] leased(List<QueueDelivery> deliveries, long leaseIndex) {
+    Reply.Builder b = Reply.newBuilder().setOk(true).setLeaseIndex(leaseIndex);
+    for (QueueDelivery d : deliveries) {
+      b.addDeliveries(DeliveryEntry.newBuilder().setLeaseId(d.leaseId())
+          .setPayload(value(d.payload())).setAttempt(d.attempt())
+          .setLeaseExpiresAtMs(d.leaseExpiresAtMs())
+          .setVersionstamp(ByteString.copyFrom(d.versionstamp().toBytes())));
+    }
+    return b.build().toByteArray();
+  }
+
+  /** What a lease entry leased ({@link #leased}). */
+  record Leased(List<QueueDelivery> deliveries, long leaseIndex) {}
+
+  static Leased leased(byte[] reply) {
+    Reply r = parse(reply);
+    List<QueueDelivery> deliveries = new ArrayList<>(r.getDeliveriesCount());
+    for (DeliveryEntry d : r.getDeliveriesList()) {
+      deliveries.add(new QueueDelivery(d.getLeaseId(), value(d.getPayload()), d.getAttempt(),
+          d.getLeaseExpiresAtMs(), Versionstamp.fromBytes(d.getVersionstamp().toByteArray())));
+    }
+    return new Leased(deliveries, r.getLeaseIndex());
+  }
+
+  private static Reply parse(byte[] reply) {
     Reply r;
     try {
       r = Reply.parseFrom(reply);
@@ -143,10 +240,16 @@ final class EntryCodec {
     if (!r.getErrorKind().isEmpty()) {
       throw new KvException(ErrorKind.valueOf(r.getErrorKind()), r.getErrorMessage());
     }
-    if (!r.getOk()) {
-      return CommitResult.failed(r.getFailedChecksList(), r.getFailedConditionsList());
-    }
-    return CommitResult.committed(Versionstamp.fromBytes(r.getVersionstamp().toByteArray()));
+    return r;
+  }
+
+  private static ValueEntry value(Value v) {
+    return ValueEntry.newBuilder().setKind(v.kind().code())
+        .setPayload(ByteString.copyFrom(v.payload())).build();
+  }
+
+  private static Value value(ValueEntry v) {
+    return new Value(ValueKind.fromCode(v.getKind()), v.getPayload().toByteArray());
   }
 
   // ---- mutations -------------------------------------------------------------------------------
@@ -158,8 +261,7 @@ final class EntryCodec {
         .setExpiresAtMs(m.expiresAtMs())
         .setVersionstampSuffix(m.versionstampSuffix());
     if (m.value() != null) {
-      b.setValue(ValueEntry.newBuilder().setKind(m.value().kind().code())
-          .setPayload(ByteString.copyFrom(m.value().payload())));
+      b.setValue(value(m.value()));
     }
     if (m.where() != null) {
       b.setWhere(filter(m.where().filter()));
@@ -175,8 +277,7 @@ final class EntryCodec {
 
   private Mutation mutation(MutationEntry m) {
     MutationKind kind = MutationKind.valueOf(m.getKind().name().substring("KIND_".length()));
-    Value value = m.hasValue() ? new Value(ValueKind.fromCode(m.getValue().getKind()),
-        m.getValue().getPayload().toByteArray()) : null;
+    Value value = m.hasValue() ? value(m.getValue()) : null;
     Where where = m.hasWhere() ? where(m.getWhere()) : null;
     dev.atomkv.server.model.ValueMerge merge = null;
     if (kind == MutationKind.MERGE) {

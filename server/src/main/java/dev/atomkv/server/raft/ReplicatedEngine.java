@@ -68,9 +68,10 @@ public final class ReplicatedEngine implements KvEngine {
   private final AtomicBoolean sweepInFlight = new AtomicBoolean();
   private final ClusterCounters counters;
   private final RaftClusterControl control;
+  private final ClusterQueues queues;
 
   private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec,
-      ClusterSettings settings, ClusterCounters counters, Path raftDir) {
+      ClusterSettings settings, ClusterCounters counters, Path raftDir, long queueLeaseMs) {
     this.local = local;
     this.node = node;
     this.counters = counters;
@@ -79,6 +80,8 @@ public final class ReplicatedEngine implements KvEngine {
     this.databaseId = settings.clusterUuid();
     this.clusterId = settings.clusterId();
     this.eventual = new EventualReads(this, local);
+    this.queues = new ClusterQueues(local,
+        entry -> propose(entry, DEFAULT_WRITE_TIMEOUT_MS), node::isLeader, queueLeaseMs);
   }
 
   /**
@@ -86,9 +89,10 @@ public final class ReplicatedEngine implements KvEngine {
    *
    * @param raftDir where the Raft log lives
    * @param merges how the edges' merges travel in the log
+   * @param queueLeaseMs how long a listener here holds a queue message before it counts as failed
    */
   public static ReplicatedEngine start(ClusterSettings settings, ReplicaStore local, Path raftDir,
-      List<MergeCodec> merges, long sweepIntervalMs) throws IOException {
+      List<MergeCodec> merges, long sweepIntervalMs, long queueLeaseMs) throws IOException {
     EntryCodec codec = new EntryCodec(merges);
     AtomkvStateMachine machine = new AtomkvStateMachine(local, codec);
     RaftNode node;
@@ -100,8 +104,11 @@ public final class ReplicatedEngine implements KvEngine {
     }
     LOG.info("cluster member started: cluster={} node={} peers={}", settings.clusterId(),
         settings.nodeId(), settings.peers());
-    ReplicatedEngine engine =
-        new ReplicatedEngine(local, node, codec, settings, machine.counters, raftDir);
+    ReplicatedEngine engine = new ReplicatedEngine(local, node, codec, settings,
+        machine.counters, raftDir, queueLeaseMs);
+    // Entries applied before this are a replay of what the store holds, or a catch-up whose
+    // queue changes a listener (none can be connected yet) need not hear of.
+    machine.queueEvents(engine.queues);
     long interval = Math.max(1, sweepIntervalMs);
     engine.sweeper.scheduleWithFixedDelay(engine::sweepIfLeader, interval, interval,
         TimeUnit.MILLISECONDS);
@@ -133,10 +140,6 @@ public final class ReplicatedEngine implements KvEngine {
 
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
-    if (!write.enqueues().isEmpty()) {
-      return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
-          "queues are not available in cluster mode yet"));
-    }
     byte[] proposal;
     try {
       proposal = codec.encode(write);
@@ -148,6 +151,11 @@ public final class ReplicatedEngine implements KvEngine {
     }
     long timeoutMs = write.deadlineNanos() == Long.MAX_VALUE ? DEFAULT_WRITE_TIMEOUT_MS
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(write.deadlineNanos() - System.nanoTime()));
+    return propose(proposal, timeoutMs).thenApply(EntryCodec::result);
+  }
+
+  /** Proposes an entry through this member's Raft client; the applied entry's reply. */
+  private CompletableFuture<byte[]> propose(byte[] proposal, long timeoutMs) {
     return node.client().async().send(Message.valueOf(ByteString.copyFrom(proposal)))
         .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
         .handle((reply, failure) -> {
@@ -155,10 +163,10 @@ public final class ReplicatedEngine implements KvEngine {
               : reply.isSuccess() ? null : reply.getException();
           if (cause != null) {
             // It may have been appended, and may yet be applied: only a re-read can tell.
-            LOG.warn("a write got no answer from the cluster: cause={}", cause.toString());
+            LOG.warn("a proposal got no answer from the cluster: cause={}", cause.toString());
             throw new KvException(ErrorKind.UNAVAILABLE, OUTCOME_UNKNOWN, cause);
           }
-          return EntryCodec.result(reply.getMessage().getContent().toByteArray());
+          return reply.getMessage().getContent().toByteArray();
         });
   }
 
@@ -224,21 +232,21 @@ public final class ReplicatedEngine implements KvEngine {
 
   // ---- queues ----------------------------------------------------------------------------------
 
+  /** A listener on this member: see {@link ClusterQueues} for how delivery is decided. */
   @Override
   public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    throw new KvException(ErrorKind.FAILED_PRECONDITION,
-        "queues are not available in cluster mode yet");
+    return queues.listen(maxInFlight, sink);
   }
 
+  /** Settles a lease taken through any member, as a log entry. */
   @Override
   public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
-        "queues are not available in cluster mode yet"));
+    return queues.ack(leaseId, success);
   }
 
   @Override
   public void stopQueueDelivery() {
-    local.stopQueueDelivery();
+    queues.stop();
   }
 
   // ---- the rest --------------------------------------------------------------------------------
@@ -271,6 +279,7 @@ public final class ReplicatedEngine implements KvEngine {
 
   @Override
   public void close() {
+    queues.stop();
     sweeper.shutdownNow();
     control.close();
     try {

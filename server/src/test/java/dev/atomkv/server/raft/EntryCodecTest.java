@@ -2,15 +2,19 @@ package dev.atomkv.server.raft;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.document.ProtoDocuments;
+import dev.atomkv.server.engine.QueueDelivery;
+import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Condition;
+import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.Filter;
 import dev.atomkv.server.model.JsonValue;
@@ -24,6 +28,7 @@ import dev.atomkv.server.model.ValueKind;
 import dev.atomkv.server.model.ValueMerge;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.Where;
+import dev.atomkv.server.raft.wire.QueueEntry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -117,6 +122,58 @@ class EntryCodecTest {
         EntryCodec.reply(new KvException(ErrorKind.FAILED_PRECONDITION, "not a u64"))));
     assertEquals(ErrorKind.FAILED_PRECONDITION, failed.kind());
     assertEquals("not a u64", failed.getMessage());
+  }
+
+  @Test
+  void enqueuesTravelWithTheirWrite() {
+    Enqueue withKeys = new Enqueue(Value.string("job"), 1_700_000_001_000L,
+        List.of(bytes("dead/1"), bytes("dead/2")), new long[] {100, 1000});
+    Enqueue noRetries = new Enqueue(new Value(ValueKind.BYTES, new byte[] {1, 2}), 5,
+        List.of(), new long[0]);
+    AtomicWrite write = new AtomicWrite(List.of(), List.of(Mutation.delete(bytes("d"))),
+        Long.MAX_VALUE, List.of(withKeys, noRetries));
+
+    EntryCodec.Decoded back = codec.decode(concat(codec.encode(write),
+        EntryCodec.timeStamp(9)));
+
+    assertFalse(back.sweep());
+    assertNull(back.queue());
+    assertEquals(List.of(withKeys, noRetries), back.write().enqueues());
+  }
+
+  @Test
+  void queueOperationsRoundTripAndAreNotWritesOrSweeps() {
+    EntryCodec.Decoded lease = codec.decode(concat(EntryCodec.encodeLease(7, 30_000),
+        EntryCodec.timeStamp(11)));
+    assertFalse(lease.sweep());
+    assertNull(lease.write());
+    assertEquals(7, lease.queue().getLease().getMax());
+    assertEquals(30_000, lease.queue().getLease().getLeaseMs());
+    assertEquals(11, lease.timeMicros());
+
+    for (QueueOutcome outcome : QueueOutcome.values()) {
+      QueueEntry settle = codec.decode(EntryCodec.encodeSettle("3.ab", outcome)).queue();
+      assertEquals("3.ab", settle.getSettle().getLeaseId());
+      assertEquals(outcome, EntryCodec.outcome(settle.getSettle()));
+    }
+    assertTrue(codec.decode(EntryCodec.encodeExpireLeases()).queue().getExpireLeases());
+    assertTrue(codec.decode(EntryCodec.encodeRequeueLeases()).queue().getRequeueLeases());
+  }
+
+  @Test
+  void aLeaseAnswerCarriesItsDeliveriesAndItsIndexAndAFailedSettleItsError() {
+    List<QueueDelivery> deliveries = List.of(
+        new QueueDelivery("5.01", Value.string("a"), 1, 1234, new Versionstamp(9, 0)),
+        new QueueDelivery("5.02", Value.u64(3), 2, 1234, new Versionstamp(9, 1)));
+    EntryCodec.Leased back = EntryCodec.leased(EntryCodec.leased(deliveries, 5));
+    assertEquals(deliveries, back.deliveries());
+    assertEquals(5, back.leaseIndex());
+
+    EntryCodec.check(EntryCodec.SWEPT);
+    KvException ended = assertThrows(KvException.class,
+        () -> EntryCodec.check(EntryCodec.reply(QueueDelivery.leaseEnded())));
+    assertEquals(ErrorKind.FAILED_PRECONDITION, ended.kind());
+    assertTrue(ended.getMessage().startsWith("Queue message not found"), ended.getMessage());
   }
 
   @Test
