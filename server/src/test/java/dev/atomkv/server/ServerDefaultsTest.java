@@ -93,6 +93,10 @@ class ServerDefaultsTest {
     expected.put("--insecure", String.valueOf(ServerDefaults.INSECURE));
     expected.put("--raft-election-timeout-ms",
         String.valueOf(ClusterOptions.ELECTION_TIMEOUT_MS));
+    expected.put("--raft-batch-max-requests",
+        String.valueOf(ClusterOptions.RAFT_BATCH_MAX_REQUESTS));
+    expected.put("--raft-proposals-in-flight",
+        String.valueOf(ClusterOptions.RAFT_PROPOSALS_IN_FLIGHT));
 
     CommandLine cli = Main.commandLine();
     CommandSpec spec = cli.getCommandSpec();

@@ -2,6 +2,7 @@ package dev.atomkv.server.engine;
 
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -23,6 +24,14 @@ public interface ReplicaStore extends KvEngine {
    * {@link dev.atomkv.server.model.KvException} (every replica fails it alike).
    */
   CompletableFuture<CommitResult> apply(AtomicWrite write, long entryTimeMicros,
+      LogPosition position);
+
+  /**
+   * Applies one log entry of several requests, in order, each as {@link #apply} would apply it
+   * alone at the entry's time. They land in the same commit as {@code position}, so a restart
+   * finds all or none of them; each future completes as that request's would.
+   */
+  List<CompletableFuture<CommitResult>> applyAll(List<AtomicWrite> writes, long entryTimeMicros,
       LogPosition position);
 
   /**

@@ -3,10 +3,13 @@ package dev.atomkv.server.raft;
 import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.engine.ReplicaStore;
+import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -88,10 +91,14 @@ final class AtomkvStateMachine extends BaseStateMachine {
     try {
       EntryCodec.Decoded decoded =
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      applied = decoded.sweep()
-          ? store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT)
-          : store.apply(decoded.write(), decoded.timeMicros(), position)
-              .thenApply(EntryCodec::reply);
+      if (!decoded.writes().isEmpty()) {
+        applied = applyAll(decoded, position);
+      } else if (decoded.sweep()) {
+        applied = store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT);
+      } else {
+        applied = store.apply(decoded.write(), decoded.timeMicros(), position)
+            .thenApply(EntryCodec::reply);
+      }
     } catch (KvException e) {
       applied = CompletableFuture.failedFuture(e);
     }
@@ -105,6 +112,20 @@ final class AtomkvStateMachine extends BaseStateMachine {
       tail = answered;
     }
     return answered;
+  }
+
+  /** An entry of several requests: one reply each, in order, once all of them are applied. */
+  private CompletableFuture<byte[]> applyAll(EntryCodec.Decoded decoded, LogPosition position) {
+    List<CompletableFuture<CommitResult>> each =
+        store.applyAll(decoded.writes(), decoded.timeMicros(), position);
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .handle((done, failure) -> {
+          List<Object> outcomes = new ArrayList<>(each.size());
+          for (CompletableFuture<CommitResult> f : each) {
+            outcomes.add(f.handle((r, e) -> e == null ? r : kvFailure(e)).join());
+          }
+          return EntryCodec.replies(outcomes);
+        });
   }
 
   @Override

@@ -14,9 +14,16 @@ import java.util.UUID;
  *     included
  * @param electionTimeoutMs how long a follower waits for the leader before standing for election
  *     (randomised between it and twice it)
+ * @param batchMaxRequests the most write requests one log entry carries
+ * @param proposalsInFlight the most log entries of writes this member has proposed and not yet
+ *     seen answered; requests arriving meanwhile wait and go together in the next entry
  */
 public record ClusterSettings(String clusterId, String nodeId, String raftBind,
-    Map<String, String> peers, long electionTimeoutMs) {
+    Map<String, String> peers, long electionTimeoutMs, int batchMaxRequests,
+    int proposalsInFlight) {
+  /** One Ratis client per entry in flight: each keeps its own requests in order. */
+  public static final int MAX_PROPOSALS_IN_FLIGHT = RaftNode.PROPOSERS;
+
   public ClusterSettings {
     peers = Map.copyOf(peers);
   }

@@ -18,12 +18,12 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.MergeCodec;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.raft.wire.AtomicWriteEntry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,8 +49,6 @@ public final class ReplicatedEngine implements KvEngine {
   static final long DEFAULT_WRITE_TIMEOUT_MS = 30_000;
   /** How long a read waits for the leader to confirm it is up to date. */
   static final long READ_TIMEOUT_MS = 10_000;
-  private static final String OUTCOME_UNKNOWN =
-      "commit outcome unknown: re-read before retrying";
 
   private final ReplicaStore local;
   private final RaftNode node;
@@ -58,6 +56,7 @@ public final class ReplicatedEngine implements KvEngine {
   private final UUID databaseId;
   private final String clusterId;
   private final KvEngine eventual;
+  private final Proposals proposals;
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       r -> {
         Thread t = new Thread(r, "atomkv-cluster-sweeper");
@@ -74,6 +73,8 @@ public final class ReplicatedEngine implements KvEngine {
     this.databaseId = settings.clusterUuid();
     this.clusterId = settings.clusterId();
     this.eventual = new EventualReads(this, local);
+    this.proposals = new Proposals(node, settings.batchMaxRequests(),
+        settings.proposalsInFlight());
   }
 
   /**
@@ -131,26 +132,15 @@ public final class ReplicatedEngine implements KvEngine {
       return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
           "queues are not available in cluster mode yet"));
     }
-    byte[] proposal;
+    AtomicWriteEntry proposal;
     try {
-      proposal = codec.encode(write);
+      proposal = codec.encodeWrite(write);
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
     long timeoutMs = write.deadlineNanos() == Long.MAX_VALUE ? DEFAULT_WRITE_TIMEOUT_MS
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(write.deadlineNanos() - System.nanoTime()));
-    return node.client().async().send(Message.valueOf(ByteString.copyFrom(proposal)))
-        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .handle((reply, failure) -> {
-          Throwable cause = failure != null ? unwrap(failure)
-              : reply.isSuccess() ? null : reply.getException();
-          if (cause != null) {
-            // It may have been appended, and may yet be applied: only a re-read can tell.
-            LOG.warn("a write got no answer from the cluster: cause={}", cause.toString());
-            throw new KvException(ErrorKind.UNAVAILABLE, OUTCOME_UNKNOWN, cause);
-          }
-          return EntryCodec.result(reply.getMessage().getContent().toByteArray());
-        });
+    return proposals.propose(proposal, timeoutMs);
   }
 
   // ---- reads -----------------------------------------------------------------------------------
@@ -264,9 +254,5 @@ public final class ReplicatedEngine implements KvEngine {
       LOG.warn("closing the Raft server failed", e);
     }
     local.close();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 }
