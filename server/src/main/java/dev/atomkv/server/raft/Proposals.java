@@ -29,7 +29,8 @@ final class Proposals {
   private static final Logger LOG = LoggerFactory.getLogger(Proposals.class);
   /**
    * An entry grows no larger than this unless one request alone is larger: well inside what
-   * Ratis's appender sends in one call (4 MiB), so a follower never receives a partial batch.
+   * Ratis's log appender puts in one append call (4 MiB by default), so one large entry does not
+   * hold back the entries behind it.
    */
   static final long MAX_ENTRY_BYTES = 1 << 20;
   static final String OUTCOME_UNKNOWN = "commit outcome unknown: re-read before retrying";

@@ -57,7 +57,6 @@ public final class ReplicatedEngine implements KvEngine {
   private final String clusterId;
   private final KvEngine eventual;
   private final Proposals proposals;
-  private final ReadBarrier barrier;
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       r -> {
         Thread t = new Thread(r, "atomkv-cluster-sweeper");
@@ -76,8 +75,6 @@ public final class ReplicatedEngine implements KvEngine {
     this.eventual = new EventualReads(this, local);
     this.proposals = new Proposals(node, settings.batchMaxRequests(),
         settings.proposalsInFlight());
-    this.barrier = new ReadBarrier(
-        () -> node.client().async().sendReadOnlyUnordered(Message.EMPTY, node.id()));
   }
 
   /**
@@ -150,7 +147,8 @@ public final class ReplicatedEngine implements KvEngine {
 
   /** Waits until this member has applied every write acknowledged before now. */
   private void readBarrier() {
-    CompletableFuture<RaftClientReply> reply = barrier.await();
+    CompletableFuture<RaftClientReply> reply =
+        node.client().async().sendReadOnlyUnordered(Message.EMPTY, node.id());
     try {
       RaftClientReply r = reply.get(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       if (!r.isSuccess()) {
@@ -159,7 +157,7 @@ public final class ReplicatedEngine implements KvEngine {
             r.getException());
       }
     } catch (TimeoutException e) {
-      // Not cancelled: other reads may share the round.
+      reply.cancel(true);
       throw new KvException(ErrorKind.UNAVAILABLE,
           "no leader confirmed this node is up to date in time (no quorum?): retry the read");
     } catch (ExecutionException e) {
