@@ -67,11 +67,6 @@ public final class RaftNode implements Closeable {
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setTimeout(properties,
         TimeDuration.valueOf(ReplicatedEngine.READ_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    // Ratis records every advance of the commit index as a log entry of its own by default: one
-    // more append, replication and sync on every member per commit (a trace at one write in
-    // flight showed one after every write, synced separately). The commit index is volatile in
-    // Raft: a restarted member learns it from the leader, and LMDB stores what was applied.
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
     // LMDB holds the applied state; log compaction behind it comes with snapshots.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, false);
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
