@@ -21,6 +21,17 @@ public final class ClusterOptions {
   static final long ELECTION_TIMEOUT_MS = 1000;
   /** A member of the configuration --peers describes, not one waiting to be added. */
   static final boolean JOIN = false;
+  /**
+   * Requests per log entry at most: under load an entry carries what arrived during one round
+   * through the leader, and this bounds how much one entry's apply holds up the next.
+   */
+  static final int RAFT_BATCH_MAX_REQUESTS = 256;
+  /**
+   * Entries of writes one member has on their way at once: enough to overlap one entry's log
+   * sync with the previous one's store commit, few enough that under load each carries many
+   * requests.
+   */
+  static final int RAFT_PROPOSALS_IN_FLIGHT = 4;
 
   @Option(names = "--cluster-id", defaultValue = "${ATOMKV_CLUSTER_ID:-" + CLUSTER_ID + "}",
       description = "Run as a member of this cluster (every member gets the same name); empty "
@@ -71,6 +82,20 @@ public final class ClusterOptions {
           + "Env: ATOMKV_JOIN.")
   boolean join;
 
+  @Option(names = "--raft-batch-max-requests",
+      defaultValue = "${ATOMKV_RAFT_BATCH_MAX_REQUESTS:-" + RAFT_BATCH_MAX_REQUESTS + "}",
+      description = "The most write requests one Raft log entry carries: writes that arrive "
+          + "while earlier entries are on their way go together in the next one (one log "
+          + "sync and one store commit for all). Env: ATOMKV_RAFT_BATCH_MAX_REQUESTS.")
+  int batchMaxRequests;
+
+  @Option(names = "--raft-proposals-in-flight",
+      defaultValue = "${ATOMKV_RAFT_PROPOSALS_IN_FLIGHT:-" + RAFT_PROPOSALS_IN_FLIGHT + "}",
+      description = "How many log entries of writes this member may have proposed and not yet "
+          + "seen answered; more requests wait for the next entry. "
+          + "Env: ATOMKV_RAFT_PROPOSALS_IN_FLIGHT.")
+  int proposalsInFlight;
+
   boolean enabled() {
     return !clusterId.isEmpty();
   }
@@ -106,8 +131,16 @@ public final class ClusterOptions {
       throw new IllegalArgumentException("--raft-log-segment-bytes must be in 64k..2g, got "
           + logSegmentBytes);
     }
+    if (batchMaxRequests < 1 || batchMaxRequests > 10_000) {
+      throw new IllegalArgumentException("--raft-batch-max-requests must be in 1..10000, got "
+          + batchMaxRequests);
+    }
+    if (proposalsInFlight < 1 || proposalsInFlight > ClusterSettings.MAX_PROPOSALS_IN_FLIGHT) {
+      throw new IllegalArgumentException("--raft-proposals-in-flight must be in 1.."
+          + ClusterSettings.MAX_PROPOSALS_IN_FLIGHT + ", got " + proposalsInFlight);
+    }
     return new ClusterSettings(clusterId, nodeId, listen, members, electionTimeoutMs, join,
-        snapshotEvery, logSegmentBytes);
+        snapshotEvery, logSegmentBytes, batchMaxRequests, proposalsInFlight);
   }
 
   static Map<String, String> parsePeers(String text) {

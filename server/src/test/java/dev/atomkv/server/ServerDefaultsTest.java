@@ -96,6 +96,10 @@ class ServerDefaultsTest {
     expected.put("--raft-snapshot-every", String.valueOf(ServerDefaults.RAFT_SNAPSHOT_EVERY));
     expected.put("--raft-log-segment-bytes", ServerDefaults.RAFT_LOG_SEGMENT_MIB + "m");
     expected.put("--join", String.valueOf(ClusterOptions.JOIN));
+    expected.put("--raft-batch-max-requests",
+        String.valueOf(ClusterOptions.RAFT_BATCH_MAX_REQUESTS));
+    expected.put("--raft-proposals-in-flight",
+        String.valueOf(ClusterOptions.RAFT_PROPOSALS_IN_FLIGHT));
 
     CommandLine cli = Main.commandLine();
     CommandSpec spec = cli.getCommandSpec();

@@ -31,6 +31,14 @@ public interface ReplicaStore extends KvEngine {
       LogPosition position);
 
   /**
+   * Applies one log entry of several requests, in order, each as {@link #apply} would apply it
+   * alone at the entry's time. They land in the same commit as {@code position}, so a restart
+   * finds all or none of them; each future completes as that request's would.
+   */
+  List<CompletableFuture<CommitResult>> applyAll(List<AtomicWrite> writes, long entryTimeMicros,
+      LogPosition position);
+
+  /**
    * Applies a sweep entry: deletes up to a fixed number of keys whose expiry time is at or before
    * the entry's time (in expiry order), as one commit stamped like a write entry, and reports the
    * deletions to watchers. Every replica holds the same keys, so every replica deletes the same.

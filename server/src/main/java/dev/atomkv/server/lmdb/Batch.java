@@ -21,6 +21,8 @@ final class Batch {
   private int position;
   private boolean stamped;
   private long firstVersion;
+  /** The version of the last commit a job made in the batch (when {@link #stamped}). */
+  private long stampedVersion;
   private LogPosition applied;
   private int committedRequests;
   private boolean changed;
@@ -51,7 +53,7 @@ final class Batch {
 
   /** The last commit version the batch stamped (or would stamp next, when it stamped none). */
   long version() {
-    return version;
+    return stamped ? stampedVersion : version;
   }
 
   long nowMs() {
@@ -73,7 +75,9 @@ final class Batch {
    * every replica stamps the entry alike however it batches.
    */
   Versionstamp startEntry(long entryTimeMicros) {
-    version = Math.max((stamped ? version : lastCommitVersion) + 1, entryTimeMicros);
+    // From the last version a committed job took, not the last one started: an entry that was
+    // refused stamps nothing, and the next must not depend on whether it shared the batch.
+    version = Math.max((stamped ? stampedVersion : lastCommitVersion) + 1, entryTimeMicros);
     position = 0;
     return nextVersionstamp();
   }
@@ -107,6 +111,7 @@ final class Batch {
       if (!this.stamped) {
         firstVersion = version;
       }
+      stampedVersion = version;
       position++;
       this.stamped = true;
     }

@@ -138,20 +138,25 @@ final class GroupCommitWriter {
   }
 
   /**
-   * Queues a replicated log entry (a write or a sweep). Not bounded by the queue capacity: the log
-   * is applied in order and cannot skip an entry; refused with NOT_APPLIED once the writer is
-   * stopping.
+   * Queues a replicated log entry (a write or a sweep), or the jobs of one entry of several
+   * requests, next to each other. Not bounded by the queue capacity: the log is applied in order
+   * and cannot skip an entry; refused with NOT_APPLIED once the writer is stopping.
    */
   void submitReplicated(WriterJob entry) {
+    submitReplicated(List.of(entry));
+  }
+
+  void submitReplicated(List<? extends WriterJob> entry) {
     boolean refused;
     synchronized (lock) {
       refused = stopping;
       if (!refused) {
-        queue.add(entry);
+        queue.addAll(entry);
       }
     }
     if (refused) {
-      entry.fail(new KvException(ErrorKind.NOT_APPLIED, "server is shutting down"));
+      entry.forEach(job -> job.fail(new KvException(ErrorKind.NOT_APPLIED,
+          "server is shutting down")));
     }
   }
 
@@ -278,10 +283,11 @@ final class GroupCommitWriter {
         batch.add(job);
         bytes += job.bytes();
       }
-      if (batch.size() >= maxBatchRequests || bytes >= maxBatchBytes) {
+      if (!job.keepsWithNext() && (batch.size() >= maxBatchRequests || bytes >= maxBatchBytes)) {
         return false;
       }
-      job = queue.poll();
+      // The rest of a log entry is being queued right now (under the lock): wait for it.
+      job = job.keepsWithNext() ? queue.take() : queue.poll();
       if (job == null) {
         return false;
       }

@@ -228,9 +228,24 @@ public final class LmdbEngine implements ReplicaStore {
   @Override
   public CompletableFuture<CommitResult> apply(AtomicWrite write, long entryTimeMicros,
       LogPosition position) {
-    ReplicatedEntry entry = new ReplicatedEntry(write, entryTimeMicros, position);
-    writer.submitReplicated(entry);
+    ReplicatedEntry entry = new ReplicatedEntry(write, entryTimeMicros, position, false);
+    writer.submitReplicated(List.of(entry));
     return entry.future();
+  }
+
+  @Override
+  public List<CompletableFuture<CommitResult>> applyAll(List<AtomicWrite> writes,
+      long entryTimeMicros, LogPosition position) {
+    List<WriterJob> jobs = new ArrayList<>(writes.size());
+    List<CompletableFuture<CommitResult>> futures = new ArrayList<>(writes.size());
+    for (int i = 0; i < writes.size(); i++) {
+      ReplicatedEntry entry = new ReplicatedEntry(writes.get(i), entryTimeMicros, position,
+          i < writes.size() - 1);
+      jobs.add(entry);
+      futures.add(entry.future());
+    }
+    writer.submitReplicated(jobs);
+    return futures;
   }
 
   @Override

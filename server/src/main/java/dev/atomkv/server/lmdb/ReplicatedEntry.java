@@ -16,12 +16,24 @@ final class ReplicatedEntry extends WriterJob {
   private final AtomicWrite write;
   private final long entryTimeMicros;
   private final LogPosition position;
+  private final boolean moreOfEntry;
   private final CompletableFuture<CommitResult> future = new CompletableFuture<>();
 
-  ReplicatedEntry(AtomicWrite write, long entryTimeMicros, LogPosition position) {
+  /**
+   * @param moreOfEntry whether another request of the same log entry follows it: they must
+   *     commit together, with the entry's position
+   */
+  ReplicatedEntry(AtomicWrite write, long entryTimeMicros, LogPosition position,
+      boolean moreOfEntry) {
     this.write = write;
     this.entryTimeMicros = entryTimeMicros;
     this.position = position;
+    this.moreOfEntry = moreOfEntry;
+  }
+
+  @Override
+  boolean keepsWithNext() {
+    return moreOfEntry;
   }
 
   CompletableFuture<CommitResult> future() {

@@ -23,6 +23,14 @@ abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, Replicat
     return 0;
   }
 
+  /**
+   * Whether the job queued right after it must run in the same batch (part of one replicated log
+   * entry, whose position is stored once all of it is): a batch is never cut after it.
+   */
+  boolean keepsWithNext() {
+    return false;
+  }
+
   /** Whether it is a client request, the only kind the writer queue's capacity bounds. */
   boolean isClientRequest() {
     return false;

@@ -5,11 +5,14 @@ import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.LogPosition;
 import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.ReplicaStore;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.raft.wire.QueueEntry;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,7 +229,9 @@ final class AtomkvStateMachine extends BaseStateMachine {
     try {
       EntryCodec.Decoded decoded =
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      if (decoded.sweep()) {
+      if (!decoded.writes().isEmpty()) {
+        applied = applyAll(decoded, position);
+      } else if (decoded.sweep()) {
         applied = store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT);
       } else if (decoded.queue() != null) {
         applied = applyQueue(decoded.queue(), decoded.timeMicros(), position);
@@ -257,6 +262,35 @@ final class AtomkvStateMachine extends BaseStateMachine {
       tail = answered;
     }
     return answered;
+  }
+
+  /** An entry of several requests: one reply each, in order, once all of them are applied. */
+  private CompletableFuture<byte[]> applyAll(EntryCodec.Decoded decoded, LogPosition position) {
+    List<CompletableFuture<CommitResult>> each =
+        store.applyAll(decoded.writes(), decoded.timeMicros(), position);
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .handle((done, failure) -> {
+          List<Object> outcomes = new ArrayList<>(each.size());
+          for (CompletableFuture<CommitResult> f : each) {
+            outcomes.add(f.handle((r, e) -> e == null ? r : kvFailure(e)).join());
+          }
+          if (enqueued(decoded.writes(), each)) {
+            queueEvents.queueChanged();
+          }
+          return EntryCodec.replies(outcomes);
+        });
+  }
+
+  /** Whether some committed request of an entry of several enqueued messages. */
+  private static boolean enqueued(List<AtomicWrite> writes,
+      List<CompletableFuture<CommitResult>> results) {
+    for (int i = 0; i < writes.size(); i++) {
+      CommitResult r = results.get(i).handle((ok, e) -> e == null ? ok : null).join();
+      if (r != null && r.ok() && !writes.get(i).enqueues().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

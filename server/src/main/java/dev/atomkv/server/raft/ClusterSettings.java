@@ -20,10 +20,16 @@ import java.util.UUID;
  *     purged behind it)
  * @param logSegmentBytes the size at which a Raft log segment file is closed and a new one begun;
  *     only closed segments are purged
+ * @param batchMaxRequests the most write requests one log entry carries
+ * @param proposalsInFlight the most log entries of writes this member has proposed and not yet
+ *     seen answered; requests arriving meanwhile wait and go together in the next entry
  */
 public record ClusterSettings(String clusterId, String nodeId, String raftBind,
     Map<String, String> peers, long electionTimeoutMs, boolean join, long snapshotEvery,
-    long logSegmentBytes) {
+    long logSegmentBytes, int batchMaxRequests, int proposalsInFlight) {
+  /** One Ratis client per entry in flight: each keeps its own requests in order. */
+  public static final int MAX_PROPOSALS_IN_FLIGHT = RaftNode.PROPOSERS;
+
   public ClusterSettings {
     peers = Map.copyOf(peers);
   }

@@ -32,6 +32,7 @@ import dev.atomkv.server.raft.wire.LeaseEntry;
 import dev.atomkv.server.raft.wire.LogEntry;
 import dev.atomkv.server.raft.wire.MutationEntry;
 import dev.atomkv.server.raft.wire.QueueEntry;
+import dev.atomkv.server.raft.wire.Replies;
 import dev.atomkv.server.raft.wire.Reply;
 import dev.atomkv.server.raft.wire.SettleEntry;
 import dev.atomkv.server.raft.wire.ValueEntry;
@@ -54,6 +55,26 @@ final class EntryCodec {
 
   /** What a member proposes: the request, without the time (the leader adds it). */
   byte[] encode(AtomicWrite write) {
+    return LogEntry.newBuilder().setFormat(FORMAT).setWrite(encodeWrite(write)).build()
+        .toByteArray();
+  }
+
+  /**
+   * What a member proposes for several requests at once (one alone goes as {@link #encode}
+   * writes it): applied in order, answered with one reply each.
+   */
+  static byte[] encodeBatch(List<AtomicWriteEntry> writes) {
+    LogEntry.Builder b = LogEntry.newBuilder().setFormat(FORMAT);
+    if (writes.size() == 1) {
+      b.setWrite(writes.get(0));
+    } else {
+      b.addAllWrites(writes);
+    }
+    return b.build().toByteArray();
+  }
+
+  /** One request as an entry of several carries it. */
+  AtomicWriteEntry encodeWrite(AtomicWrite write) {
     AtomicWriteEntry.Builder b = AtomicWriteEntry.newBuilder();
     for (Check c : write.checks()) {
       CheckEntry.Builder check = CheckEntry.newBuilder().setKey(ByteString.copyFrom(c.key()));
@@ -76,7 +97,7 @@ final class EntryCodec {
       Arrays.stream(q.backoffScheduleMs()).forEach(e::addBackoffMs);
       b.addEnqueues(e);
     }
-    return LogEntry.newBuilder().setFormat(FORMAT).setWrite(b).build().toByteArray();
+    return b.build();
   }
 
   /** A sweep of expired keys, as the leader proposes it. */
@@ -118,10 +139,18 @@ final class EntryCodec {
     return LogEntry.newBuilder().setTimeMicros(timeMicros).build().toByteArray();
   }
 
-  /** A log entry's request, or its queue operation (both null for a sweep), and its time. */
-  record Decoded(AtomicWrite write, QueueEntry queue, long timeMicros) {
+  /**
+   * A log entry's content and its time: {@code write} for an entry of one request, {@code writes}
+   * (and a null {@code write}) for an entry of several, {@code queue} for a queue operation, none
+   * of them for a sweep.
+   */
+  record Decoded(AtomicWrite write, QueueEntry queue, long timeMicros, List<AtomicWrite> writes) {
+    Decoded(AtomicWrite write, QueueEntry queue, long timeMicros) {
+      this(write, queue, timeMicros, List.of());
+    }
+
     boolean sweep() {
-      return write == null && queue == null;
+      return write == null && queue == null && writes.isEmpty();
     }
   }
 
@@ -141,8 +170,19 @@ final class EntryCodec {
     if (e.hasQueue()) {
       return new Decoded(null, e.getQueue(), e.getTimeMicros());
     }
+    if (e.getWritesCount() > 0) {
+      List<AtomicWrite> writes = new ArrayList<>(e.getWritesCount());
+      for (AtomicWriteEntry w : e.getWritesList()) {
+        writes.add(write(w));
+      }
+      return new Decoded(null, null, e.getTimeMicros(), writes);
+    }
+    return new Decoded(write(e.getWrite()), null, e.getTimeMicros());
+  }
+
+  private AtomicWrite write(AtomicWriteEntry w) {
     List<Check> checks = new ArrayList<>();
-    for (CheckEntry c : e.getWrite().getChecksList()) {
+    for (CheckEntry c : w.getChecksList()) {
       byte[] key = c.getKey().toByteArray();
       checks.add(switch (c.getExpectCase()) {
         case VERSIONSTAMP -> Check.versionstamp(key,
@@ -152,35 +192,54 @@ final class EntryCodec {
       });
     }
     List<Mutation> mutations = new ArrayList<>();
-    for (MutationEntry m : e.getWrite().getMutationsList()) {
+    for (MutationEntry m : w.getMutationsList()) {
       mutations.add(mutation(m));
     }
     List<Enqueue> enqueues = new ArrayList<>();
-    for (EnqueueEntry q : e.getWrite().getEnqueuesList()) {
+    for (EnqueueEntry q : w.getEnqueuesList()) {
       enqueues.add(new Enqueue(value(q.getPayload()), q.getReadyAtMs(),
           q.getKeysIfUndeliveredList().stream().map(ByteString::toByteArray).toList(),
           q.getBackoffMsList().stream().mapToLong(Long::longValue).toArray()));
     }
-    return new Decoded(new AtomicWrite(checks, mutations, Long.MAX_VALUE, enqueues), null,
-        e.getTimeMicros());
+    return new AtomicWrite(checks, mutations, Long.MAX_VALUE, enqueues);
   }
 
   static byte[] reply(CommitResult result) {
+    return replyOf(result).toByteArray();
+  }
+
+  private static Reply replyOf(CommitResult result) {
     Reply.Builder b = Reply.newBuilder().setOk(result.ok())
         .addAllFailedChecks(result.failedChecks())
         .addAllFailedConditions(result.failedConditions());
     if (result.versionstamp() != null) {
       b.setVersionstamp(ByteString.copyFrom(result.versionstamp().toBytes()));
     }
-    return b.build().toByteArray();
+    return b.build();
   }
 
   /** A sweep's or a queue entry's answer: nothing the proposer needs beyond its success. */
   static final byte[] SWEPT = Reply.newBuilder().setOk(true).build().toByteArray();
 
   static byte[] reply(KvException failure) {
+    return replyOf(failure).toByteArray();
+  }
+
+  private static Reply replyOf(KvException failure) {
     return Reply.newBuilder().setErrorKind(failure.kind().name())
-        .setErrorMessage(failure.getMessage()).build().toByteArray();
+        .setErrorMessage(failure.getMessage()).build();
+  }
+
+  /**
+   * The answer of an entry of several requests, in their order: each a {@link CommitResult} or
+   * the {@link KvException} it failed with.
+   */
+  static byte[] replies(List<Object> outcomes) {
+    Replies.Builder b = Replies.newBuilder();
+    for (Object o : outcomes) {
+      b.addReplies(o instanceof KvException e ? replyOf(e) : replyOf((CommitResult) o));
+    }
+    return b.build().toByteArray();
   }
 
   /**
@@ -189,11 +248,7 @@ final class EntryCodec {
    * @throws KvException the request's failure, as the applying member gave it
    */
   static CommitResult result(byte[] reply) {
-    Reply r = parse(reply);
-    if (!r.getOk()) {
-      return CommitResult.failed(r.getFailedChecksList(), r.getFailedConditionsList());
-    }
-    return CommitResult.committed(Versionstamp.fromBytes(r.getVersionstamp().toByteArray()));
+    return result(parse(reply));
   }
 
   /**
@@ -237,10 +292,41 @@ final class EntryCodec {
     } catch (InvalidProtocolBufferException e) {
       throw new KvException(ErrorKind.INTERNAL, "unreadable reply from the cluster", e);
     }
+    return failure(r);
+  }
+
+  /**
+   * The reply itself, when it is no failure.
+   *
+   * @throws KvException the failure, as the applying member gave it
+   */
+  private static Reply failure(Reply r) {
     if (!r.getErrorKind().isEmpty()) {
       throw new KvException(ErrorKind.valueOf(r.getErrorKind()), r.getErrorMessage());
     }
     return r;
+  }
+
+  /** The answers of an entry of several requests, in order; each completes as its reply says. */
+  static List<Reply> results(byte[] replies) {
+    try {
+      return Replies.parseFrom(replies).getRepliesList();
+    } catch (InvalidProtocolBufferException e) {
+      throw new KvException(ErrorKind.INTERNAL, "unreadable reply from the cluster", e);
+    }
+  }
+
+  /**
+   * One request's answer.
+   *
+   * @throws KvException the request's failure, as the applying member gave it
+   */
+  static CommitResult result(Reply reply) {
+    Reply r = failure(reply);
+    if (!r.getOk()) {
+      return CommitResult.failed(r.getFailedChecksList(), r.getFailedConditionsList());
+    }
+    return CommitResult.committed(Versionstamp.fromBytes(r.getVersionstamp().toByteArray()));
   }
 
   private static ValueEntry value(Value v) {

@@ -39,9 +39,9 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class RaftNode implements Closeable {
   /**
-   * Proposers: a Ratis client keeps its own requests in order, so the next waits for the one
-   * before it to be applied; independent requests go through several clients to share log flushes
-   * and LMDB commits (measured: one client gave 58 writes/s at 64 in flight).
+   * Proposers: a Ratis client keeps its own requests in order, so an entry sent through a client
+   * waits behind the one before it; the entries this member has on their way (at most
+   * --raft-proposals-in-flight, see {@link Proposals}) and its reads go through different clients.
    */
   static final int PROPOSERS = 32;
 

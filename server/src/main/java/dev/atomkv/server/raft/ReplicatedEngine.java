@@ -19,12 +19,12 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.MergeCodec;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.raft.wire.AtomicWriteEntry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,8 +50,6 @@ public final class ReplicatedEngine implements KvEngine {
   static final long DEFAULT_WRITE_TIMEOUT_MS = 30_000;
   /** How long a read waits for the leader to confirm it is up to date. */
   static final long READ_TIMEOUT_MS = 10_000;
-  private static final String OUTCOME_UNKNOWN =
-      "commit outcome unknown: re-read before retrying";
 
   private final ReplicaStore local;
   private final RaftNode node;
@@ -59,6 +57,7 @@ public final class ReplicatedEngine implements KvEngine {
   private final UUID databaseId;
   private final String clusterId;
   private final KvEngine eventual;
+  private final Proposals proposals;
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       r -> {
         Thread t = new Thread(r, "atomkv-cluster-sweeper");
@@ -82,6 +81,8 @@ public final class ReplicatedEngine implements KvEngine {
     this.eventual = new EventualReads(this, local);
     this.queues = new ClusterQueues(local,
         entry -> propose(entry, DEFAULT_WRITE_TIMEOUT_MS), node::isLeader, queueLeaseMs);
+    this.proposals = new Proposals(node, settings.batchMaxRequests(),
+        settings.proposalsInFlight());
   }
 
   /**
@@ -140,9 +141,9 @@ public final class ReplicatedEngine implements KvEngine {
 
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
-    byte[] proposal;
+    AtomicWriteEntry proposal;
     try {
-      proposal = codec.encode(write);
+      proposal = codec.encodeWrite(write);
     } catch (KvException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -151,20 +152,23 @@ public final class ReplicatedEngine implements KvEngine {
     }
     long timeoutMs = write.deadlineNanos() == Long.MAX_VALUE ? DEFAULT_WRITE_TIMEOUT_MS
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(write.deadlineNanos() - System.nanoTime()));
-    return propose(proposal, timeoutMs).thenApply(EntryCodec::result);
+    return proposals.propose(proposal, timeoutMs);
   }
 
-  /** Proposes an entry through this member's Raft client; the applied entry's reply. */
+  /**
+   * Proposes a queue entry through this member's Raft client; the applied entry's reply. (Writes
+   * go through {@link Proposals}, which packs several into one entry.)
+   */
   private CompletableFuture<byte[]> propose(byte[] proposal, long timeoutMs) {
     return node.client().async().send(Message.valueOf(ByteString.copyFrom(proposal)))
         .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
         .handle((reply, failure) -> {
-          Throwable cause = failure != null ? unwrap(failure)
+          Throwable cause = failure != null ? Proposals.unwrap(failure)
               : reply.isSuccess() ? null : reply.getException();
           if (cause != null) {
             // It may have been appended, and may yet be applied: only a re-read can tell.
             LOG.warn("a proposal got no answer from the cluster: cause={}", cause.toString());
-            throw new KvException(ErrorKind.UNAVAILABLE, OUTCOME_UNKNOWN, cause);
+            throw new KvException(ErrorKind.UNAVAILABLE, Proposals.OUTCOME_UNKNOWN, cause);
           }
           return reply.getMessage().getContent().toByteArray();
         });
@@ -288,9 +292,5 @@ public final class ReplicatedEngine implements KvEngine {
       LOG.warn("closing the Raft server failed", e);
     }
     local.close();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 }

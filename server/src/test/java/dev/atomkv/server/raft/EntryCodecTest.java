@@ -177,6 +177,57 @@ class EntryCodecTest {
   }
 
   @Test
+  void anEntryOfSeveralRequestsKeepsTheirOrderAndTheLeadersTime() {
+    AtomicWrite first = new AtomicWrite(List.of(Check.absent(bytes("a"))),
+        List.of(Mutation.set(bytes("a"), Value.string("1"))));
+    AtomicWrite second = new AtomicWrite(List.of(),
+        List.of(Mutation.arithmetic(bytes("n"), MutationKind.SUM, 5L)));
+    byte[] proposal = EntryCodec.encodeBatch(
+        List.of(codec.encodeWrite(first), codec.encodeWrite(second)));
+    EntryCodec.Decoded decoded =
+        codec.decode(concat(proposal, EntryCodec.timeStamp(1_700_000_000_000_001L)));
+
+    assertNull(decoded.write());
+    assertTrue(!decoded.sweep());
+    assertEquals(1_700_000_000_000_001L, decoded.timeMicros());
+    assertEquals(2, decoded.writes().size());
+    assertArrayEquals(bytes("a"), decoded.writes().get(0).checks().get(0).key());
+    assertEquals(Value.string("1"), decoded.writes().get(0).mutations().get(0).value());
+    assertEquals(MutationKind.SUM, decoded.writes().get(1).mutations().get(0).kind());
+  }
+
+  @Test
+  void anEntryOfOneRequestIsWrittenAsASingleRequest() {
+    AtomicWrite only = new AtomicWrite(List.of(),
+        List.of(Mutation.set(bytes("k"), Value.string("v"))));
+    assertArrayEquals(codec.encode(only),
+        EntryCodec.encodeBatch(List.of(codec.encodeWrite(only))));
+    assertTrue(codec.decode(codec.encode(only)).writes().isEmpty());
+  }
+
+  @Test
+  void theRepliesOfAnEntryOfSeveralComeBackInOrder() {
+    CommitResult ok = CommitResult.committed(new Versionstamp(42, 0));
+    CommitResult refused = CommitResult.failed(List.of(0), List.of());
+    KvException failed = new KvException(ErrorKind.RESOURCE_EXHAUSTED, "database is full");
+    var replies = EntryCodec.results(EntryCodec.replies(List.of(ok, failed, refused)));
+
+    assertEquals(3, replies.size());
+    assertEquals(ok, EntryCodec.result(replies.get(0)));
+    KvException back = assertThrows(KvException.class, () -> EntryCodec.result(replies.get(1)));
+    assertEquals(ErrorKind.RESOURCE_EXHAUSTED, back.kind());
+    assertEquals("database is full", back.getMessage());
+    assertEquals(refused, EntryCodec.result(replies.get(2)));
+  }
+
+  @Test
+  void aSingleFailureReplyReadsAsNoRepliesOfSeveral() {
+    // What a proposer of several requests gets when the entry failed as a whole.
+    byte[] whole = EntryCodec.reply(new KvException(ErrorKind.UNAVAILABLE, "outcome unknown"));
+    assertTrue(EntryCodec.results(whole).isEmpty());
+  }
+
+  @Test
   void aMergeNoCodecKnowsCannotBeProposed() {
     AtomicWrite write = new AtomicWrite(List.of(),
         List.of(Mutation.merge(bytes("m"), Value.string("x"), current -> current)));
