@@ -2,6 +2,7 @@ package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.server.api.AdminGrpcService;
+import dev.atomkv.server.api.EntityGrpcService;
 import dev.atomkv.server.api.EngineMetrics;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
@@ -278,6 +279,7 @@ public final class AtomkvServer implements AutoCloseable {
         .executor(executor)
         .addService(StrictParsing.wrap(kvService))
         .addService(StrictParsing.wrap(new AdminGrpcService(engine)))
+        .addService(StrictParsing.wrap(new EntityGrpcService(engine, limits)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
