@@ -18,9 +18,12 @@ public enum AttributeType {
   /** Any json value; it cannot be indexed, since values of different types have no one order. */
   ANY("any");
 
-  /** Forge's float bounds (those of its backing store's numbers). */
+  /**
+   * Forge's float bounds (its backing store's numbers): 1e-130 inclusive up to 1e126 exclusive,
+   * since 9.99...e125 with Forge's 38 digits rounds to 1e126 as a double.
+   */
   static final double MIN_FLOAT_MAGNITUDE = 1e-130;
-  static final double MAX_FLOAT_MAGNITUDE = 9.9999999999999999e125;
+  static final double FLOAT_MAGNITUDE_LIMIT = 1e126;
 
   private final String wireName;
 
@@ -77,7 +80,7 @@ public enum AttributeType {
           yield "must be a float";
         }
         double m = Math.abs(n.value());
-        yield m == 0 || (m >= MIN_FLOAT_MAGNITUDE && m <= MAX_FLOAT_MAGNITUDE) ? null
+        yield m == 0 || (m >= MIN_FLOAT_MAGNITUDE && m < FLOAT_MAGNITUDE_LIMIT) ? null
             : "must be 0 or have a magnitude between 1e-130 and 9.99e125, got " + n.value();
       }
     };
