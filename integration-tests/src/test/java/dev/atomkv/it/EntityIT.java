@@ -545,4 +545,50 @@ class EntityIT {
     assertEquals(List.of("d05", "late", "d06", "d08", "d09", "d10", "d11", "d12", "d13", "d14",
         "d15", "d16", "d17", "d18", "d19"), rest);
   }
+
+  // ---- the Java client -------------------------------------------------------------------------
+
+  @Test
+  void theJavaClientDefinesWritesAndQueries() {
+    dev.atomkv.client.KvClient client = server.client();
+    dev.atomkv.client.KvEntity people = client.entity("people");
+    assertEquals(1, people.define(dev.atomkv.client.KvEntity.schema()
+        .attribute("name", "string").attribute("age", "integer").attribute("team", "string")
+        .index("by-age", "age").index("by-team-age", "age", "team")));
+    dev.atomkv.client.AtomicOperation op = client.atomic();
+    for (int i = 0; i < 6; i++) {
+      op.set("people", dev.atomkv.client.Key.of("p" + i), dev.atomkv.client.KvValue.json(
+          java.util.Map.of("name", "n" + i, "age", 20 + i, "team", i % 2 == 0 ? "a" : "b")));
+    }
+    assertTrue(op.commit().ok());
+    dev.atomkv.client.CommitResult refused = client.atomic()
+        .checkAbsent("people", dev.atomkv.client.Key.of("p0"))
+        .delete("people", dev.atomkv.client.Key.of("p1")).commit();
+    assertFalse(refused.ok());
+    assertTrue(client.atomic().check("people", dev.atomkv.client.Key.of("p0"),
+        dev.atomkv.client.Filter.and("team", dev.atomkv.client.Condition.equalTo("a")))
+        .delete("people", dev.atomkv.client.Key.of("p2"),
+            dev.atomkv.client.Where.where(dev.atomkv.client.Filter.and("age",
+                dev.atomkv.client.Condition.equalTo(22))))
+        .commit().ok());
+
+    dev.atomkv.client.EntityQuery.Page page = people.query().index("by-team-age", "a")
+        .where(dev.atomkv.client.RangeCondition.greaterThanEqualTo(20))
+        .filter(dev.atomkv.client.Filter.and("name",
+            dev.atomkv.client.Condition.beginsWith("n")))
+        .sort(dev.atomkv.client.EntityQuery.Sort.DESC).limit(1).page();
+    assertEquals(List.of(dev.atomkv.client.Key.of("p4")),
+        page.results().stream().map(dev.atomkv.client.KvEntry::key).toList());
+    dev.atomkv.client.EntityQuery.Page next = people.query().index("by-team-age", "a")
+        .where(dev.atomkv.client.RangeCondition.greaterThanEqualTo(20))
+        .sort(dev.atomkv.client.EntityQuery.Sort.DESC).limit(5).cursor(page.cursor()).page();
+    assertEquals(List.of(dev.atomkv.client.Key.of("p0")),
+        next.results().stream().map(dev.atomkv.client.KvEntry::key).toList(), "p2 was deleted");
+    assertEquals(null, next.cursor());
+    assertEquals(java.util.Map.of("name", "n0", "age", 20.0, "team", "a"),
+        next.results().get(0).value().asDocument());
+    assertEquals(List.of(dev.atomkv.client.Key.of("p1"), dev.atomkv.client.Key.of("p3")),
+        people.query().index("by-age").where(dev.atomkv.client.RangeCondition.between(21, 23))
+            .page().results().stream().map(dev.atomkv.client.KvEntry::key).toList());
+  }
 }
