@@ -591,4 +591,31 @@ class EntityIT {
         people.query().index("by-age").where(dev.atomkv.client.RangeCondition.between(21, 23))
             .page().results().stream().map(dev.atomkv.client.KvEntry::key).toList());
   }
+
+  /** The README's grpcurl bodies, parsed as grpcurl parses them (proto3 JSON), and sent. */
+  @Test
+  void theReadmeExampleWorks() throws Exception {
+    com.google.protobuf.util.JsonFormat.Parser json = com.google.protobuf.util.JsonFormat.parser();
+    DefineEntityRequest.Builder define = DefineEntityRequest.newBuilder();
+    json.merge("""
+        {"definition": {"name": "employee",
+            "attributes": [{"name": "name", "type": "ATTRIBUTE_TYPE_STRING"},
+                           {"name": "age", "type": "ATTRIBUTE_TYPE_INTEGER"},
+                           {"name": "team", "type": "ATTRIBUTE_TYPE_STRING"}],
+            "indexes": [{"name": "by-age", "range": "age"},
+                        {"name": "by-team-age", "range": "age", "partition": ["team"]}]}}""",
+        define);
+    entities.defineEntity(define.build());
+    AtomicRequest.Builder write = AtomicRequest.newBuilder();
+    json.merge("""
+        {"mutations": [{"entity": "employee", "key": {"parts": [{"string": "e1"}]},
+            "set": {"json": {"name": "Ada", "age": 36, "team": "core"}}}]}""", write);
+    assertTrue(kv().atomic(write.build()).getOk());
+    QueryRequest.Builder q = QueryRequest.newBuilder();
+    json.merge("""
+        {"entity": "employee", "index": "by-team-age", "partition": ["core"],
+            "where": {"op": "RANGE_OPERATOR_GREATER_THAN", "values": [30]},
+            "sort": "SORT_ORDER_DESC", "limit": 20}""", q);
+    assertEquals(List.of("e1"), ids(entities.query(q.build()).getResultsList()));
+  }
 }
