@@ -618,4 +618,38 @@ class EntityIT {
             "sort": "SORT_ORDER_DESC", "limit": 20}""", q);
     assertEquals(List.of("e1"), ids(entities.query(q.build()).getResultsList()));
   }
+
+  /** Reading definitions and querying are reads; defining and dropping are writes. */
+  @Test
+  void readOnlyTokensMayReadAndQueryButNotDefine(@TempDir Path own) throws Exception {
+    Path tokens = java.nio.file.Files.writeString(own.resolve("tokens"),
+        "rw-token\nro-token readonly\n");
+    try (RunningServer secured = RunningServer.start(own.resolve("data"),
+        "--auth-tokens-file=" + tokens)) {
+      EntityServiceGrpc.EntityServiceBlockingStub rw = tokenStub(secured, "rw-token");
+      EntityServiceGrpc.EntityServiceBlockingStub ro = tokenStub(secured, "ro-token");
+      EntityDefinition d = def("secured", List.of(attr("age", ATTRIBUTE_TYPE_INTEGER)),
+          index("by-age", "age"));
+      assertStatus(Status.Code.PERMISSION_DENIED, "read-only token",
+          () -> ro.defineEntity(DefineEntityRequest.newBuilder().setDefinition(d).build()));
+      rw.defineEntity(DefineEntityRequest.newBuilder().setDefinition(d).build());
+      assertEquals("secured", ro.getEntity(GetEntityRequest.newBuilder().setName("secured")
+          .build()).getDefinition().getName());
+      assertEquals(1, ro.listEntities(ListEntitiesRequest.getDefaultInstance())
+          .getDefinitionsCount());
+      assertEquals(0, ro.query(query("secured", "by-age").build()).getResultsCount());
+      assertStatus(Status.Code.PERMISSION_DENIED, "read-only token",
+          () -> ro.dropEntity(DropEntityRequest.newBuilder().setName("secured").build()));
+      assertStatus(Status.Code.UNAUTHENTICATED, null, () -> EntityServiceGrpc.newBlockingStub(
+          secured.channel()).query(query("secured", "by-age").build()));
+    }
+  }
+
+  static EntityServiceGrpc.EntityServiceBlockingStub tokenStub(RunningServer s, String token) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + token);
+    return EntityServiceGrpc.newBlockingStub(io.grpc.ClientInterceptors.intercept(s.channel(),
+        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)));
+  }
 }
