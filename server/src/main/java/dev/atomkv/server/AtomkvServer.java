@@ -279,7 +279,7 @@ public final class AtomkvServer implements AutoCloseable {
         .executor(executor)
         .addService(StrictParsing.wrap(kvService))
         .addService(StrictParsing.wrap(new AdminGrpcService(engine)))
-        .addService(StrictParsing.wrap(new EntityGrpcService(engine, limits)))
+        .addService(StrictParsing.wrap(new EntityGrpcService(engine, limits, executor)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());

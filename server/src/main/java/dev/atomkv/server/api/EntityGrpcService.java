@@ -21,7 +21,6 @@ import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
-import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KeyCodec;
 import dev.atomkv.server.model.KvException;
@@ -38,8 +37,8 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * Custom entities at the gRPC edge. Definitions are written as ordinary atomic requests on their
@@ -55,9 +54,12 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   private final KvEngine engine;
   private final Limits limits;
   private final RequestValidator validator;
+  private final Executor responseExecutor;
 
-  public EntityGrpcService(KvEngine engine, Limits limits) {
+  /** @param responseExecutor where answers to definition writes are sent from */
+  public EntityGrpcService(KvEngine engine, Limits limits, Executor responseExecutor) {
     this.engine = engine;
+    this.responseExecutor = responseExecutor;
     this.limits = limits;
     this.validator = new RequestValidator(limits);
   }
@@ -74,12 +76,9 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
         throw new KvException(ErrorKind.FAILED_PRECONDITION, "entity " + def.name()
             + " is at version " + currentVersion + ", not " + req.getExpectedVersion());
       }
-      commitUnchanged(def.name(), current,
-          Mutation.set(key, Value.bytes(def.encode())));
-      StoredEntry stored = engine.get(List.of(key)).get(0);
-      out.onNext(DefineEntityResponse.newBuilder()
-          .setDefinition(EntityProtoMapper.toProto(stored)).build());
-      out.onCompleted();
+      commitUnchanged(def.name(), current, Mutation.set(key, Value.bytes(def.encode())), out,
+          () -> DefineEntityResponse.newBuilder().setDefinition(
+              EntityProtoMapper.toProto(engine.get(List.of(key)).get(0))).build());
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
     }
@@ -134,36 +133,43 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
       EntityDefinition.checkName(req.getName());
       byte[] key = EntityKeys.definition(req.getName());
       StoredEntry current = engine.get(List.of(key)).get(0);
-      if (current != null) {
-        commitUnchanged(req.getName(), current, Mutation.delete(key));
+      if (current == null) {
+        out.onNext(DropEntityResponse.newBuilder().setDropped(false).build());
+        out.onCompleted();
+        return;
       }
-      out.onNext(DropEntityResponse.newBuilder().setDropped(current != null).build());
-      out.onCompleted();
+      commitUnchanged(req.getName(), current, Mutation.delete(key), out,
+          () -> DropEntityResponse.newBuilder().setDropped(true).build());
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
     }
   }
 
-  /** Commits {@code m} provided the definition is still {@code read}; refuses otherwise. */
-  private void commitUnchanged(String entity, StoredEntry read, Mutation m) {
+  /**
+   * Commits {@code m} provided the definition is still as {@code read}, then answers with what
+   * {@code answer} builds; a definition changed in between is FAILED_PRECONDITION. The answer is
+   * sent from the response executor, so no call thread waits for the writer.
+   */
+  private <T> void commitUnchanged(String entity, StoredEntry read, Mutation m,
+      StreamObserver<T> out, Supplier<T> answer) {
     byte[] key = m.key();
     Check unchanged = read == null ? Check.absent(key) : Check.versionstamp(key, read.versionstamp());
-    CommitResult result = await(new AtomicWrite(List.of(unchanged), List.of(m)));
-    if (!result.ok()) {
-      throw new KvException(ErrorKind.FAILED_PRECONDITION, "entity " + entity
-          + " was changed concurrently: read it again and retry");
-    }
-  }
-
-  private CommitResult await(AtomicWrite write) {
-    try {
-      return engine.commit(write).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new CompletionException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KvException(ErrorKind.UNAVAILABLE, "interrupted while committing");
-    }
+    engine.commit(new AtomicWrite(List.of(unchanged), List.of(m))).whenCompleteAsync(
+        (result, failure) -> {
+          try {
+            if (failure != null) {
+              out.onError(StatusMapper.toStatus(failure));
+            } else if (!result.ok()) {
+              out.onError(StatusMapper.toStatus(new KvException(ErrorKind.FAILED_PRECONDITION,
+                  "entity " + entity + " was changed concurrently: read it again and retry")));
+            } else {
+              out.onNext(answer.get());
+              out.onCompleted();
+            }
+          } catch (RuntimeException e) {
+            out.onError(StatusMapper.toStatus(e));
+          }
+        }, responseExecutor);
   }
 
   @Override
