@@ -2,8 +2,8 @@ package dev.atomkv.server;
 
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.server.api.AdminGrpcService;
-import dev.atomkv.server.api.EntityGrpcService;
 import dev.atomkv.server.api.EngineMetrics;
+import dev.atomkv.server.api.EntityGrpcService;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
