@@ -96,6 +96,51 @@ public final class AtomicOperation {
     return this;
   }
 
+  /**
+   * Stores a document of a custom entity (see {@link KvEntity}); the value must be a JSON object
+   * whose attributes have the entity's types. Its index entries are written in the same commit.
+   */
+  public AtomicOperation set(String entity, Key key, KvValue value) {
+    request.addMutations(mutation(key).setEntity(entity).setSet(ProtoMapping.toProto(value)));
+    return this;
+  }
+
+  /** Stores a document of a custom entity if its current value matches the condition. */
+  public AtomicOperation set(String entity, Key key, KvValue value, Where where) {
+    request.addMutations(mutation(key, where).setEntity(entity)
+        .setSet(ProtoMapping.toProto(value)));
+    return this;
+  }
+
+  /** Deletes a document of a custom entity with its index entries. */
+  public AtomicOperation delete(String entity, Key key) {
+    request.addMutations(mutation(key).setEntity(entity).setDelete(Empty.getDefaultInstance()));
+    return this;
+  }
+
+  /** Deletes a document of a custom entity if its current value matches the condition. */
+  public AtomicOperation delete(String entity, Key key, Where where) {
+    request.addMutations(mutation(key, where).setEntity(entity)
+        .setDelete(Empty.getDefaultInstance()));
+    return this;
+  }
+
+  /** Checks that a document of a custom entity exists and matches the filter. */
+  public AtomicOperation check(String entity, Key key, Filter filter) {
+    request.addChecks(Check.newBuilder().setEntity(entity)
+        .setKey(ProtoMapping.toProto(key))
+        .setWhere(ProtoMapping.toProto(Objects.requireNonNull(filter, "filter"))));
+    return this;
+  }
+
+  /** Checks that a document of a custom entity does not exist. */
+  public AtomicOperation checkAbsent(String entity, Key key) {
+    request.addChecks(Check.newBuilder().setEntity(entity)
+        .setKey(ProtoMapping.toProto(key))
+        .setAbsent(Empty.getDefaultInstance()));
+    return this;
+  }
+
   /** Stores the value, clearing any earlier expiry. */
   public AtomicOperation set(Key key, KvValue value) {
     request.addMutations(mutation(key).setSet(ProtoMapping.toProto(value)));

@@ -2,11 +2,14 @@ package dev.atomkv.client;
 
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.AtomicResponse;
+import dev.atomkv.proto.v1.EntityServiceGrpc;
 import dev.atomkv.proto.v1.GetRequest;
 import dev.atomkv.proto.v1.GetResponse;
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.ListRequest;
 import dev.atomkv.proto.v1.ListResponse;
+import dev.atomkv.proto.v1.QueryRequest;
+import dev.atomkv.proto.v1.QueryResponse;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -48,14 +51,17 @@ public final class KvClient {
 
   private final KvServiceGrpc.KvServiceBlockingStub stub;
   private final KvServiceGrpc.KvServiceStub asyncStub;
+  private final EntityServiceGrpc.EntityServiceBlockingStub entityStub;
   private final Duration deadline;
   private final int readAttempts;
   private final Duration readBackoff;
 
   private KvClient(KvServiceGrpc.KvServiceBlockingStub stub, KvServiceGrpc.KvServiceStub asyncStub,
-      Duration deadline, int readAttempts, Duration readBackoff) {
+      EntityServiceGrpc.EntityServiceBlockingStub entityStub, Duration deadline, int readAttempts,
+      Duration readBackoff) {
     this.stub = stub;
     this.asyncStub = asyncStub;
+    this.entityStub = entityStub;
     this.deadline = deadline;
     this.readAttempts = readAttempts;
     this.readBackoff = readBackoff;
@@ -73,7 +79,8 @@ public final class KvClient {
 
   /** A client sharing this one's channel and settings, with another per-call deadline. */
   public KvClient withDeadline(Duration deadline) {
-    return new KvClient(stub, asyncStub, positive(deadline, "deadline"), readAttempts, readBackoff);
+    return new KvClient(stub, asyncStub, entityStub, positive(deadline, "deadline"), readAttempts,
+        readBackoff);
   }
 
   /** The deadline each call (each attempt, for retried reads) carries. */
@@ -214,6 +221,27 @@ public final class KvClient {
     return listener;
   }
 
+  /**
+   * A custom entity: its documents are written with {@link #atomic()} (the entity overloads of
+   * set, delete and check) and read with {@link KvEntity#query()}.
+   */
+  public KvEntity entity(String name) {
+    return new KvEntity(this, name);
+  }
+
+  QueryResponse query(QueryRequest request) {
+    return read(unused -> entityStub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+        .query(request));
+  }
+
+  <T> T entityCall(Function<EntityServiceGrpc.EntityServiceBlockingStub, T> call) {
+    try {
+      return call.apply(entityStub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (StatusRuntimeException e) {
+      throw StatusMapping.forRead(e);
+    }
+  }
+
   CommitResult commit(AtomicRequest request) {
     AtomicResponse response;
     try {
@@ -309,7 +337,7 @@ public final class KvClient {
 
     public KvClient build() {
       return new KvClient(KvServiceGrpc.newBlockingStub(channel), KvServiceGrpc.newStub(channel),
-          deadline, readAttempts, readBackoff);
+          EntityServiceGrpc.newBlockingStub(channel), deadline, readAttempts, readBackoff);
     }
   }
 }

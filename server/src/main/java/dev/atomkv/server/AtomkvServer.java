@@ -4,6 +4,7 @@ import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.server.api.AdminGrpcService;
 import dev.atomkv.server.api.ClusterMetrics;
 import dev.atomkv.server.api.EngineMetrics;
+import dev.atomkv.server.api.EntityGrpcService;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
@@ -279,6 +280,7 @@ public final class AtomkvServer implements AutoCloseable {
         .executor(executor)
         .addService(StrictParsing.wrap(kvService))
         .addService(StrictParsing.wrap(new AdminGrpcService(engine)))
+        .addService(StrictParsing.wrap(new EntityGrpcService(engine, limits, executor)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());

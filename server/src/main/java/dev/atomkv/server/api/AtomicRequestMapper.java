@@ -15,6 +15,8 @@ import dev.atomkv.server.model.RequestValidator;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.Where;
+import dev.atomkv.server.model.entity.EntityDefinition;
+import dev.atomkv.server.model.entity.EntityKeys;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,7 +59,7 @@ final class AtomicRequestMapper {
   }
 
   private static Check check(dev.atomkv.proto.v1.Check c, String field) {
-    byte[] key = ProtoMapper.encodeKey(c.getKey(), field + ".key");
+    byte[] key = entityKey(c.getEntity(), ProtoMapper.encodeKey(c.getKey(), field + ".key"));
     switch (c.getExpectCase()) {
       case VERSIONSTAMP:
         if (c.getVersionstamp().size() != Versionstamp.LENGTH) {
@@ -74,7 +76,17 @@ final class AtomicRequestMapper {
   }
 
   private static Mutation mutation(dev.atomkv.proto.v1.Mutation m, String field, long nowMs) {
-    byte[] key = ProtoMapper.encodeKey(m.getKey(), field + ".key");
+    byte[] key = entityKey(m.getEntity(), ProtoMapper.encodeKey(m.getKey(), field + ".key"));
+    if (!m.getEntity().isEmpty()) {
+      if (m.getOpCase() != dev.atomkv.proto.v1.Mutation.OpCase.SET
+          && m.getOpCase() != dev.atomkv.proto.v1.Mutation.OpCase.DELETE) {
+        throw KvException.invalid(field + ".entity applies to set and delete only");
+      }
+      if (m.hasSet() && !m.getSet().hasJson()) {
+        throw KvException.invalid(field + ".set: a document of entity " + m.getEntity()
+            + " must be a json value");
+      }
+    }
     if (m.getOpCase() != dev.atomkv.proto.v1.Mutation.OpCase.SET) {
       if (m.getExpireInMs() != 0) {
         throw KvException.invalid(field + ".expire_in_ms applies to set only");
@@ -110,7 +122,7 @@ final class AtomicRequestMapper {
     }
   }
 
-  private static Where where(dev.atomkv.proto.v1.Filter f, String field) {
+  static Where where(dev.atomkv.proto.v1.Filter f, String field) {
     boolean any = switch (f.getMatch()) {
       case MATCH_UNSPECIFIED, MATCH_ALL -> false;
       case MATCH_ANY -> true;
@@ -142,5 +154,17 @@ final class AtomicRequestMapper {
       case OPERATOR_NOT_EXISTS -> Operator.NOT_EXISTS;
       default -> throw KvException.invalid(field + ".op is not a known operator");
     };
+  }
+
+  /**
+   * A document's stored key when {@code entity} is set (an empty key is left for the validator
+   * to refuse as it refuses any empty key), else the key itself.
+   */
+  private static byte[] entityKey(String entity, byte[] key) {
+    if (entity.isEmpty() || key.length == 0) {
+      return key;
+    }
+    EntityDefinition.checkName(entity);
+    return EntityKeys.document(entity, key);
   }
 }

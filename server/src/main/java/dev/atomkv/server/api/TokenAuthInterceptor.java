@@ -1,5 +1,6 @@
 package dev.atomkv.server.api;
 
+import dev.atomkv.proto.v1.EntityServiceGrpc;
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.auth.Tokens;
@@ -32,7 +33,10 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
   private static final Set<String> READ_METHODS = Set.of(
       KvServiceGrpc.getGetMethod().getFullMethodName(),
       KvServiceGrpc.getListMethod().getFullMethodName(),
-      KvServiceGrpc.getWatchMethod().getFullMethodName());
+      KvServiceGrpc.getWatchMethod().getFullMethodName(),
+      EntityServiceGrpc.getGetEntityMethod().getFullMethodName(),
+      EntityServiceGrpc.getListEntitiesMethod().getFullMethodName(),
+      EntityServiceGrpc.getQueryMethod().getFullMethodName());
 
   private final TokenStore tokens;
 

@@ -5,6 +5,7 @@ import dev.atomkv.server.engine.apply.WriteView;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
+import java.util.Arrays;
 import org.lmdbjava.Txn;
 
 /** The store as seen from one (child) write transaction. */
@@ -17,6 +18,19 @@ record TxnWriteView(Store store, Txn<byte[]> txn) implements WriteView {
   @Override
   public void put(byte[] key, Value value, Versionstamp vs, long expiresAtMs) {
     store.put(txn, key, value, vs, expiresAtMs);
+  }
+
+  @Override
+  public boolean anyLive(byte[] start, byte[] end, long nowMs) {
+    try (TableCursor c = store.data.cursor(txn)) {
+      for (boolean on = c.seekGE(start); on && Arrays.compareUnsigned(c.key(), end) < 0;
+          on = c.next()) {
+        if (Store.isLive(Store.expiresAt(c.value()), nowMs)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   @Override

@@ -41,8 +41,9 @@ public final class AtomicApplier {
       return new Applied(refused, List.of());
     }
     List<KeyChange> changes = new ArrayList<>(write.mutations().size());
-    for (Mutation m : write.mutations()) {
-      mutate(view, m, vs, nowMs, changes);
+    EntityWrites entities = new EntityWrites();
+    for (int i = 0; i < write.mutations().size(); i++) {
+      mutate(view, write.mutations().get(i), i, entities, vs, nowMs, changes);
     }
     List<Enqueue> enqueues = write.enqueues();
     for (int i = 0; i < enqueues.size(); i++) {
@@ -80,20 +81,41 @@ public final class AtomicApplier {
         ? null : CommitResult.failed(failedChecks, failedConditions);
   }
 
-  private static void mutate(WriteView view, Mutation m, Versionstamp vs, long nowMs,
-      List<KeyChange> changes) {
+  private static void mutate(WriteView view, Mutation m, int index, EntityWrites entities,
+      Versionstamp vs, long nowMs, List<KeyChange> changes) {
+    boolean entity = EntityWrites.handles(m.key());
     switch (m.kind()) {
       case SET -> {
         byte[] key = m.versionstampSuffix()
             ? KeyCodec.appendString(m.key(), vs.toString()) : m.key();
-        view.put(key, m.value(), vs, m.expiresAtMs());
+        if (entity) {
+          entities.set(view, key, m.value(), vs, m.expiresAtMs(), nowMs,
+              "mutations[" + index + "]");
+        } else {
+          view.put(key, m.value(), vs, m.expiresAtMs());
+        }
         changes.add(new KeyChange(key, vs, false));
       }
       case DELETE -> {
-        if (view.delete(m.key())) {
+        if (entity ? entities.delete(view, m.key(), nowMs) : view.delete(m.key())) {
           changes.add(new KeyChange(m.key(), vs, true));
         }
       }
+      case SUM, MIN, MAX, MERGE -> {
+        if (entity) {
+          // The edges never send these for an entity; refusing keeps its indexes exact regardless.
+          throw KvException.invalid("mutations[" + index + "]: " + m.kind().wireName()
+              + " cannot write an entity document");
+        }
+        readModifyWrite(view, m, vs, nowMs, changes);
+      }
+      default -> throw new IllegalStateException("unknown mutation kind " + m.kind());
+    }
+  }
+
+  private static void readModifyWrite(WriteView view, Mutation m, Versionstamp vs, long nowMs,
+      List<KeyChange> changes) {
+    switch (m.kind()) {
       case SUM, MIN, MAX -> {
         StoredEntry current = view.live(m.key(), nowMs);
         view.put(m.key(), Value.u64(arithmetic(m, current)), vs, 0);

@@ -17,6 +17,12 @@ public interface WriteView {
   /** Stores a value; {@code expiresAtMs} is 0 for never. */
   void put(byte[] key, Value value, Versionstamp vs, long expiresAtMs);
 
+  /**
+   * Whether some key in [start, end) is live at {@code nowMs} (custom entities ask this before a
+   * definition change that would leave existing documents wrongly indexed).
+   */
+  boolean anyLive(byte[] start, byte[] end, long nowMs);
+
   /** Removes the key; returns whether there was anything to remove. */
   boolean delete(byte[] key);
 

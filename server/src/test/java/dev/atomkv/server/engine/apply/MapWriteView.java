@@ -31,6 +31,17 @@ final class MapWriteView implements WriteView {
   }
 
   @Override
+  public boolean anyLive(byte[] start, byte[] end, long nowMs) {
+    for (StoredEntry e : entries.values()) {
+      if (java.util.Arrays.compareUnsigned(e.key(), start) >= 0
+          && java.util.Arrays.compareUnsigned(e.key(), end) < 0 && live(e.key(), nowMs) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
   public boolean delete(byte[] key) {
     writes++;
     return entries.remove(ByteBuffer.wrap(key)) != null;

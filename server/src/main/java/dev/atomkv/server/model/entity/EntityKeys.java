@@ -1,0 +1,97 @@
+package dev.atomkv.server.model.entity;
+
+import dev.atomkv.server.model.Key;
+import dev.atomkv.server.model.KeyCodec;
+import dev.atomkv.server.model.KeyPart;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Where entities live in the key space. Every internal key starts with 0xFF, a byte no tuple
+ * encoding starts with, so no user key (gRPC, KV Connect, console) can name one and no List of
+ * user keys (whose widest range is [0x00, 0xFF)) returns one; yet they are ordinary keys of the
+ * store, written by ordinary commits, so they replicate, back up and expire like any other.
+ *
+ * <ul>
+ *   <li>definition: {@code FF 01 ‖ tuple(entity)}
+ *   <li>document: {@code FF 02 ‖ tuple(entity) ‖ tuple(document key parts)}
+ *   <li>index entry: {@code FF 03 ‖ tuple(entity, index) ‖ tuple(partition values..., range
+ *       value, document key parts...)}, holding a copy of the document
+ * </ul>
+ */
+public final class EntityKeys {
+  static final byte INTERNAL = (byte) 0xFF;
+  static final byte DEFINITION = 0x01;
+  static final byte DOCUMENT = 0x02;
+  static final byte INDEX = 0x03;
+
+  private EntityKeys() {}
+
+  public static byte[] definition(String entity) {
+    return concat(new byte[] {INTERNAL, DEFINITION}, text(entity));
+  }
+
+  /** The range [start, end) holding every definition. */
+  public static byte[] definitionsStart() {
+    return new byte[] {INTERNAL, DEFINITION};
+  }
+
+  public static byte[] definitionsEnd() {
+    return new byte[] {INTERNAL, DOCUMENT};
+  }
+
+  public static boolean isDefinition(byte[] key) {
+    return key.length > 2 && key[0] == INTERNAL && key[1] == DEFINITION;
+  }
+
+  /** The entity a definition key names. */
+  public static String definitionEntity(byte[] key) {
+    return ((KeyPart.Text) KeyCodec.decode(Arrays.copyOfRange(key, 2, key.length)).parts()
+        .get(0)).value();
+  }
+
+  public static byte[] documentPrefix(String entity) {
+    return concat(new byte[] {INTERNAL, DOCUMENT}, text(entity));
+  }
+
+  /** The stored key of the document {@code userKey} (an encoded, non-empty tuple). */
+  public static byte[] document(String entity, byte[] userKey) {
+    return concat(documentPrefix(entity), userKey);
+  }
+
+  public static boolean isDocument(byte[] key) {
+    return key.length > 2 && key[0] == INTERNAL && key[1] == DOCUMENT;
+  }
+
+  /** A document key's entity and document key, decoded. */
+  public record DocumentKey(String entity, byte[] userKey) {}
+
+  public static DocumentKey parseDocument(byte[] key) {
+    List<KeyPart> parts = KeyCodec.decode(Arrays.copyOfRange(key, 2, key.length)).parts();
+    String entity = ((KeyPart.Text) parts.get(0)).value();
+    int prefix = documentPrefix(entity).length;
+    return new DocumentKey(entity, Arrays.copyOfRange(key, prefix, key.length));
+  }
+
+  public static byte[] indexPrefix(String entity, String index) {
+    return concat(new byte[] {INTERNAL, INDEX},
+        KeyCodec.encode(Key.of(new KeyPart.Text(entity), new KeyPart.Text(index))));
+  }
+
+  /** The document key that an index entry (after its index prefix) ends with. */
+  public static Key indexedDocument(byte[] entryKey, int prefixLength, int partitionCount) {
+    List<KeyPart> parts = KeyCodec.decode(
+        Arrays.copyOfRange(entryKey, prefixLength, entryKey.length)).parts();
+    return new Key(parts.subList(partitionCount + 1, parts.size()));
+  }
+
+  static byte[] text(String s) {
+    return KeyCodec.encode(Key.of(new KeyPart.Text(s)));
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
