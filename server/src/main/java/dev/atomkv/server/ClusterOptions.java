@@ -19,6 +19,12 @@ public final class ClusterOptions {
   static final String RAFT_BIND = "";
   /** etcd's default: ten heartbeats of 100 ms; a busy machine does not depose a live leader. */
   static final long ELECTION_TIMEOUT_MS = 1000;
+  /**
+   * gRPC worker threads of a member when --threads is 0: a strong read waits on its thread for
+   * the leader's ReadIndex round (tens of milliseconds), so one thread per core would allow only
+   * that many reads in flight while the CPU idles.
+   */
+  static final int THREADS = 32;
   /** A member of the configuration --peers describes, not one waiting to be added. */
   static final boolean JOIN = false;
   /**
@@ -95,6 +101,11 @@ public final class ClusterOptions {
           + "seen answered; more requests wait for the next entry. "
           + "Env: ATOMKV_RAFT_PROPOSALS_IN_FLIGHT.")
   int proposalsInFlight;
+
+  /** The gRPC worker threads when --threads is 0. */
+  int defaultThreads() {
+    return enabled() ? THREADS : Runtime.getRuntime().availableProcessors();
+  }
 
   boolean enabled() {
     return !clusterId.isEmpty();

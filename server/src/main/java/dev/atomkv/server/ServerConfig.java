@@ -74,9 +74,9 @@ public final class ServerConfig {
   SyncMode sync;
 
   @Option(names = "--threads", defaultValue = "${ATOMKV_THREADS:-" + ServerDefaults.THREADS + "}",
-      description = "gRPC worker threads (a fixed pool); 0 means one per core. KV Connect gets "
-          + "four request threads per worker (at least 8), and LMDB's reader table is sized to "
-          + "hold every thread of both at once. Env: ATOMKV_THREADS.")
+      description = "gRPC worker threads (a fixed pool); 0 means one per core (a cluster member: "
+          + ClusterOptions.THREADS + "). KV Connect gets 4 per worker (at least 8), and LMDB's "
+          + "reader table is sized to hold every thread of both at once. Env: ATOMKV_THREADS.")
   int threads;
 
   @Option(names = "--write-queue", defaultValue = "${ATOMKV_WRITE_QUEUE:-"
@@ -344,7 +344,7 @@ public final class ServerConfig {
   }
 
   public int workerThreads() {
-    return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    return threads > 0 ? threads : cluster.defaultThreads();
   }
 
   /** Most KV Connect request threads: an HTTP/1.1 client holds a thread per open request. */
