@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -230,8 +233,29 @@ final class RaftClusterControl implements ClusterControl, AutoCloseable {
             new ArrayList<>(current.getCurrentPeers(RaftPeerRole.LISTENER)))
         .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
         .build();
-    check(withClient(current, newcomers, client -> client.admin().setConfiguration(args)),
-        "membership change");
+    try {
+      check(withClient(current, newcomers, client -> client.admin().setConfiguration(args)),
+          "membership change");
+    } catch (KvException e) {
+      // A change that commits after the client's request timeout (a new member's store copy on a
+      // busy machine) is sent again by the client, and the compare-and-set refuses the repeat:
+      // the configuration is no longer the one it was computed from. It is the requested one.
+      if (!holds(division().getRaftConf(), voters, learners)) {
+        throw e;
+      }
+      LOG.info("membership change in place after a refused repeat: cause={}", e.getMessage());
+    }
+  }
+
+  private static boolean holds(RaftConfiguration conf, List<RaftPeer> voters,
+      List<RaftPeer> learners) {
+    return conf.getPreviousPeers().isEmpty()
+        && ids(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)).equals(ids(voters))
+        && ids(conf.getCurrentPeers(RaftPeerRole.LISTENER)).equals(ids(learners));
+  }
+
+  private static Set<String> ids(Collection<RaftPeer> peers) {
+    return peers.stream().map(p -> p.getId().toString()).collect(Collectors.toSet());
   }
 
   private static void check(RaftClientReply reply, String what) {
@@ -289,7 +313,8 @@ final class RaftClusterControl implements ClusterControl, AutoCloseable {
     } catch (TimeoutException e) {
       future.cancel(true);
       throw new KvException(ErrorKind.UNAVAILABLE, "no leader answered within "
-          + ADMIN_TIMEOUT_MS + " ms (no quorum, or an election is running): retry");
+          + ADMIN_TIMEOUT_MS + " ms (no quorum, an election running, or a new member not serving"
+          + " yet): check cluster-status, then retry");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof KvException k) {
