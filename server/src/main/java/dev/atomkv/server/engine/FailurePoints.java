@@ -41,8 +41,9 @@ public final class FailurePoints {
     /** An expiry sweep deleted due keys in its child transaction, not yet committed. */
     IN_SWEEP("in-sweep"),
     /**
-     * Cluster mode: the leader applied (durably) an entry a client waits for, and has not yet
-     * answered it. Only the leader reaches it: followers apply entries nobody waits on there.
+     * Cluster mode: the leader applied (durably) an entry of clients' writes, and has not yet
+     * answered it. Only the leader reaches it: followers apply entries nobody waits on there. The
+     * members' own entries (expiry sweeps, queue leases and requeues) do not reach it.
      */
     LEADER_APPLIED_BEFORE_REPLY("leader-applied-before-reply");
 

@@ -226,9 +226,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
               "commit outcome unknown: re-read before retrying")))));
     }
     CompletableFuture<byte[]> applied;
+    boolean writes = false;
     try {
       EntryCodec.Decoded decoded =
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      writes = decoded.write() != null || !decoded.writes().isEmpty();
       if (!decoded.writes().isEmpty()) {
         applied = applyAll(decoded, position);
       } else if (decoded.sweep()) {
@@ -247,8 +249,9 @@ final class AtomkvStateMachine extends BaseStateMachine {
     } catch (KvException e) {
       applied = CompletableFuture.failedFuture(e);
     }
-    // Only the leader holds the client's request: followers apply entries nobody waits on here.
-    boolean awaited = trx.getClientRequest() != null;
+    // Only the leader holds the proposer's request: followers apply entries nobody waits on here.
+    // Clients' writes only: a member's own entries (sweeps, queue work) have no caller to answer.
+    boolean awaited = writes && trx.getClientRequest() != null;
     CompletableFuture<Message> answered = applied
         .exceptionally(failure -> EntryCodec.reply(kvFailure(failure)))
         .thenApply(reply -> {
