@@ -190,15 +190,7 @@ final class LmdbEnvironment implements AutoCloseable {
         env.close();
         env = null;
       }
-      Env<byte[]> fresh = openEnv(options);
-      try {
-        store.bindTo(fresh);
-      } catch (RuntimeException e) {
-        fresh.close();
-        throw e;
-      }
-      env = fresh;
-      broken = false;
+      openAgain();
       LOG.warn("LMDB environment reopened after MDB_PANIC; serving again: dir={}",
           options.dataDir());
       return true;
@@ -263,15 +255,7 @@ final class LmdbEnvironment implements AutoCloseable {
       } catch (IOException e) {
         moveFailure = e;
       }
-      Env<byte[]> fresh = openEnv(options);
-      try {
-        store.bindTo(fresh);
-      } catch (RuntimeException e) {
-        fresh.close();
-        throw e;
-      }
-      env = fresh;
-      broken = false;
+      openAgain();
       if (moveFailure != null) {
         throw new UncheckedIOException("cannot move the copy into " + data, moveFailure);
       }
@@ -297,5 +281,18 @@ final class LmdbEnvironment implements AutoCloseable {
     } finally {
       exclusive.unlock();
     }
+  }
+
+  /** Opens the environment again and binds the store to it; the caller holds the lock. */
+  private void openAgain() {
+    Env<byte[]> fresh = openEnv(options);
+    try {
+      store.bindTo(fresh);
+    } catch (RuntimeException e) {
+      fresh.close();
+      throw e;
+    }
+    env = fresh;
+    broken = false;
   }
 }
