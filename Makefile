@@ -94,10 +94,19 @@ soak:
 cli:
 	$(MVN) -q -DskipTests -pl cli -am package
 
-## bench: atomkv vs etcd vs a no-op gRPC ceiling (about 8 min); writes bench/results/ and docs/benchmarks.md
-##        (apt-installs etcd-server, strace, linux-perf if missing; BENCH_ARGS=--quick: a smoke test)
+## bench: atomkv vs etcd vs a no-op gRPC ceiling (about 8 min); writes bench/results/, docs/benchmarks.md
+##        and its charts docs/bench/*.svg (apt-installs etcd-server, strace, linux-perf if missing;
+##        BENCH_ARGS=--quick: a smoke test that leaves the page and the charts alone)
 bench:
 	MVN="$(MVN)" JAVA="$(JAVA)" bench/run.sh --server-jvm-opts "$(SERVER_JVM_OPTS)" $(BENCH_ARGS)
+
+## bench-charts: redraw docs/bench/*.svg and the generated section of docs/benchmarks.md from a
+##               results file without running the bench: the newest full run in bench/results/,
+##               or RESULTS=bench/results/<ts>.json
+RESULTS ?=
+.PHONY: bench-charts
+bench-charts:
+	MVN="$(MVN)" JAVA="$(JAVA)" bench/charts.sh $(RESULTS)
 
 ## bench-cluster: a three-member atomkv cluster beside a three-member etcd (Debian's etcd-server,
 ##                installed if missing) on this machine, in one run: Atomic vs Txn, strong and

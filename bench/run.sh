@@ -3,7 +3,8 @@
 # Installs etcd-server (and strace, linux-perf for the profile) from Debian if missing, builds the server and the bench, then
 # hands over to the coordinator (bench/core Coordinator.java), which starts etcd and the atomkv
 # bench server on free loopback ports with data in a temp directory, runs every scenario 3 times,
-# and writes bench/results/<timestamp>.json and the generated section of docs/benchmarks.md.
+# and writes bench/results/<timestamp>.json, the generated section of docs/benchmarks.md and its
+# charts, docs/bench/*.svg (`make bench-charts` redraws both from a results file).
 #
 # Extra arguments go to the coordinator, e.g. `make bench BENCH_ARGS=--quick` (1 run of 1 s
 # windows, a smoke test that leaves docs/benchmarks.md alone) or BENCH_ARGS="--server-jvm-opts -Xmx256m".

@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  * {@code reps} times, interleaving the systems at each concurrency so that each ratio is taken
  * from neighbouring runs. Ends with a JFR profile of Atomic at 64 in flight, a kill -9 + restart of
  * the atomkv server and a check of every acknowledged write, and an strace count of fdatasync per
- * committed batch. Writes bench/results/TIMESTAMP.json and the generated part of
- * docs/benchmarks.md.
+ * committed batch. Writes bench/results/TIMESTAMP.json, the generated part of
+ * docs/benchmarks.md and its charts in docs/bench/.
  */
 public final class Coordinator {
   private static final String OPENS =
@@ -232,7 +232,8 @@ public final class Coordinator {
     if (writeDoc) {
       Path md = repo.resolve("docs/benchmarks.md");
       Report.update(md, doc, repo.relativize(out).toString());
-      log("updated " + repo.relativize(md));
+      log("updated " + repo.relativize(md) + " and its charts in "
+          + repo.relativize(md.resolveSibling(Report.CHART_DIR)));
     }
     System.out.println(Report.table(doc));
     System.out.println(Report.targets(doc));
