@@ -158,6 +158,12 @@ class EntityIndexBuildIT {
       Thread.sleep(300); // a step or more on the first leader
       cluster.stop(leader);
       int next = cluster.awaitLeader();
+      // The others name the stopped member until they notice it is gone.
+      for (long end = System.currentTimeMillis() + TestCluster.WAIT_MS; next == leader; ) {
+        assertTrue(System.currentTimeMillis() < end, "no new leader in time");
+        Thread.sleep(100);
+        next = cluster.awaitLeader();
+      }
       Random random = new Random(seed + 9);
       for (int i = 0; i < 100; i++) {
         write(cluster.node(next), random, "team", 0, count);
