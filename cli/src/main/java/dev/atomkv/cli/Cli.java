@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
     description = "Reads and writes an atomkv server: get, set, delete, list, sum, atomic, stats, "
-        + "watch, cluster-status, cluster-add-member, cluster-remove-member, "
-        + "cluster-transfer-leader.",
+        + "watch, entity-define, entity-list, entity-get, entity-drop, query, cluster-status, "
+        + "cluster-add-member, cluster-remove-member, cluster-transfer-leader.",
     subcommands = {
       Commands.Get.class,
       Commands.Set.class,
@@ -46,6 +46,11 @@ import picocli.CommandLine.Spec;
       Commands.Atomic.class,
       Commands.Stats.class,
       Commands.Watch.class,
+      EntityCommands.Define.class,
+      EntityCommands.ListAll.class,
+      EntityCommands.Get.class,
+      EntityCommands.Drop.class,
+      EntityCommands.Query.class,
       ClusterCommand.class,
       ClusterAdminCommands.AddMember.class,
       ClusterAdminCommands.RemoveMember.class,

@@ -370,8 +370,9 @@ class EntityIT {
 
     // An entity with documents keeps its indexes; without them it may change or go.
     assertTrue(commit(setDoc("kept", "e", employee("Eve", 22, 1, true, "x"))).getOk());
-    assertStatus(Status.Code.FAILED_PRECONDITION, "entity kept has documents: its indexes, and "
-        + "the types of indexed attributes, cannot change",
+    assertStatus(Status.Code.FAILED_PRECONDITION, "entity kept has documents: its index "
+        + "by-team-age cannot be removed or changed, nor the types of its attributes (new indexes"
+        + " may be added)",
         () -> define(def("kept", EMPLOYEE, index("by-age", "age"))));
     assertEquals(2, define(def("kept", EMPLOYEE.subList(0, 5), index("by-age", "age"),
         index("by-team-age", "age", "team"), index("by-name", "name"),

@@ -16,6 +16,7 @@ import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.kvconnect.V8SumCodec;
 import dev.atomkv.server.raft.ReplicatedEngine;
+import dev.atomkv.server.engine.IndexBuilder;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.kvconnect.KvConnectServer;
 import dev.atomkv.server.lmdb.LmdbEngine;
@@ -65,6 +66,7 @@ public final class AtomkvServer implements AutoCloseable {
   private final ExecutorService executor;
   private final HealthStatusManager health;
   private final long graceMs;
+  private final IndexBuilder indexBuilder;
   /** The /metrics endpoint, or null when it is off. */
   private MetricsEndpoint metrics;
   /** The KV Connect edge, or null when it is off. */
@@ -84,6 +86,7 @@ public final class AtomkvServer implements AutoCloseable {
     this.executor = executor;
     this.health = health;
     this.graceMs = graceMs;
+    this.indexBuilder = IndexBuilder.start(engine);
   }
 
   /**
@@ -377,6 +380,7 @@ public final class AtomkvServer implements AutoCloseable {
       Signal.handle(new Signal("HUP"), previousHangup);
     }
     health.enterTerminalState();
+    indexBuilder.close();
     if (kvConnect != null) {
       kvConnect.close();
     }

@@ -187,6 +187,10 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
       if (index == null) {
         throw KvException.invalid("entity " + def.name() + " has no index " + req.getIndex());
       }
+      if (def.isBuilding(index.name())) {
+        throw new KvException(ErrorKind.FAILED_PRECONDITION, "index " + index.name()
+            + " of entity " + def.name() + " is BUILDING: it cannot be queried until it is READY");
+      }
       int limit = validator.listLimit(req.getLimit());
       boolean reverse = req.getSort() == SortOrder.SORT_ORDER_DESC;
       IndexRange range = IndexRange.resolve(def, index,

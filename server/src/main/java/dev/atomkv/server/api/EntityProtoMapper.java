@@ -3,6 +3,7 @@ package dev.atomkv.server.api;
 import com.google.protobuf.ByteString;
 import dev.atomkv.proto.v1.Attribute;
 import dev.atomkv.proto.v1.AttributeType;
+import dev.atomkv.proto.v1.IndexState;
 import dev.atomkv.proto.v1.RangeOperator;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.KvException;
@@ -51,7 +52,9 @@ final class EntityProtoMapper {
         .setType(AttributeType.valueOf("ATTRIBUTE_TYPE_" + type.name()))));
     for (EntityIndex i : d.indexes()) {
       b.addIndexes(dev.atomkv.proto.v1.EntityIndex.newBuilder().setName(i.name())
-          .setRange(i.range()).addAllPartition(i.partition()));
+          .setRange(i.range()).addAllPartition(i.partition())
+          .setState(d.isBuilding(i.name()) ? IndexState.INDEX_STATE_BUILDING
+              : IndexState.INDEX_STATE_READY));
     }
     return b.build();
   }

@@ -9,9 +9,12 @@ import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.ValueKind;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.entity.EntityDefinition;
+import dev.atomkv.server.model.entity.EntityIndex;
 import dev.atomkv.server.model.entity.EntityKeys;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,13 +31,18 @@ final class EntityWrites {
   private final Map<String, EntityDefinition> definitions = new HashMap<>();
 
   static boolean handles(byte[] key) {
-    return EntityKeys.isDocument(key) || EntityKeys.isDefinition(key);
+    return EntityKeys.isDocument(key) || EntityKeys.isDefinition(key)
+        || EntityKeys.isBuildStep(key);
   }
 
   void set(WriteView view, byte[] key, Value value, Versionstamp vs, long expiresAtMs,
       long nowMs, String field) {
     if (EntityKeys.isDefinition(key)) {
       define(view, key, value, vs, nowMs);
+      return;
+    }
+    if (EntityKeys.isBuildStep(key)) {
+      buildStep(view, key, value, nowMs);
       return;
     }
     EntityKeys.DocumentKey dk = EntityKeys.parseDocument(key);
@@ -56,6 +64,9 @@ final class EntityWrites {
   boolean delete(WriteView view, byte[] key, long nowMs) {
     if (EntityKeys.isDefinition(key)) {
       return drop(view, key, nowMs);
+    }
+    if (EntityKeys.isBuildStep(key)) {
+      return false;
     }
     EntityKeys.DocumentKey dk = EntityKeys.parseDocument(key);
     StoredEntry old = view.live(key, nowMs);
@@ -92,23 +103,88 @@ final class EntityWrites {
   }
 
   /**
-   * Stores a definition, numbering its version. Indexes may change only while the entity holds no
-   * live document: entries for the documents already stored would be missing or stale otherwise.
+   * Stores a definition, numbering its version. While the entity holds live documents its
+   * existing indexes (and the types of their attributes) must stay as they are, since entries for
+   * the documents already stored would be stale; a new index is accepted and starts building over
+   * them. An index kept unchanged keeps its build progress.
    */
   private void define(WriteView view, byte[] key, Value value, Versionstamp vs, long nowMs) {
     EntityDefinition next = EntityDefinition.decode(value.payload());
     StoredEntry stored = view.live(key, nowMs);
     long version = 1;
+    Map<String, byte[]> building = new LinkedHashMap<>();
     if (stored != null) {
       EntityDefinition current = EntityDefinition.decode(stored.value().payload());
-      if (!current.indexesSameAs(next) && hasDocuments(view, next.name(), nowMs)) {
-        throw new KvException(ErrorKind.FAILED_PRECONDITION, "entity " + next.name()
-            + " has documents: its indexes, and the types of indexed attributes, cannot change");
+      boolean documents = hasDocuments(view, next.name(), nowMs);
+      for (EntityIndex i : current.indexes()) {
+        if (documents && !current.keepsIndex(i, next)) {
+          throw new KvException(ErrorKind.FAILED_PRECONDITION, "entity " + next.name()
+              + " has documents: its index " + i.name() + " cannot be removed or changed, nor"
+              + " the types of its attributes (new indexes may be added)");
+        }
+      }
+      for (EntityIndex i : next.indexes()) {
+        EntityIndex old = current.index(i.name());
+        if (old != null && current.keepsIndex(old, next)) {
+          if (current.isBuilding(i.name())) {
+            building.put(i.name(), current.building().get(i.name()));
+          }
+        } else if (documents) {
+          building.put(i.name(), new byte[0]);
+        }
       }
       version = current.version() + 1;
     }
     definitions.remove(next.name());
-    view.put(key, Value.bytes(next.withVersion(version).encode()), vs, 0);
+    view.put(key, Value.bytes(next.withVersion(version).withBuilding(building).encode()), vs, 0);
+  }
+
+  /**
+   * Indexes the next documents of a building index, at most the step's chunk of keys after the
+   * last one indexed, and records the progress in the definition; the step that reaches the end
+   * marks the index ready. Documents written meanwhile were indexed by their own writes (a
+   * building index is maintained like a ready one), so once the walk ends the index is complete.
+   * The definition keeps its version and versionstamp: progress is not a redefinition. A step for
+   * an index no longer building (finished, dropped, redefined) does nothing.
+   */
+  private void buildStep(WriteView view, byte[] key, Value value, long nowMs) {
+    List<String> names = EntityKeys.parseBuildStep(key);
+    String entity = names.get(0);
+    byte[] defKey = EntityKeys.definition(entity);
+    StoredEntry stored = view.live(defKey, nowMs);
+    if (stored == null) {
+      return;
+    }
+    EntityDefinition def = EntityDefinition.decode(stored.value().payload());
+    byte[] after = def.building().get(names.get(1));
+    if (after == null) {
+      return;
+    }
+    List<EntityIndex> index = List.of(def.index(names.get(1)));
+    byte[] prefix = EntityKeys.documentPrefix(entity);
+    byte[] start = Arrays.copyOf(EntityKeys.document(entity, after),
+        prefix.length + after.length + (after.length == 0 ? 0 : 1));
+    byte[] end = Arrays.copyOf(prefix, prefix.length + 1);
+    end[prefix.length] = (byte) 0xFF;
+    byte[] last = view.scanLive(start, end, EntityKeys.buildStepChunk(value.payload()), nowMs,
+        doc -> {
+          if (doc.value().kind() != ValueKind.JSON) {
+            return;
+          }
+          byte[] userKey = Arrays.copyOfRange(doc.key(), prefix.length, doc.key().length);
+          for (byte[] entry : def.indexKeys(index, userKey,
+              ProtoDocuments.INSTANCE.decode(doc.value().payload()))) {
+            view.put(entry, doc.value(), doc.versionstamp(), doc.expiresAtMs());
+          }
+        });
+    Map<String, byte[]> building = new LinkedHashMap<>(def.building());
+    if (last == null) {
+      building.remove(names.get(1));
+    } else {
+      building.put(names.get(1), Arrays.copyOfRange(last, prefix.length, last.length));
+    }
+    definitions.remove(entity);
+    view.put(defKey, Value.bytes(def.withBuilding(building).encode()), stored.versionstamp(), 0);
   }
 
   private boolean drop(WriteView view, byte[] key, long nowMs) {

@@ -23,6 +23,14 @@ public interface WriteView {
    */
   boolean anyLive(byte[] start, byte[] end, long nowMs);
 
+  /**
+   * Hands the live entries among the first {@code limit} keys of [start, end) to {@code live}, in
+   * key order, and returns the last key examined when keys may remain after it, else null (an
+   * index build walks an entity's documents this way, a bounded chunk per write).
+   */
+  byte[] scanLive(byte[] start, byte[] end, int limit, long nowMs,
+      java.util.function.Consumer<StoredEntry> live);
+
   /** Removes the key; returns whether there was anything to remove. */
   boolean delete(byte[] key);
 

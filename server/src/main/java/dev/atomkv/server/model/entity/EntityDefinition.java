@@ -20,9 +20,12 @@ import java.util.regex.Pattern;
  * @param version 1 for the first definition, one more at each redefinition (0 before it is
  *     stored: the commit that stores it assigns the version)
  * @param attributes in definition order
+ * @param building the indexes still being built over documents stored before they were defined,
+ *     each with the key of the last document the builder has indexed (empty before the first);
+ *     every other index is ready
  */
 public record EntityDefinition(String name, long version, Map<String, AttributeType> attributes,
-    List<EntityIndex> indexes) {
+    List<EntityIndex> indexes, Map<String, byte[]> building) {
 
   public static final int MIN_NAME_LENGTH = 3;
   public static final int MAX_NAME_LENGTH = 60;
@@ -39,6 +42,13 @@ public record EntityDefinition(String name, long version, Map<String, AttributeT
   public EntityDefinition {
     attributes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
     indexes = List.copyOf(indexes);
+    building = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(building));
+  }
+
+  /** A definition whose indexes are all ready. */
+  public EntityDefinition(String name, long version, Map<String, AttributeType> attributes,
+      List<EntityIndex> indexes) {
+    this(name, version, attributes, indexes, Map.of());
   }
 
   /** A validated definition, not yet stored (version 0). */
@@ -145,23 +155,30 @@ public record EntityDefinition(String name, long version, Map<String, AttributeT
   }
 
   public EntityDefinition withVersion(long newVersion) {
-    return new EntityDefinition(name, newVersion, attributes, indexes);
+    return new EntityDefinition(name, newVersion, attributes, indexes, building);
+  }
+
+  /** This definition with the given build progress (replacing any it had). */
+  public EntityDefinition withBuilding(Map<String, byte[]> newBuilding) {
+    return new EntityDefinition(name, version, attributes, indexes, newBuilding);
+  }
+
+  /** Whether the index is still being built, so that its entries are not yet complete. */
+  public boolean isBuilding(String indexName) {
+    return building.containsKey(indexName);
   }
 
   /**
-   * Whether documents indexed under this definition are indexed the same under {@code other}: the
-   * same indexes over attributes of the same types. Only then may a definition change while the
-   * entity holds documents.
+   * Whether {@code other} has index {@code i} (same name, partition and range) over attributes of
+   * the same types, so that entries written under this definition stay right under the other.
    */
-  public boolean indexesSameAs(EntityDefinition other) {
-    if (!indexes.equals(other.indexes)) {
+  public boolean keepsIndex(EntityIndex i, EntityDefinition other) {
+    if (!i.equals(other.index(i.name()))) {
       return false;
     }
-    for (EntityIndex i : indexes) {
-      for (String a : indexedAttributes(i)) {
-        if (attributes.get(a) != other.attributes.get(a)) {
-          return false;
-        }
+    for (String a : indexedAttributes(i)) {
+      if (attributes.get(a) != other.attributes.get(a)) {
+        return false;
       }
     }
     return true;
@@ -198,9 +215,14 @@ public record EntityDefinition(String name, long version, Map<String, AttributeT
    * index, as in Forge.
    */
   public List<byte[]> indexKeys(byte[] userKey, JsonValue doc) {
+    return indexKeys(indexes, userKey, doc);
+  }
+
+  /** As {@link #indexKeys(byte[], JsonValue)}, for the given indexes of this entity only. */
+  public List<byte[]> indexKeys(List<EntityIndex> which, byte[] userKey, JsonValue doc) {
     Map<String, JsonValue> fields = ((JsonValue.Obj) doc).fields();
-    List<byte[]> keys = new ArrayList<>(indexes.size());
-    for (EntityIndex i : indexes) {
+    List<byte[]> keys = new ArrayList<>(which.size());
+    for (EntityIndex i : which) {
       List<KeyPart> parts = new ArrayList<>(i.partition().size() + 1);
       for (String a : indexedAttributes(i)) {
         JsonValue v = fields.get(a);
@@ -229,7 +251,9 @@ public record EntityDefinition(String name, long version, Map<String, AttributeT
   /**
    * The stored form: one tuple (the key codec's encoding, so no second format is needed) of
    * version, name, attribute count, (name, type) pairs, index count, and per index its name,
-   * range and partition count followed by the partition attributes.
+   * range and partition count followed by the partition attributes; then, when some index is
+   * being built, the count of those and per index its name and progress (a definition stored
+   * before indexes could be built ends after the indexes, and decodes as all ready).
    */
   public byte[] encode() {
     List<KeyPart> parts = new ArrayList<>();
@@ -246,6 +270,13 @@ public record EntityDefinition(String name, long version, Map<String, AttributeT
       parts.add(new KeyPart.Text(i.range()));
       parts.add(KeyPart.Int.of(i.partition().size()));
       i.partition().forEach(p -> parts.add(new KeyPart.Text(p)));
+    }
+    if (!building.isEmpty()) {
+      parts.add(KeyPart.Int.of(building.size()));
+      building.forEach((index, after) -> {
+        parts.add(new KeyPart.Text(index));
+        parts.add(new KeyPart.Bytes(after));
+      });
     }
     return KeyCodec.encode(new Key(parts));
   }
@@ -270,7 +301,14 @@ public record EntityDefinition(String name, long version, Map<String, AttributeT
       }
       indexes.add(new EntityIndex(index, partition, range));
     }
-    return new EntityDefinition(name, version, attributes, indexes);
+    Map<String, byte[]> building = new LinkedHashMap<>();
+    if (at[0] < parts.size()) {
+      for (long n = integer(parts, at); n > 0; n--) {
+        String index = text(parts, at);
+        building.put(index, ((KeyPart.Bytes) parts.get(at[0]++)).value());
+      }
+    }
+    return new EntityDefinition(name, version, attributes, indexes, building);
   }
 
   private static long integer(List<KeyPart> parts, int[] at) {

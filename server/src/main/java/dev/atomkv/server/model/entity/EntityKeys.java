@@ -17,6 +17,9 @@ import java.util.List;
  *   <li>document: {@code FF 02 ‖ tuple(entity) ‖ tuple(document key parts)}
  *   <li>index entry: {@code FF 03 ‖ tuple(entity, index) ‖ tuple(partition values..., range
  *       value, document key parts...)}, holding a copy of the document
+ *   <li>index build step: {@code FF 04 ‖ tuple(entity, index)}, a key never stored: a write to it
+ *       asks the applier to index the next documents of a building index (so the build goes
+ *       through the ordinary write path and replicates like any write)
  * </ul>
  */
 public final class EntityKeys {
@@ -24,6 +27,7 @@ public final class EntityKeys {
   static final byte DEFINITION = 0x01;
   static final byte DOCUMENT = 0x02;
   static final byte INDEX = 0x03;
+  static final byte BUILD = 0x04;
 
   private EntityKeys() {}
 
@@ -76,6 +80,33 @@ public final class EntityKeys {
   public static byte[] indexPrefix(String entity, String index) {
     return concat(new byte[] {INTERNAL, INDEX},
         KeyCodec.encode(Key.of(new KeyPart.Text(entity), new KeyPart.Text(index))));
+  }
+
+  public static byte[] buildStep(String entity, String index) {
+    return concat(new byte[] {INTERNAL, BUILD},
+        KeyCodec.encode(Key.of(new KeyPart.Text(entity), new KeyPart.Text(index))));
+  }
+
+  public static boolean isBuildStep(byte[] key) {
+    return key.length > 2 && key[0] == INTERNAL && key[1] == BUILD;
+  }
+
+  /** The request that indexes the next {@code chunk} documents of a building index. */
+  public static dev.atomkv.server.model.Mutation buildStep(String entity, String index,
+      int chunk) {
+    return dev.atomkv.server.model.Mutation.set(buildStep(entity, index),
+        dev.atomkv.server.model.Value.bytes(KeyCodec.encode(Key.of(KeyPart.Int.of(chunk)))));
+  }
+
+  /** How many document keys a build step examines at most. */
+  public static int buildStepChunk(byte[] payload) {
+    return ((KeyPart.Int) KeyCodec.decode(payload).parts().get(0)).value().intValueExact();
+  }
+
+  /** The entity and index a build step key names. */
+  public static List<String> parseBuildStep(byte[] key) {
+    List<KeyPart> parts = KeyCodec.decode(Arrays.copyOfRange(key, 2, key.length)).parts();
+    return List.of(((KeyPart.Text) parts.get(0)).value(), ((KeyPart.Text) parts.get(1)).value());
   }
 
   /** The document key that an index entry (after its index prefix) ends with. */

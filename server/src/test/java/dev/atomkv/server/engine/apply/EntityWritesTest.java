@@ -92,4 +92,49 @@ class EntityWritesTest {
         () -> apply(Mutation.arithmetic(DOC_KEY, MutationKind.SUM, 1)));
     assertEquals(ErrorKind.INVALID_ARGUMENT, sum.kind());
   }
+
+  @Test
+  void anIndexAddedOverDocumentsIsBuiltInStepsWhileWritesMaintainIt() {
+    EntityDefinition bare = EntityDefinition.of("emp", DEF.attributes(), List.of());
+    apply(Mutation.set(EntityKeys.definition("emp"), Value.bytes(bare.encode())));
+    for (int i = 0; i < 5; i++) {
+      apply(Mutation.set(EntityKeys.document("emp", user("e" + i)), doc(40 - i)));
+    }
+    apply(Mutation.set(EntityKeys.definition("emp"), Value.bytes(DEF.encode())));
+    assertTrue(definition().isBuilding("by-age"), "documents exist: the index starts building");
+    assertEquals(2, definition().version());
+
+    apply(EntityKeys.buildStep("emp", "by-age", 2)); // e0, e1
+    assertTrue(definition().isBuilding("by-age"));
+    assertEquals(2, indexEntries(), "one chunk indexed");
+    apply(Mutation.set(EntityKeys.document("emp", user("e4")), doc(99))); // ahead of the walk
+    apply(Mutation.delete(EntityKeys.document("emp", user("e0")))); // behind it
+    apply(Mutation.set(EntityKeys.document("emp", user("e5")), doc(7))); // new
+    assertEquals(3, indexEntries(), "writes maintain a building index");
+    apply(EntityKeys.buildStep("emp", "by-age", 2)); // e2, e3
+    assertTrue(definition().isBuilding("by-age"));
+    apply(EntityKeys.buildStep("emp", "by-age", 2)); // e4, e5: the end
+    assertTrue(!definition().isBuilding("by-age"), "ready once a step reaches the end");
+    assertEquals(2, definition().version(), "progress is not a redefinition");
+    assertEquals(5, indexEntries(), "e1..e5, each once");
+    assertNotNull(view.get(DEF.indexKeys(user("e4"), new JsonValue.Obj(Map.of("age",
+        new JsonValue.Num(99)))).get(0)), "with the latest value");
+    int writes = view.writes;
+    apply(EntityKeys.buildStep("emp", "by-age", 2));
+    assertEquals(writes, view.writes, "a step for a ready index does nothing");
+  }
+
+  static byte[] user(String id) {
+    return KeyCodec.encode(Key.of(new KeyPart.Text(id)));
+  }
+
+  private EntityDefinition definition() {
+    return EntityDefinition.decode(view.get(EntityKeys.definition("emp")).value().payload());
+  }
+
+  private long indexEntries() {
+    byte[] prefix = EntityKeys.indexPrefix("emp", "by-age");
+    return view.entries.values().stream().filter(e -> e.key().length > prefix.length
+        && java.util.Arrays.equals(prefix, 0, prefix.length, e.key(), 0, prefix.length)).count();
+  }
 }

@@ -42,6 +42,19 @@ final class MapWriteView implements WriteView {
   }
 
   @Override
+  public byte[] scanLive(byte[] start, byte[] end, int limit, long nowMs,
+      java.util.function.Consumer<StoredEntry> live) {
+    // ByteBuffer orders signed bytes; the store's order is unsigned.
+    List<StoredEntry> inRange = entries.values().stream()
+        .filter(e -> java.util.Arrays.compareUnsigned(e.key(), start) >= 0
+            && java.util.Arrays.compareUnsigned(e.key(), end) < 0)
+        .sorted((a, b) -> java.util.Arrays.compareUnsigned(a.key(), b.key())).toList();
+    List<StoredEntry> examined = inRange.subList(0, Math.min(limit, inRange.size()));
+    examined.stream().filter(e -> live(e.key(), nowMs) != null).toList().forEach(live);
+    return inRange.size() > limit ? examined.get(examined.size() - 1).key() : null;
+  }
+
+  @Override
   public boolean delete(byte[] key) {
     writes++;
     return entries.remove(ByteBuffer.wrap(key)) != null;

@@ -1,5 +1,6 @@
 package dev.atomkv.server.model.entity;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,15 +67,33 @@ class EntityDefinitionTest {
   }
 
   @Test
-  void indexesSameAsLooksAtIndexesAndIndexedTypesOnly() {
+  void keepsIndexLooksAtTheIndexAndItsAttributeTypesOnly() {
+    EntityIndex first = DEF.indexes().get(0);
     Map<String, AttributeType> fewer = new LinkedHashMap<>(ATTRS);
     fewer.remove("blob");
-    assertTrue(DEF.indexesSameAs(EntityDefinition.of("employee", fewer, DEF.indexes())));
+    assertTrue(DEF.keepsIndex(first, EntityDefinition.of("employee", fewer, DEF.indexes())));
     Map<String, AttributeType> retyped = new LinkedHashMap<>(ATTRS);
-    retyped.put("team", AttributeType.INTEGER);
-    assertFalse(DEF.indexesSameAs(EntityDefinition.of("employee", retyped, DEF.indexes())));
-    assertFalse(DEF.indexesSameAs(EntityDefinition.of("employee", ATTRS,
+    for (String a : first.partition()) {
+      retyped.put(a, AttributeType.BOOLEAN);
+    }
+    retyped.put(first.range(), retyped.get(first.range()) == AttributeType.STRING
+        ? AttributeType.INTEGER : AttributeType.STRING);
+    assertFalse(DEF.keepsIndex(first, EntityDefinition.of("employee", retyped, DEF.indexes())));
+    assertFalse(DEF.keepsIndex(DEF.indexes().get(1), EntityDefinition.of("employee", ATTRS,
         DEF.indexes().subList(0, 1))));
+  }
+
+  @Test
+  void buildProgressSurvivesEncoding() {
+    byte[] after = KeyCodec.encode(Key.of(new KeyPart.Text("e7")));
+    EntityDefinition building = DEF.withVersion(4).withBuilding(
+        Map.of(DEF.indexes().get(0).name(), after));
+    EntityDefinition back = EntityDefinition.decode(building.encode());
+    assertTrue(back.isBuilding(DEF.indexes().get(0).name()));
+    assertFalse(back.isBuilding(DEF.indexes().get(1).name()));
+    assertArrayEquals(after, back.building().get(DEF.indexes().get(0).name()));
+    assertEquals(4, back.version());
+    assertFalse(EntityDefinition.decode(DEF.encode()).isBuilding(DEF.indexes().get(0).name()));
   }
 
   @Test

@@ -1,0 +1,127 @@
+package dev.atomkv.server.engine;
+
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.entity.EntityDefinition;
+import dev.atomkv.server.model.entity.EntityKeys;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds indexes added to entities that already held documents. Each step is one ordinary write
+ * (a build step request, see {@link EntityKeys#buildStep}) that the applier turns into the index
+ * entries of the next chunk of documents, so a build replicates like any write, holds the writer
+ * for one chunk at a time, and resumes after a restart from the progress the definition records.
+ *
+ * <p>Only the member that leads (or a single node) proposes steps: the applier makes every step
+ * idempotent, so a step proposed by a deposed leader only repeats work, but one builder avoids
+ * the waste.
+ */
+public final class IndexBuilder implements AutoCloseable {
+  /** Document keys one step examines: a step of this size keeps the writer busy briefly. */
+  public static final int CHUNK = 1000;
+  /** How often the builder looks for an index to build. */
+  static final long TICK_MS = 200;
+  private static final long STEP_TIMEOUT_MS = 30_000;
+  private static final Logger LOG = LoggerFactory.getLogger(IndexBuilder.class);
+
+  private final KvEngine engine;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "atomkv-index-builder");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile boolean closed;
+
+  private IndexBuilder(KvEngine engine) {
+    this.engine = engine;
+  }
+
+  /** A builder that looks for building indexes every {@link #TICK_MS} until closed. */
+  public static IndexBuilder start(KvEngine engine) {
+    IndexBuilder builder = new IndexBuilder(engine);
+    builder.timer.scheduleWithFixedDelay(builder::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    return builder;
+  }
+
+  private void tick() {
+    try {
+      if (!leads()) {
+        return;
+      }
+      for (EntityDefinition def : buildingDefinitions()) {
+        for (String index : def.building().keySet()) {
+          build(def.name(), index);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      if (!closed) {
+        LOG.warn("index build step failed; will retry: cause={}", e.toString());
+      }
+    }
+  }
+
+  /** Steps through one index until it is ready, or this member stops leading or closes. */
+  private void build(String entity, String index)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    LOG.info("building index: entity={} index={}", entity, index);
+    long steps = 0;
+    while (!closed && leads()) {
+      engine.commit(new AtomicWrite(List.of(), List.of(
+          EntityKeys.buildStep(entity, index, CHUNK)))).get(STEP_TIMEOUT_MS,
+          TimeUnit.MILLISECONDS);
+      steps++;
+      StoredEntry stored = engine.get(List.of(EntityKeys.definition(entity))).get(0);
+      if (stored == null || !EntityDefinition.decode(stored.value().payload())
+          .isBuilding(index)) {
+        LOG.info("index build ended: entity={} index={} steps={}", entity, index, steps);
+        return;
+      }
+    }
+  }
+
+  private boolean leads() {
+    ClusterStatus status = engine.clusterStatus();
+    return status == null || "LEADER".equals(status.role());
+  }
+
+  /**
+   * Definitions with an index to build, from this member's own store: on the leader it holds
+   * every committed definition but the latest few, and a step for an index that is no longer
+   * building does nothing.
+   */
+  private List<EntityDefinition> buildingDefinitions() {
+    List<EntityDefinition> out = new ArrayList<>();
+    byte[] start = EntityKeys.definitionsStart();
+    while (true) {
+      ListPage page = engine.eventualReads().list(start, EntityKeys.definitionsEnd(), false, 1000,
+          Long.MAX_VALUE, e -> e.value().payload().length);
+      for (StoredEntry e : page.entries()) {
+        EntityDefinition def = EntityDefinition.decode(e.value().payload());
+        if (!def.building().isEmpty()) {
+          out.add(def);
+        }
+      }
+      if (!page.more() || page.entries().isEmpty()) {
+        return out;
+      }
+      byte[] last = page.entries().get(page.entries().size() - 1).key();
+      start = java.util.Arrays.copyOf(last, last.length + 1);
+    }
+  }
+
+  /** Stops looking; a step in flight finishes or fails with the engine. */
+  @Override
+  public void close() {
+    closed = true;
+    timer.shutdownNow();
+  }
+}
