@@ -74,6 +74,8 @@ class ClusterHistoryIT {
     try (ProcessCluster cluster = new ProcessCluster(dir, MEMBERS, "history",
         "--raft-election-timeout-ms=600", "--raft-snapshot-every=1000")) {
       cluster.awaitLeader();
+      System.out.printf("ClusterHistoryIT members serving, a leader agreed (at %.1f s)%n",
+          (System.nanoTime() - cluster.startedNanos()) / 1e9);
       List<String> addresses = new ArrayList<>();
       for (int i = 0; i < MEMBERS; i++) {
         addresses.add(cluster.address(i));
@@ -134,6 +136,8 @@ class ClusterHistoryIT {
       }
 
       List<String> digests = awaitConvergence(cluster);
+      System.out.printf("ClusterHistoryIT members converged (at %.1f s)%n",
+          (System.nanoTime() - cluster.startedNanos()) / 1e9);
       KvClient first = KvClient.create(cluster.channel(0)).withDeadline(DEADLINE);
       first.stream(ListSelector.prefix(ClusterWorkload.PREFIX.append("hlog")),
               ListOptions.builder().batchSize(1000).consistency(Consistency.EVENTUAL).build())
@@ -189,7 +193,8 @@ class ClusterHistoryIT {
       long downMs = 300 + rnd.nextInt(1700);
       String what = "round " + (k + 1) + ": kill -9 of " + ProcessCluster.id(victim)
           + (victim == leader ? " (leader)" : " (follower)");
-      System.out.println("ClusterHistoryIT " + what + ", restart after " + downMs + " ms");
+      System.out.printf("ClusterHistoryIT %s, restart after %d ms (at %.1f s)%n", what, downMs,
+          (System.nanoTime() - cluster.startedNanos()) / 1e9);
       events.add(new HistoryDump.Event(System.nanoTime(), what));
       cluster.kill(victim);
       leaders += victim == leader ? 1 : 0;

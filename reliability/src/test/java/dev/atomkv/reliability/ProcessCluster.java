@@ -27,6 +27,7 @@ final class ProcessCluster implements AutoCloseable {
   private final ServerProcess[] members;
   private final int[] starts;
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final long startedNanos = System.nanoTime();
 
   /** Starts {@code size} members, all at once, and waits until each serves. */
   ProcessCluster(Path dir, int size, String clusterId, String... extraFlags) throws Exception {
@@ -73,6 +74,11 @@ final class ProcessCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       channels.add(NettyChannelBuilder.forAddress("127.0.0.1", ports[i]).usePlaintext().build());
     }
+  }
+
+  /** When the first member began to start, on the monotonic clock. */
+  long startedNanos() {
+    return startedNanos;
   }
 
   static String id(int member) {
