@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Every call of a history workload, with its start and end on the client's monotonic clock, and
  * afterwards the versionstamps of the writes that landed (each write also sets a log key of its own,
  * read back at the end), so that the fate of every write is known even where its answer was lost.
- * Keys are named by strings ("reg/1"), values are whatever the workload stores (ids, balances).
+ * Keys are named by strings ("reg/1"), values are whatever the workload stores (ids, balances), or
+ * a {@link Sum} that adds to the key's u64.
  * Thread-safe for recording.
  */
 final class History {
@@ -27,6 +28,13 @@ final class History {
    */
   record Write(String id, Map<String, Object> sets, List<Check> checks, long startNanos,
       long endNanos, Outcome outcome, Versionstamp versionstamp) {}
+
+  /**
+   * The value a write sets by adding to a u64 (a sum), in place of a plain value in {@link
+   * Write#sets}: what it stores depends on the writes before it, which the checker knows only once
+   * the order of the writes that landed is known.
+   */
+  record Sum(long delta) {}
 
   /** What a read saw of one key: {@code versionstamp} and {@code value} null when absent. */
   record Observed(Versionstamp versionstamp, Object value) {

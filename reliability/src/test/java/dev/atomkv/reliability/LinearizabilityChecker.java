@@ -33,7 +33,9 @@ import java.util.Set;
  * <p>Besides that it checks what the versionstamps alone say: an acknowledged write landed with its
  * versionstamp (a lost write), a refused one did not, no two writes share a versionstamp, a read
  * returns the value the write of that versionstamp set, a multi-key read is one snapshot, and a
- * check-and-set that landed replaced exactly the version it checked (a lost update).
+ * check-and-set that landed replaced exactly the version it checked (a lost update). A sum's
+ * value is worked out from the sums before it in commit order, so a read of a counter must return
+ * exactly the sums that landed up to the version it saw.
  */
 final class LinearizabilityChecker {
   /** Enough to diagnose; a broken history would otherwise print thousands of lines. */
@@ -81,6 +83,7 @@ final class LinearizabilityChecker {
       }
     }
     checkChecks(order, writesOfKey);
+    List<Map<String, Object>> stored = storedValues(order);
 
     long[] lower = new long[n];
     long[] upper = new long[n];
@@ -107,7 +110,7 @@ final class LinearizabilityChecker {
                 + e.getKey() + " with " + seen.versionstamp() + ", which no write of that key has");
             continue;
           }
-          Object written = order.get(p).sets().get(e.getKey());
+          Object written = stored.get(p).get(e.getKey());
           if (!written.equals(seen.value())) {
             violation("a read returned " + e.getKey() + " = " + seen.value() + " with "
                 + seen.versionstamp() + ", but that write set " + written);
@@ -193,6 +196,29 @@ final class LinearizabilityChecker {
     }
     order.sort(Comparator.comparing(w -> landed.get(w.id())));
     return order;
+  }
+
+  /**
+   * What each landed write left in each key it set, in commit order: its value, or for a {@link
+   * History.Sum} the key's u64 before it (0 when absent) plus the delta.
+   */
+  private static List<Map<String, Object>> storedValues(List<Write> order) {
+    Map<String, Object> current = new HashMap<>();
+    List<Map<String, Object>> stored = new ArrayList<>(order.size());
+    for (Write w : order) {
+      Map<String, Object> values = new HashMap<>();
+      for (Map.Entry<String, Object> e : w.sets().entrySet()) {
+        Object value = e.getValue();
+        if (value instanceof History.Sum sum) {
+          long before = current.get(e.getKey()) instanceof Long l ? l : 0L;
+          value = before + sum.delta();
+        }
+        current.put(e.getKey(), value);
+        values.put(e.getKey(), value);
+      }
+      stored.add(values);
+    }
+    return stored;
   }
 
   /** A write that landed after checking a key replaced exactly the version it checked. */

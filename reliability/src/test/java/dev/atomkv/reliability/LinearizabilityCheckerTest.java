@@ -267,6 +267,36 @@ class LinearizabilityCheckerTest {
 
   // ---- building histories ----------------------------------------------------------------------
 
+  @Test
+  void acceptsSumsReadAsTheCountOfTheSumsThatLandedInCommitOrder() {
+    sum("s1", 0, 10, 1);
+    history.add(new Write("s2", Map.of("n", new History.Sum(1)), List.of(), 5, NEVER,
+        Outcome.UNKNOWN, null));
+    history.landed("s2", vs(2));
+    history.add(new Write("s3", Map.of("n", new History.Sum(1)), List.of(), 6, 7,
+        Outcome.REFUSED, null));
+    sum("s4", 20, 30, 3);
+    history.add(new Read(Map.of("n", new Observed(vs(1), 1L)), 11, 12));
+    history.add(new Read(Map.of("n", new Observed(vs(2), 2L)), 13, 14));
+    history.add(new Read(Map.of("n", new Observed(vs(3), 3L)), 31, 32));
+
+    assertEquals(List.of(), LinearizabilityChecker.check(history));
+  }
+
+  @Test
+  void rejectsACountThatMissesASumBeforeIt() {
+    sum("s1", 0, 10, 1);
+    sum("s2", 20, 30, 2);
+    // The version of s2, but the count of s2 alone: s1's addition is lost.
+    history.add(new Read(Map.of("n", new Observed(vs(2), 1L)), 40, 50));
+
+    assertRejected("a read returned n = 1 with 00000000000000020000, but that write set 2");
+  }
+
+  private void sum(String id, long start, long end, long version) {
+    write(id, start, end, version, Map.of("n", new History.Sum(1)));
+  }
+
   private static Versionstamp vs(long version) {
     return Versionstamp.of(version, 0);
   }

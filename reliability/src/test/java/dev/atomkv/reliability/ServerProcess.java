@@ -40,6 +40,16 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path dataDir, Path log, String failpoints, String... flags)
       throws IOException, InterruptedException {
+    return start(dataDir, log, failpoints, 0, flags);
+  }
+
+  /**
+   * Starts the server on {@code dataDir} with its gRPC service on {@code port} (0: one the OS
+   * chooses) and waits until it serves. A cluster member restarted on its own port is found again
+   * by the clients' channels to it.
+   */
+  static ServerProcess start(Path dataDir, Path log, String failpoints, int port, String... flags)
+      throws IOException, InterruptedException {
     Path jar = Path.of(System.getProperty("atomkv.server.jar", "missing"));
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("the server jar " + jar + " is missing: build the reactor "
@@ -52,7 +62,7 @@ final class ServerProcess implements AutoCloseable {
       command.add("-Datomkv.failpoints=" + failpoints);
     }
     command.addAll(List.of("-jar", jar.toString(),
-        "--bind=127.0.0.1", "--port=0", "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1",
+        "--bind=127.0.0.1", "--port=" + port, "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1",
         "--data-dir=" + dataDir,
         "--map-size=4g", "--sweep-interval-ms=50", "--shutdown-grace-ms=2000"));
     command.addAll(List.of(flags));

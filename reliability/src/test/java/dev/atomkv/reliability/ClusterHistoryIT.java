@@ -1,0 +1,266 @@
+package dev.atomkv.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atomkv.client.Consistency;
+import dev.atomkv.client.KvChannels;
+import dev.atomkv.client.KvClient;
+import dev.atomkv.client.KvEntry;
+import dev.atomkv.client.ListOptions;
+import dev.atomkv.client.ListSelector;
+import io.grpc.ManagedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three cluster members as processes of their own under a recorded load from clients spread over
+ * every member (most bound to one member, some given all three addresses), while seeded rounds of
+ * faults {@code kill -9} the leader or a follower and start it again on its data directory. Then
+ * the whole history is checked by {@link LinearizabilityChecker}, every member's state is compared
+ * with what the writes that landed make it, and the members' data must be identical. Rounds: {@code
+ * reliability.cluster.rounds}; calls at least {@code reliability.cluster.ops}. A failed run keeps
+ * its history and every member's logs and data under {@code target/cluster-history/}.
+ */
+class ClusterHistoryIT {
+  private static final int MEMBERS = 3;
+  /** Per member: three clients bound to it; and three more given every member's address. */
+  private static final int CLIENTS = 4 * MEMBERS;
+  private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private static final Duration CONVERGE_WAIT = Duration.ofSeconds(60);
+
+  @Test
+  void historyAcrossKillsOfLeaderAndFollowersIsLinearizableAndMembersConverge() throws Exception {
+    long seed = Seeds.seed("ClusterHistoryIT");
+    int rounds = Integer.getInteger("reliability.cluster.rounds", 4);
+    long minCalls = Long.getLong("reliability.cluster.ops", 3000);
+    Path dir = Path.of("target", "cluster-history",
+        "seed-" + seed + "-" + System.currentTimeMillis());
+    Files.createDirectories(dir);
+    History history = new History();
+    List<String> clientsAt = new ArrayList<>();
+    List<HistoryDump.Event> events = Collections.synchronizedList(new ArrayList<>());
+    try {
+      run(dir, seed, rounds, minCalls, history, clientsAt, events);
+    } catch (Throwable t) {
+      Path file = HistoryDump.write(dir.resolve("history.txt"), history, clientsAt,
+          List.copyOf(events));
+      System.out.println("ClusterHistoryIT failed with seed=" + seed + " (rerun with "
+          + "-Datomkv.test.seed=" + seed + "); history in " + file.toAbsolutePath()
+          + ", the members' logs and data directories in " + dir.toAbsolutePath());
+      throw t;
+    }
+    deleteTree(dir);
+  }
+
+  private void run(Path dir, long seed, int rounds, long minCalls, History history,
+      List<String> clientsAt, List<HistoryDump.Event> events) throws Exception {
+    ClusterWorkload workload = new ClusterWorkload();
+    // A short election timeout makes each leader kill cost about a second; frequent snapshots let
+    // members drop the log behind them, so a restarted member may need a peer's store to catch up.
+    try (ProcessCluster cluster = new ProcessCluster(dir, MEMBERS, "history",
+        "--raft-election-timeout-ms=600", "--raft-snapshot-every=1000")) {
+      cluster.awaitLeader();
+      System.out.printf("ClusterHistoryIT members serving, a leader agreed (at %.1f s)%n",
+          (System.nanoTime() - cluster.startedNanos()) / 1e9);
+      List<String> addresses = new ArrayList<>();
+      for (int i = 0; i < MEMBERS; i++) {
+        addresses.add(cluster.address(i));
+      }
+      ManagedChannel spread = KvChannels.forAddresses(addresses).build();
+      List<ManagedChannel> channels = new ArrayList<>();
+      for (int i = 0; i < MEMBERS; i++) {
+        channels.add(cluster.channel(i));
+      }
+      channels.add(spread);
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong calls = new AtomicLong();
+      ConcurrentLinkedQueue<RuntimeException> failures = new ConcurrentLinkedQueue<>();
+      List<Thread> threads = new ArrayList<>();
+      for (int c = 0; c < CLIENTS; c++) {
+        int client = c;
+        int at = c % (MEMBERS + 1);
+        clientsAt.add("client " + c + ": "
+            + (at < MEMBERS ? ProcessCluster.id(at) : "all members"));
+        KvClient kv = KvClient.builder(channels.get(at)).deadline(DEADLINE).build();
+        Random own = new Random(seed * 7919 + c);
+        Thread t = new Thread(() -> {
+          long seq = 0;
+          try {
+            while (!stop.get()) {
+              calls.incrementAndGet();
+              if (!workload.step(kv, own, client, seq++, history)) {
+                pause(); // no answer: its member is down, or no leader yet
+              }
+            }
+          } catch (RuntimeException e) {
+            failures.add(e); // not a KvException: a bug in the client or the test
+          }
+        }, "cluster-client-" + c);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+      }
+      Faults faults;
+      try {
+        faults = faults(cluster, channels, new Random(seed), rounds, events);
+        while (calls.get() < minCalls) {
+          Thread.sleep(50);
+        }
+      } finally {
+        stop.set(true);
+        for (Thread t : threads) {
+          // A read may try three times, each up to the deadline.
+          t.join(DEADLINE.toMillis() * 6);
+          if (t.isAlive()) {
+            throw new AssertionError(t.getName() + " did not finish");
+          }
+        }
+        spread.shutdownNow();
+      }
+      if (!failures.isEmpty()) {
+        throw new AssertionError("a client failed", failures.peek());
+      }
+
+      List<String> digests = awaitConvergence(cluster);
+      System.out.printf("ClusterHistoryIT members converged (at %.1f s)%n",
+          (System.nanoTime() - cluster.startedNanos()) / 1e9);
+      KvClient first = KvClient.create(cluster.channel(0)).withDeadline(DEADLINE);
+      first.stream(ListSelector.prefix(ClusterWorkload.PREFIX.append("hlog")),
+              ListOptions.builder().batchSize(1000).consistency(Consistency.EVENTUAL).build())
+          .forEach(e -> history.landed((String) e.key().parts().get(2), e.versionstamp()));
+      List<String> violations = new ArrayList<>(LinearizabilityChecker.check(history));
+      for (int i = 0; i < MEMBERS; i++) {
+        List<KvEntry> state = KvClient.create(cluster.channel(i)).withDeadline(DEADLINE)
+            .getMany(ClusterWorkload.allKeys(), Consistency.EVENTUAL);
+        violations.addAll(ClusterWorkload.finalStateProblems(history, ProcessCluster.id(i), state));
+      }
+      long writes = history.writes().size();
+      long unknown = history.writes().stream().filter(w -> w.outcome() == Outcome.UNKNOWN).count();
+      long landed = history.landed().size();
+      new Figures("ClusterHistoryIT").put("seed", seed).put("operations", history.size())
+          .put("writes", writes).put("landed", landed).put("unknown", unknown)
+          .put("reads", history.reads().size()).put("kills-of-leader", faults.leaders())
+          .put("kills-of-follower", faults.followers())
+          .put("restarts", faults.leaders() + faults.followers())
+          .put("entries-per-member", digests.get(0).split(" ")[0])
+          .put("violations", violations.size()).report();
+      assertEquals(List.of(), violations, LinearizabilityChecker.describe(violations));
+      assertTrue(landed * 10 > writes, "too few writes landed: " + landed + " of " + writes);
+      assertEquals(rounds, faults.leaders() + faults.followers());
+      if (rounds >= 2) {
+        assertTrue(faults.leaders() > 0 && faults.followers() > 0,
+            "both a leader and a follower were killed: " + faults);
+      }
+      cluster.stop();
+    }
+  }
+
+  /** How many kills hit the leader, how many a follower. */
+  private record Faults(int leaders, int followers) {}
+
+  /**
+   * The rounds of faults, in a seeded order with as many leader kills as follower kills (one more
+   * leader kill for an odd count): after a stretch of load, {@code kill -9} of the member chosen,
+   * load on the two left, then a start of it on its data directory, and a wait until every member
+   * names the same leader (the restarted one has heard from it).
+   */
+  private static Faults faults(ProcessCluster cluster, List<ManagedChannel> channels, Random rnd,
+      int rounds, List<HistoryDump.Event> events) throws Exception {
+    List<Boolean> killLeader = new ArrayList<>();
+    for (int k = 0; k < rounds; k++) {
+      killLeader.add(k % 2 == 0);
+    }
+    Collections.shuffle(killLeader, rnd);
+    int leaders = 0;
+    for (int k = 0; k < rounds; k++) {
+      Thread.sleep(500 + rnd.nextInt(1500));
+      int leader = cluster.awaitLeader();
+      int victim = killLeader.get(k) ? leader : (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
+      long downMs = 300 + rnd.nextInt(1700);
+      String what = "round " + (k + 1) + ": kill -9 of " + ProcessCluster.id(victim)
+          + (victim == leader ? " (leader)" : " (follower)");
+      System.out.printf("ClusterHistoryIT %s, restart after %d ms (at %.1f s)%n", what, downMs,
+          (System.nanoTime() - cluster.startedNanos()) / 1e9);
+      events.add(new HistoryDump.Event(System.nanoTime(), what));
+      cluster.kill(victim);
+      leaders += victim == leader ? 1 : 0;
+      Thread.sleep(downMs);
+      events.add(new HistoryDump.Event(System.nanoTime(), "restarting " + ProcessCluster.id(victim)));
+      cluster.restart(victim);
+      events.add(new HistoryDump.Event(System.nanoTime(), ProcessCluster.id(victim) + " serves"));
+      // The channels to it backed off while it was down; let them connect again now.
+      channels.forEach(ManagedChannel::resetConnectBackoff);
+      int agreed = cluster.awaitLeader();
+      events.add(new HistoryDump.Event(System.nanoTime(),
+          "every member names " + ProcessCluster.id(agreed) + " leader"));
+    }
+    Thread.sleep(1000);
+    return new Faults(leaders, rounds - leaders);
+  }
+
+  /**
+   * Waits until every member's EVENTUAL List of the workload's keys gives the same digest of keys,
+   * values and versionstamps; returns each member's {@code "entries sha256"}.
+   */
+  private static List<String> awaitConvergence(ProcessCluster cluster) throws Exception {
+    long deadline = System.nanoTime() + CONVERGE_WAIT.toNanos();
+    while (true) {
+      List<String> digests = new ArrayList<>();
+      for (int i = 0; i < cluster.size(); i++) {
+        digests.add(digest(KvClient.create(cluster.channel(i)).withDeadline(DEADLINE)));
+      }
+      if (digests.stream().distinct().count() == 1) {
+        return digests;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the members' data differ after " + CONVERGE_WAIT
+            + " without load (entries and SHA-256 per member): " + digests);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static String digest(KvClient kv) throws Exception {
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    long entries = 0;
+    try (Stream<KvEntry> all = kv.stream(ListSelector.prefix(ClusterWorkload.PREFIX),
+        ListOptions.builder().batchSize(1000).consistency(Consistency.EVENTUAL).build())) {
+      for (KvEntry e : (Iterable<KvEntry>) all::iterator) {
+        sha.update((e.key() + "=" + e.value() + "@" + e.versionstamp() + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+        entries++;
+      }
+    }
+    return entries + " " + HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Collections.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
