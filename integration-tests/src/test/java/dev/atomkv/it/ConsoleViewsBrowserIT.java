@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atomkv.client.EnqueueOptions;
+import dev.atomkv.client.KvValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,10 +19,10 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The console's cluster view in a real browser (Debian's headless Chromium) against a real
- * single node and a real three-member cluster: what it shows, and that it follows the cluster by
- * itself (a leader stopped and replaced). A failed test leaves a screenshot in
- * target/console-screenshots.
+ * The console's cluster and queue views in a real browser (Debian's headless Chromium) against a
+ * real single node and a real three-member cluster: what each shows, and that the view shown
+ * follows the server by itself (the queue filling up, a leader stopped and replaced). A failed
+ * test leaves a screenshot in target/console-screenshots.
  */
 class ConsoleViewsBrowserIT {
   @TempDir static Path dir;
@@ -49,7 +51,7 @@ class ConsoleViewsBrowserIT {
   }
 
   @Test
-  void aSingleNodeSaysSo() throws Exception {
+  void aSingleNodeSaysSoAndItsQueueViewFollowsTheQueue() throws Exception {
     try (RunningServer server = RunningServer.start(dir.resolve("single"))) {
       browse(server.consolePort());
       page.byId("tab-cluster").click();
@@ -57,9 +59,20 @@ class ConsoleViewsBrowserIT {
       assertFalse(page.byId("cluster-details").isDisplayed());
       assertFalse(page.byId("data-view").isDisplayed());
 
+      page.byId("tab-queues").click();
+      waitForTexts(page, Map.of("queue-ready", "0", "queue-delayed", "0", "queue-inflight", "0"));
+      for (int i = 0; i < 2; i++) {
+        server.client().atomic().enqueue(KvValue.of("now " + i)).commit();
+      }
+      server.client().atomic().enqueue(KvValue.of("later"),
+          EnqueueOptions.builder().delay(Duration.ofHours(1)).build()).commit();
+      // No click: the view asks again by itself.
+      waitForTexts(page, Map.of("queue-ready", "2", "queue-delayed", "1", "queue-inflight", "0"));
+      assertTrue(page.byId("queues-note").getText().contains("keysIfUndelivered"));
+
       page.byId("tab-data").click();
       page.waitUntil(d -> page.byId("data-view").isDisplayed());
-      assertFalse(page.byId("cluster-view").isDisplayed());
+      assertFalse(page.byId("queues-view").isDisplayed());
     }
   }
 

@@ -122,6 +122,7 @@ final class ConsoleHandler extends EdgeHandler {
       }
       case "/api/watch" -> watch(req, response, callback);
       case "/api/cluster" -> sendJson(response, callback, 200, status.cluster());
+      case "/api/queues" -> sendJson(response, callback, 200, status.queues());
       default -> throw ApiFailure.notFound(path);
     }
   }

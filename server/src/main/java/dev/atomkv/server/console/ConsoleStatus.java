@@ -5,16 +5,27 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.QueueCounts;
+import java.time.Clock;
 
 /**
  * The console's read-only views of the server itself (docs/console.md): this member's view of
- * its cluster. It reads no user data, so any valid token, read-only included, may see it.
+ * its cluster, and its queue's messages by state. Neither reads user data, so any valid token,
+ * read-only included, may see them.
  */
 final class ConsoleStatus {
-  private final KvEngine engine;
+  /**
+   * Most due messages counted to tell ready from delayed: a page refreshing every few seconds
+   * must not walk a large backlog each time; past this the answer says "at least".
+   */
+  static final int MAX_READY_COUNTED = 10_000;
 
-  ConsoleStatus(KvEngine engine) {
+  private final KvEngine engine;
+  private final Clock clock;
+
+  ConsoleStatus(KvEngine engine, Clock clock) {
     this.engine = engine;
+    this.clock = clock;
   }
 
   /** {@code {"cluster": false}} on a single node, else this member's view of its cluster. */
@@ -48,6 +59,18 @@ final class ConsoleStatus {
       members.add(member);
     }
     out.add("members", members);
+    return out;
+  }
+
+  /** Ready, delayed and in-flight messages in this server's (this member's) store. */
+  JsonObject queues() {
+    QueueCounts c = engine.queueCounts(clock.millis(), MAX_READY_COUNTED);
+    JsonObject out = new JsonObject();
+    out.addProperty("ready", c.ready());
+    out.addProperty("delayed", c.delayed());
+    out.addProperty("inFlight", c.inFlight());
+    out.addProperty("exact", c.exact());
+    out.addProperty("cluster", engine.cluster() != null);
     return out;
   }
 

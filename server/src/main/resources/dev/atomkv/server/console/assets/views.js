@@ -1,12 +1,12 @@
 // The views of the server itself, beside the data browser (app.js): this member's view of its
-// cluster. The one shown asks the server again every few seconds.
+// cluster and its queue's messages. The one shown asks the server again every few seconds.
 import * as api from './api.js';
 
 const $ = (id) => document.getElementById(id);
 /** How often the view shown is reloaded. */
 const REFRESH_MS = 3000;
 
-const loaders = { 'cluster-view': loadCluster };
+const loaders = { 'cluster-view': loadCluster, 'queues-view': loadQueues };
 let shown = 'data-view';
 let timer = null;
 // A reload that was already under way when the view changed must not schedule another.
@@ -97,4 +97,17 @@ async function loadCluster() {
   $('cluster-note').textContent = c.role === 'LEADER' ? ''
     : 'Only the leader follows every member\'s match index, lag and last contact: the leader\'s '
       + 'console shows them all.';
+}
+
+async function loadQueues() {
+  const q = await api.call('queues');
+  updated('queues-updated');
+  $('queue-ready').textContent = q.exact ? String(q.ready) : `at least ${q.ready}`;
+  $('queue-delayed').textContent = q.exact ? String(q.delayed) : `at most ${q.delayed}`;
+  $('queue-inflight').textContent = String(q.inFlight);
+  $('queues-note').textContent = (q.cluster
+    ? 'As this member\'s copy of the store holds them: every member applies the same log, a '
+      + 'follower perhaps a moment later. ' : '')
+    + 'A message given up on after its last retry is written to its keysIfUndelivered keys '
+    + '(browse them under Data); the server keeps no other record of it.';
 }
