@@ -43,12 +43,14 @@ final class ConsoleHandler extends EdgeHandler {
       "/app.js", "text/javascript; charset=utf-8",
       "/api.js", "text/javascript; charset=utf-8",
       "/keys.js", "text/javascript; charset=utf-8",
-      "/values.js", "text/javascript; charset=utf-8");
+      "/values.js", "text/javascript; charset=utf-8",
+      "/views.js", "text/javascript; charset=utf-8");
   /** The page may load only its own files and talk only to its own origin. */
   private static final String CSP = "default-src 'self'; img-src 'self' data:; "
       + "frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
 
   private final ConsoleApi api;
+  private final ConsoleStatus status;
   private final UUID databaseId;
   private final WatchStreams watches;
 
@@ -57,10 +59,11 @@ final class ConsoleHandler extends EdgeHandler {
    * @param responseExecutor where commit results are written from
    * @param watches the edge's open watch streams
    */
-  ConsoleHandler(ConsoleApi api, UUID databaseId, TokenStore tokens, int maxRequestBytes,
-      Executor responseExecutor, WatchStreams watches) {
+  ConsoleHandler(ConsoleApi api, ConsoleStatus status, UUID databaseId, TokenStore tokens,
+      int maxRequestBytes, Executor responseExecutor, WatchStreams watches) {
     super(tokens, maxRequestBytes, responseExecutor);
     this.api = api;
+    this.status = status;
     this.databaseId = databaseId;
     this.watches = watches;
   }
@@ -118,6 +121,8 @@ final class ConsoleHandler extends EdgeHandler {
             out -> sendJson(response, callback, 200, out));
       }
       case "/api/watch" -> watch(req, response, callback);
+      case "/api/cluster" -> sendJson(response, callback, 200, status.cluster());
+      case "/api/queues" -> sendJson(response, callback, 200, status.queues());
       default -> throw ApiFailure.notFound(path);
     }
   }

@@ -52,8 +52,9 @@ public final class ConsoleServer implements AutoCloseable {
         THREADS, options.bind(), options.port(), IDLE_TIMEOUT_MS, false,
         tls == null ? null : new JettyEdge.Tls(tls.certChain(), tls.key(), tls.clientCa()));
     ConsoleApi api = new ConsoleApi(engine, new RequestValidator(limits), Clock.systemUTC());
+    ConsoleStatus status = new ConsoleStatus(engine, Clock.systemUTC());
     return new ConsoleServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
-        new ConsoleHandler(api, engine.databaseId(), tokens, options.maxRequestBytes(),
+        new ConsoleHandler(api, status, engine.databaseId(), tokens, options.maxRequestBytes(),
             responseExecutor, watches)));
   }
 

@@ -117,6 +117,14 @@ public interface KvEngine extends AutoCloseable {
   EngineStats stats();
 
   /**
+   * The queue's messages split into ready, delayed and in flight at {@code nowMs}, from this
+   * member's own store. Telling ready from delayed walks the due messages, so at most
+   * {@code maxReadyCounted} of them are counted ({@link QueueCounts#exact()} says whether the
+   * bound was reached). Fails with UNAVAILABLE once the engine is closed.
+   */
+  QueueCounts queueCounts(long nowMs, int maxReadyCounted);
+
+  /**
    * This engine as seen by reads that may lag a little behind the latest commit (Deno's
    * {@code consistency: "eventual"}): a cluster member then answers from its own store without
    * asking the leader first. A single node has one store and one answer: it returns itself.

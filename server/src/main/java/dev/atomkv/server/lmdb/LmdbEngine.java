@@ -7,6 +7,7 @@ import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.QueueCounts;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.QueueDelivery;
@@ -370,6 +371,11 @@ public final class LmdbEngine implements ReplicaStore {
           writer.batchedRequests(), writer.sweeps(), writer.sweptKeys(),
           store.queues.waitingEntries(txn), store.queues.inFlightEntries(txn));
     });
+  }
+
+  @Override
+  public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
+    return read(txn -> store.queues.counts(txn, nowMs, maxReadyCounted));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.QueueCounts;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -180,6 +181,27 @@ final class QueueTables {
   /** Messages in flight, from LMDB's statistics. */
   long inFlightEntries(Txn<byte[]> txn) {
     return inflight.rawEntries(txn);
+  }
+
+  /**
+   * Ready, delayed and in-flight messages at {@code nowMs}. The due messages are a prefix of the
+   * queue table, so only they are walked (at most {@code maxReady}); the rest of the waiting
+   * messages are delayed, and both totals come from LMDB's statistics.
+   */
+  QueueCounts counts(Txn<byte[]> txn, long nowMs, int maxReady) {
+    long waiting = queue.rawEntries(txn);
+    long ready = 0;
+    boolean exact = true;
+    try (TableCursor c = queue.cursor(txn)) {
+      for (boolean on = c.first(); on && readyAt(c.key()) <= nowMs; on = c.next()) {
+        if (ready == maxReady) {
+          exact = false;
+          break;
+        }
+        ready++;
+      }
+    }
+    return new QueueCounts(ready, waiting - ready, inflight.rawEntries(txn), exact);
   }
 
   private static byte[] queueKey(long readyAtMs, byte[] id) {

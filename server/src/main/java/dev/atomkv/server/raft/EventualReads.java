@@ -6,6 +6,7 @@ import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueCounts;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.RangeRead;
@@ -90,6 +91,11 @@ final class EventualReads implements KvEngine {
   @Override
   public EngineStats stats() {
     return cluster.stats();
+  }
+
+  @Override
+  public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
+    return cluster.queueCounts(nowMs, maxReadyCounted);
   }
 
   @Override

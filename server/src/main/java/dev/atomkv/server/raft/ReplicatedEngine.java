@@ -7,6 +7,7 @@ import dev.atomkv.server.engine.EngineStats;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueCounts;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.RangeRead;
@@ -269,6 +270,12 @@ public final class ReplicatedEngine implements KvEngine {
   @Override
   public EngineStats stats() {
     return local.stats();
+  }
+
+  /** Every member's store holds the queue as applied so far; this member's answers. */
+  @Override
+  public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
+    return local.queueCounts(nowMs, maxReadyCounted);
   }
 
   @Override

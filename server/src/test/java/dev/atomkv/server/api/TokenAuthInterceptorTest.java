@@ -248,6 +248,11 @@ class TokenAuthInterceptorTest {
     }
 
     @Override
+    public dev.atomkv.server.engine.QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
+      throw new UnsupportedOperationException("not used by these tests");
+    }
+
+    @Override
     public List<dev.atomkv.server.engine.ListPage> listRanges(
         List<dev.atomkv.server.engine.RangeRead> ranges, long maxBytes,
         java.util.function.ToLongFunction<StoredEntry> sizer) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
+import dev.atomkv.server.engine.QueueCounts;
 import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
@@ -146,6 +147,29 @@ class LmdbQueueTest {
     assertEquals(1, again.attempt(), "a delivery cut short by the stop is not counted");
     reopened.ack(again.leaseId(), true).get(5, TimeUnit.SECONDS);
     assertArrayEquals(new long[] {0, 0}, reopened.queueEntries());
+  }
+
+  @Test
+  void countsTellReadyFromDelayedAndInFlightAndSayWhenTheReadyBoundWasReached() throws Exception {
+    LmdbEngine engine = open();
+    for (int i = 0; i < 3; i++) {
+      commit(engine, enqueue("now " + i, 0, List.of(), new long[] {60_000}));
+    }
+    commit(engine, enqueue("later 1", 3_600_000, List.of(), new long[0]));
+    commit(engine, enqueue("later 2", 7_200_000, List.of(), new long[0]));
+    long now = System.currentTimeMillis();
+    assertEquals(new QueueCounts(3, 2, 0, true), engine.queueCounts(now, 100));
+    assertEquals(new QueueCounts(3, 2, 0, true), engine.queueCounts(now, 3),
+        "exactly the bound ready is still exact");
+    assertEquals(new QueueCounts(2, 3, 0, false), engine.queueCounts(now, 2));
+    assertEquals(new QueueCounts(4, 1, 0, true), engine.queueCounts(now + 3_600_000, 100),
+        "the first delayed message is ready once its time has come");
+
+    Sink sink = new Sink();
+    QueueSubscription sub = engine.listen(1, sink);
+    sink.next();
+    assertEquals(new QueueCounts(2, 2, 1, true), engine.queueCounts(now, 100));
+    sub.close();
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 // The console page: a data browser over the JSON API, with an editor and a live view of watched
-// keys. State lives here; api.js talks to the server, keys.js and values.js format.
+// keys. State lives here; api.js talks to the server, keys.js and values.js format, views.js
+// shows the cluster and queue views.
 import * as api from './api.js';
 import { formatKey, formatPart, parseKey, samePart } from './keys.js';
 import * as values from './values.js';
+import * as views from './views.js';
 
 const $ = (id) => document.getElementById(id);
 /** The server's default most keys in one watch (--max-watch-keys). */
@@ -50,6 +52,7 @@ async function connect() {
     document.body.classList.toggle('read-only', session.access !== 'read-write');
     $('access').textContent = session.access;
     status('');
+    views.refresh();
     await loadPage();
     restartWatch();
   } catch (e) {
@@ -315,6 +318,7 @@ function init() {
   $('edit-form').addEventListener('submit', save);
   $('delete').addEventListener('click', remove);
   $('watch').addEventListener('click', addWatch);
+  views.init(failed);
   connect();
 }
 
