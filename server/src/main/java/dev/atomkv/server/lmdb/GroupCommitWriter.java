@@ -258,7 +258,7 @@ final class GroupCommitWriter {
         // written" would make clients act on a falsehood, so the outcome is reported as unknown
         // (the client re-reads). Requests already answered keep their answer.
         failAll(batch, batchDurable
-            ? new KvException(ErrorKind.UNAVAILABLE, "commit outcome unknown: re-read before retrying")
+            ? KvException.outcomeUnknown(null)
             : new KvException(ErrorKind.INTERNAL, "internal storage error"));
       }
     }

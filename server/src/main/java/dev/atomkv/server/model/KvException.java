@@ -24,4 +24,15 @@ public final class KvException extends RuntimeException {
   public static KvException invalid(String message) {
     return new KvException(ErrorKind.INVALID_ARGUMENT, message);
   }
+
+  /**
+   * A write that may or may not have been applied (the answer was lost, or the store failed after
+   * the commit): only a re-read can tell, so the caller must not retry blindly.
+   *
+   * @param cause what lost the answer, or null
+   */
+  public static KvException outcomeUnknown(Throwable cause) {
+    return new KvException(ErrorKind.UNAVAILABLE, "commit outcome unknown: re-read before retrying",
+        cause);
+  }
 }

@@ -222,8 +222,7 @@ final class AtomkvStateMachine extends BaseStateMachine {
       // Replayed after a restart: the store already holds it, and nobody waits for its answer.
       advance(position.term(), position.index());
       return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
-          EntryCodec.reply(new KvException(ErrorKind.UNAVAILABLE,
-              "commit outcome unknown: re-read before retrying")))));
+          EntryCodec.reply(KvException.outcomeUnknown(null)))));
     }
     CompletableFuture<byte[]> applied;
     boolean writes = false;

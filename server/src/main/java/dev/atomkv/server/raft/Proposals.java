@@ -33,7 +33,6 @@ final class Proposals {
    * hold back the entries behind it.
    */
   static final long MAX_ENTRY_BYTES = 1 << 20;
-  static final String OUTCOME_UNKNOWN = "commit outcome unknown: re-read before retrying";
 
   private record Pending(AtomicWriteEntry write, long deadlineNanos,
       CompletableFuture<CommitResult> answer) {}
@@ -79,7 +78,7 @@ final class Proposals {
           // It may have been appended, and may yet be applied: only a re-read can tell.
           LOG.warn("a write got no answer from the cluster: cause={}", cause.toString());
           return CompletableFuture.failedFuture(
-              new KvException(ErrorKind.UNAVAILABLE, OUTCOME_UNKNOWN, cause));
+              KvException.outcomeUnknown(cause));
         });
   }
 
@@ -143,7 +142,7 @@ final class Proposals {
     Throwable cause = failure != null ? unwrap(failure)
         : reply.isSuccess() ? null : reply.getException();
     if (cause != null) {
-      KvException unknown = new KvException(ErrorKind.UNAVAILABLE, OUTCOME_UNKNOWN, cause);
+      KvException unknown = KvException.outcomeUnknown(cause);
       LOG.warn("an entry got no answer from the cluster: requests={} cause={}", batch.size(),
           cause.toString());
       batch.forEach(p -> p.answer().completeExceptionally(unknown));

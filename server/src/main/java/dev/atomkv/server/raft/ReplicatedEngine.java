@@ -169,7 +169,7 @@ public final class ReplicatedEngine implements KvEngine {
           if (cause != null) {
             // It may have been appended, and may yet be applied: only a re-read can tell.
             LOG.warn("a proposal got no answer from the cluster: cause={}", cause.toString());
-            throw new KvException(ErrorKind.UNAVAILABLE, Proposals.OUTCOME_UNKNOWN, cause);
+            throw KvException.outcomeUnknown(cause);
           }
           return reply.getMessage().getContent().toByteArray();
         });
