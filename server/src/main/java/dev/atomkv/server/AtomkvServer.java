@@ -9,6 +9,9 @@ import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
+import dev.atomkv.server.auth.Authenticator;
+import dev.atomkv.server.auth.TokenStore;
+import dev.atomkv.server.tenant.Tenancy;
 import dev.atomkv.server.auth.Tokens;
 import dev.atomkv.server.console.ConsoleServer;
 import dev.atomkv.server.engine.ClusterStatus;
@@ -74,13 +77,17 @@ public final class AtomkvServer implements AutoCloseable {
   /** The web console, or null when it is off. */
   private ConsoleServer console;
   private boolean closed;
-  private volatile TokenAuthInterceptor tokenAuth;
+  private final Tenancy tenancy;
+  private final Authenticator authenticator;
   private SignalHandler previousHangup;
   private boolean hangupInstalled;
 
-  private AtomkvServer(Server server, KvEngine engine, KvGrpcService kvService,
-      ExecutorService executor, HealthStatusManager health, long graceMs) {
+  private AtomkvServer(Server server, KvEngine engine, Tenancy tenancy, Authenticator authenticator,
+      KvGrpcService kvService, ExecutorService executor, HealthStatusManager health,
+      long graceMs) {
     this.server = server;
+    this.tenancy = tenancy;
+    this.authenticator = authenticator;
     this.engine = engine;
     this.kvService = kvService;
     this.executor = executor;
@@ -116,12 +123,12 @@ public final class AtomkvServer implements AutoCloseable {
       LOG.warn("bearer tokens without TLS: anyone on the path can read them; set --tls-cert and "
           + "--tls-key: bind={}", config.bind());
     }
-    TokenAuthInterceptor auth = null;
+    TokenStore auth = null;
     if (config.tokenAuthEnabled()) {
       Path file = config.authTokensFile();
       String token = config.authToken();
       try {
-        auth = TokenAuthInterceptor.create(() -> Tokens.load(file, token));
+        auth = TokenStore.load(() -> Tokens.load(file, token));
       } catch (IOException | RuntimeException e) {
         throw new StartupException("cannot load the bearer tokens"
             + (file == null ? " (--auth-token)" : " of --auth-tokens-file " + file) + ": "
@@ -164,7 +171,7 @@ public final class AtomkvServer implements AutoCloseable {
     try {
       server = start(builder, engine, config.limits(), config.workerThreads(),
           config.shutdownGraceMs(), registry == null ? new CompositeMeterRegistry() : registry,
-          auth == null ? List.of() : List.of(auth));
+          auth);
     } catch (IOException e) {
       engine.close();
       throw StartupException.cannotListen("gRPC", "--port", config.bind(), config.port(), e);
@@ -185,14 +192,13 @@ public final class AtomkvServer implements AutoCloseable {
       }
     }
     if (config.kvConnectPort() >= 0) {
-      TokenAuthInterceptor tokens = auth;
       try {
         server.kvConnect = KvConnectServer.start(new KvConnectServer.Options(config.bind(),
                 config.kvConnectPort(), config.kvConnectThreads(),
                 config.maxInboundMessageBytes(), config.kvConnectMaxResponseBytes(),
                 config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
-            engine, config.limits(), tokens == null ? null : tokens.store());
+            server.tenancy.engines(), config.limits(), server.authenticator);
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("KV Connect", "--kv-connect-port", config.bind(),
@@ -208,7 +214,7 @@ public final class AtomkvServer implements AutoCloseable {
                 config.console.port, config.maxInboundMessageBytes(),
                 config.tlsEnabled() ? new ConsoleServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
-            engine, config.limits(), auth == null ? null : auth.store());
+            engine, config.limits(), server.authenticator);
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("console", "--console-port", config.bind(),
@@ -218,9 +224,8 @@ public final class AtomkvServer implements AutoCloseable {
         throw e;
       }
     }
-    server.tokenAuth = auth;
     if (auth != null) {
-      LOG.info("bearer-token authentication on: tokens={}", auth.tokenCount());
+      LOG.info("bearer-token authentication on: tokens={}", auth.size());
       if (config.authTokensFile() != null) {
         server.installReloadOnHangup();
       }
@@ -259,44 +264,48 @@ public final class AtomkvServer implements AutoCloseable {
     }
   }
 
-  /** Serves {@code engine} on {@code builder}, metrics unrecorded and no interceptors. */
+  /** Serves {@code engine} on {@code builder}, metrics unrecorded and no tokens of its own. */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
       int threads, long graceMs) throws IOException {
-    return start(builder, engine, limits, threads, graceMs, new CompositeMeterRegistry(),
-        List.of());
+    return start(builder, engine, limits, threads, graceMs, new CompositeMeterRegistry(), null);
   }
 
   /**
    * Serves {@code engine} on {@code builder}. Calls run on a fixed pool of {@code threads}: on few
    * cores gRPC's default cached pool costs several times the throughput in thread churn. Every
-   * call is counted and timed in {@code registry}, which also gets the engine's gauges;
-   * {@code interceptors} wrap every service (the first listed runs first), inside the metrics so
-   * that refused calls are counted too.
+   * call is counted and timed in {@code registry}, which also gets the engine's gauges; the token
+   * check runs inside the metrics so that refused calls are counted too.
+   *
+   * @param settingsTokens the server's own tokens, or null for none (then calls without a
+   *     tenant's token act for the default tenant with every right)
    */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
-      int threads, long graceMs, MeterRegistry registry,
-      List<? extends ServerInterceptor> interceptors) throws IOException {
+      int threads, long graceMs, MeterRegistry registry, TokenStore settingsTokens)
+      throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
-    KvGrpcService kvService = new KvGrpcService(engine, limits, Clock.systemUTC(), executor);
+    Tenancy tenancy = Tenancy.open(engine, Clock.systemUTC());
+    Authenticator authenticator = new Authenticator(settingsTokens, tenancy.registry()::grant);
+    KvGrpcService kvService = new KvGrpcService(tenancy.engines(), limits, Clock.systemUTC(),
+        executor);
     builder
         .executor(executor)
         .addService(StrictParsing.wrap(kvService))
-        .addService(StrictParsing.wrap(new AdminGrpcService(engine)))
-        .addService(StrictParsing.wrap(new EntityGrpcService(engine, limits, executor)))
+        .addService(StrictParsing.wrap(new AdminGrpcService(engine, tenancy.registry())))
+        .addService(StrictParsing.wrap(new EntityGrpcService(tenancy.engines(), limits,
+            executor)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
     // ServerBuilder.intercept runs the last added first: metrics outermost.
-    for (int i = interceptors.size() - 1; i >= 0; i--) {
-      builder.intercept(interceptors.get(i));
-    }
+    builder.intercept(new TokenAuthInterceptor(authenticator));
     builder.intercept(new MetricsInterceptor(registry));
     Server server = builder.build();
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
       executor.shutdownNow();
+      tenancy.close();
       throw e;
     }
     health.setStatus("", ServingStatus.SERVING);
@@ -305,7 +314,8 @@ public final class AtomkvServer implements AutoCloseable {
     if (engine.cluster() != null) {
       new ClusterMetrics(engine.cluster()).bindTo(registry);
     }
-    return new AtomkvServer(server, engine, kvService, executor, health, graceMs);
+    return new AtomkvServer(server, engine, tenancy, authenticator, kvService, executor, health,
+        graceMs);
   }
 
   /**
@@ -315,11 +325,12 @@ public final class AtomkvServer implements AutoCloseable {
    * @throws IllegalStateException when token authentication is off
    */
   public void reloadTokens() throws IOException {
-    if (tokenAuth == null) {
+    TokenStore tokens = authenticator.settingsTokens();
+    if (tokens == null) {
       throw new IllegalStateException("token authentication is off");
     }
-    tokenAuth.reload();
-    LOG.info("reloaded tokens: tokens={}", tokenAuth.tokenCount());
+    tokens.reload();
+    LOG.info("reloaded tokens: tokens={}", tokens.size());
   }
 
   // The handler is process-wide: with several servers in one JVM (tests), the last started wins
@@ -381,6 +392,7 @@ public final class AtomkvServer implements AutoCloseable {
     }
     health.enterTerminalState();
     indexBuilder.close();
+    tenancy.close();
     if (kvConnect != null) {
       kvConnect.close();
     }

@@ -70,7 +70,7 @@ class ServerMetricsTest {
         .sweepIntervalMs(3_600_000).build();
     String name = InProcessServerBuilder.generateName();
     server = AtomkvServer.start(InProcessServerBuilder.forName(name), LmdbEngine.open(options),
-        Limits.defaults(), 2, 1000, registry, List.of());
+        Limits.defaults(), 2, 1000, registry, null);
     channel = InProcessChannelBuilder.forName(name).build();
     stub = KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }

@@ -55,7 +55,7 @@ class WatchRpcTest {
     String name = InProcessServerBuilder.generateName();
     // A long grace period: the shutdown test shows watches do not wait for it.
     server = AtomkvServer.start(InProcessServerBuilder.forName(name), LmdbEngine.open(options),
-        Limits.defaults(), 2, 30_000, registry, List.of());
+        Limits.defaults(), 2, 30_000, registry, null);
     channel = InProcessChannelBuilder.forName(name).build();
     stub = KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
     async = KvServiceGrpc.newStub(channel);

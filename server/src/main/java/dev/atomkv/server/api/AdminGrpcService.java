@@ -8,6 +8,22 @@ import dev.atomkv.proto.v1.BackupRequest;
 import dev.atomkv.proto.v1.BackupResponse;
 import dev.atomkv.proto.v1.ClusterStatusRequest;
 import dev.atomkv.proto.v1.ClusterStatusResponse;
+import dev.atomkv.proto.v1.CreateTenantRequest;
+import dev.atomkv.proto.v1.CreateTenantResponse;
+import dev.atomkv.proto.v1.DeleteTenantRequest;
+import dev.atomkv.proto.v1.DeleteTenantResponse;
+import dev.atomkv.proto.v1.DescribeTenantRequest;
+import dev.atomkv.proto.v1.DescribeTenantResponse;
+import dev.atomkv.proto.v1.IssueTokenRequest;
+import dev.atomkv.proto.v1.IssueTokenResponse;
+import dev.atomkv.proto.v1.ListTenantsRequest;
+import dev.atomkv.proto.v1.ListTenantsResponse;
+import dev.atomkv.proto.v1.ListTokensRequest;
+import dev.atomkv.proto.v1.ListTokensResponse;
+import dev.atomkv.proto.v1.RevokeTokenRequest;
+import dev.atomkv.proto.v1.RevokeTokenResponse;
+import dev.atomkv.proto.v1.SetTenantLimitsRequest;
+import dev.atomkv.proto.v1.SetTenantLimitsResponse;
 import dev.atomkv.proto.v1.RemoveMemberRequest;
 import dev.atomkv.proto.v1.RemoveMemberResponse;
 import dev.atomkv.proto.v1.TransferLeadershipRequest;
@@ -18,6 +34,8 @@ import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.tenant.TenantSettings;
+import dev.atomkv.server.tenant.TenantRegistry;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -31,14 +49,111 @@ import java.util.List;
  */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   private final KvEngine engine;
+  private final TenantAdminCalls tenants;
 
-  public AdminGrpcService(KvEngine engine) {
+  public AdminGrpcService(KvEngine engine, TenantRegistry registry) {
     this.engine = engine;
+    this.tenants = new TenantAdminCalls(registry, engine);
+  }
+
+  // ---- tenants (TenantAdminCalls judges who may) ------------------------------------------------
+
+  @Override
+  public void createTenant(CreateTenantRequest req, StreamObserver<CreateTenantResponse> out) {
+    answer(out, () -> {
+      TenantAdminCalls.requireServerAdmin();
+      TenantSettings created = tenants.registry().create(req.getName());
+      if (req.hasLimits()) {
+        created = tenants.setLimits(req.getName(), req.getLimits());
+      }
+      return CreateTenantResponse.newBuilder().setTenant(tenants.toProto(created)).build();
+    });
+  }
+
+  @Override
+  public void listTenants(ListTenantsRequest req, StreamObserver<ListTenantsResponse> out) {
+    answer(out, () -> {
+      TenantAdminCalls.requireServerAdmin();
+      ListTenantsResponse.Builder resp = ListTenantsResponse.newBuilder();
+      tenants.registry().list().forEach(t -> resp.addTenants(tenants.toProto(t)));
+      return resp.build();
+    });
+  }
+
+  @Override
+  public void describeTenant(DescribeTenantRequest req,
+      StreamObserver<DescribeTenantResponse> out) {
+    answer(out, () -> DescribeTenantResponse.newBuilder().setTenant(tenants.toProto(
+        tenants.registry().existing(TenantAdminCalls.scoped(req.getName())))).build());
+  }
+
+  @Override
+  public void deleteTenant(DeleteTenantRequest req, StreamObserver<DeleteTenantResponse> out) {
+    answer(out, () -> {
+      TenantAdminCalls.requireServerAdmin();
+      tenants.registry().delete(req.getName());
+      return DeleteTenantResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void setTenantLimits(SetTenantLimitsRequest req,
+      StreamObserver<SetTenantLimitsResponse> out) {
+    answer(out, () -> {
+      TenantAdminCalls.requireServerAdmin();
+      return SetTenantLimitsResponse.newBuilder().setTenant(tenants.toProto(
+          tenants.setLimits(req.getName(), req.getLimits()))).build();
+    });
+  }
+
+  @Override
+  public void issueToken(IssueTokenRequest req, StreamObserver<IssueTokenResponse> out) {
+    answer(out, () -> {
+      TenantRegistry.IssuedToken issued = tenants.registry().issue(
+          TenantAdminCalls.scoped(req.getTenant()), TenantAdminCalls.role(req.getRole()));
+      return IssueTokenResponse.newBuilder().setToken(issued.token())
+          .setInfo(TenantAdminCalls.toProto(issued.grant())).build();
+    });
+  }
+
+  @Override
+  public void listTokens(ListTokensRequest req, StreamObserver<ListTokensResponse> out) {
+    answer(out, () -> {
+      String tenant = TenantAdminCalls.scoped(req.getTenant());
+      tenants.registry().existing(tenant);
+      ListTokensResponse.Builder resp = ListTokensResponse.newBuilder();
+      tenants.registry().tokens(tenant).forEach(g -> resp.addTokens(TenantAdminCalls.toProto(g)));
+      return resp.build();
+    });
+  }
+
+  @Override
+  public void revokeToken(RevokeTokenRequest req, StreamObserver<RevokeTokenResponse> out) {
+    answer(out, () -> {
+      if (req.getId().isEmpty()) {
+        throw KvException.invalid("id is required");
+      }
+      tenants.registry().revoke(TenantAdminCalls.scoped(req.getTenant()), req.getId());
+      return RevokeTokenResponse.getDefaultInstance();
+    });
+  }
+
+  private static <T> void answer(StreamObserver<T> out, java.util.function.Supplier<T> call) {
+    T response;
+    try {
+      response = call.get();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
   }
 
   @Override
   public void backup(BackupRequest req, StreamObserver<BackupResponse> out) {
     try {
+      TenantAdminCalls.requireServerAdmin();
       if (req.getDirectory().isEmpty()) {
         throw KvException.invalid("directory is required");
       }
@@ -63,6 +178,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void clusterStatus(ClusterStatusRequest req, StreamObserver<ClusterStatusResponse> out) {
     try {
+      TenantAdminCalls.requireServerAdmin();
       ClusterStatus status = engine.clusterStatus();
       if (status == null) {
         throw notAMember();
@@ -77,6 +193,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void addMember(AddMemberRequest req, StreamObserver<AddMemberResponse> out) {
     try {
+      TenantAdminCalls.requireServerAdmin();
       if (req.getId().isEmpty() || req.getRaftAddress().isEmpty()) {
         throw KvException.invalid("id and raft_address are required");
       }
@@ -91,6 +208,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void removeMember(RemoveMemberRequest req, StreamObserver<RemoveMemberResponse> out) {
     try {
+      TenantAdminCalls.requireServerAdmin();
       if (req.getId().isEmpty()) {
         throw KvException.invalid("id is required");
       }
@@ -106,6 +224,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   public void transferLeadership(TransferLeadershipRequest req,
       StreamObserver<TransferLeadershipResponse> out) {
     try {
+      TenantAdminCalls.requireServerAdmin();
       if (req.getId().isEmpty()) {
         throw KvException.invalid("id is required");
       }

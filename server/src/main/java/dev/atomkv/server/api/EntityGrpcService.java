@@ -19,6 +19,7 @@ import dev.atomkv.server.document.ProtoDocuments;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.tenant.TenantEngines;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.ErrorKind;
@@ -51,14 +52,14 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   /** Room left in a response for its cursor and framing. */
   private static final int RESPONSE_RESERVE = 8192;
 
-  private final KvEngine engine;
+  private final TenantEngines engines;
   private final Limits limits;
   private final RequestValidator validator;
   private final Executor responseExecutor;
 
   /** @param responseExecutor where answers to definition writes are sent from */
-  public EntityGrpcService(KvEngine engine, Limits limits, Executor responseExecutor) {
-    this.engine = engine;
+  public EntityGrpcService(TenantEngines engines, Limits limits, Executor responseExecutor) {
+    this.engines = engines;
     this.responseExecutor = responseExecutor;
     this.limits = limits;
     this.validator = new RequestValidator(limits);
@@ -69,7 +70,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
     try {
       EntityDefinition def = EntityProtoMapper.toModel(req.getDefinition());
       byte[] key = EntityKeys.definition(def.name());
-      StoredEntry current = engine.get(List.of(key)).get(0);
+      StoredEntry current = engine().get(List.of(key)).get(0);
       long currentVersion = current == null ? 0
           : EntityDefinition.decode(current.value().payload()).version();
       if (req.getExpectedVersion() != 0 && req.getExpectedVersion() != currentVersion) {
@@ -78,7 +79,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
       }
       commitUnchanged(def.name(), current, Mutation.set(key, Value.bytes(def.encode())), out,
           () -> DefineEntityResponse.newBuilder().setDefinition(
-              EntityProtoMapper.toProto(engine.get(List.of(key)).get(0))).build());
+              EntityProtoMapper.toProto(engine().get(List.of(key)).get(0))).build());
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
     }
@@ -132,7 +133,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
     try {
       EntityDefinition.checkName(req.getName());
       byte[] key = EntityKeys.definition(req.getName());
-      StoredEntry current = engine.get(List.of(key)).get(0);
+      StoredEntry current = engine().get(List.of(key)).get(0);
       if (current == null) {
         out.onNext(DropEntityResponse.newBuilder().setDropped(false).build());
         out.onCompleted();
@@ -154,7 +155,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
       StreamObserver<T> out, Supplier<T> answer) {
     byte[] key = m.key();
     Check unchanged = read == null ? Check.absent(key) : Check.versionstamp(key, read.versionstamp());
-    engine.commit(new AtomicWrite(List.of(unchanged), List.of(m))).whenCompleteAsync(
+    engine().commit(new AtomicWrite(List.of(unchanged), List.of(m))).whenCompleteAsync(
         (result, failure) -> {
           try {
             if (failure != null) {
@@ -241,6 +242,11 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   }
 
   private KvEngine reader(Consistency consistency) {
-    return consistency == Consistency.CONSISTENCY_EVENTUAL ? engine.eventualReads() : engine;
+    return consistency == Consistency.CONSISTENCY_EVENTUAL ? engine().eventualReads() : engine();
+  }
+
+  /** The engine of the calling tenant. */
+  private KvEngine engine() {
+    return engines.of(CallPrincipal.tenant());
   }
 }

@@ -21,6 +21,7 @@ import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.tenant.TenantEngines;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
@@ -49,7 +50,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   /** Room left in a List response for its cursor and framing. */
   private static final int LIST_RESPONSE_RESERVE = 8192;
 
-  private final KvEngine engine;
+  private final TenantEngines engines;
   private final Limits limits;
   private final RequestValidator validator;
   private final Clock clock;
@@ -62,13 +63,13 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
    * @param responseExecutor where commit results and watch updates are sent from, so the writer
    *     and the watch notifier only hand over
    */
-  public KvGrpcService(KvEngine engine, Limits limits, Clock clock, Executor responseExecutor) {
-    this.engine = engine;
+  public KvGrpcService(TenantEngines engines, Limits limits, Clock clock, Executor responseExecutor) {
+    this.engines = engines;
     this.limits = limits;
     this.validator = new RequestValidator(limits);
     this.clock = clock;
     this.responseExecutor = responseExecutor;
-    this.queue = new QueueCalls(engine, validator, responseExecutor);
+    this.queue = new QueueCalls(engines, validator, responseExecutor);
   }
 
   @Override
@@ -112,7 +113,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     }
     KeyWatch watch;
     try {
-      watch = engine.watch(keys, after, stream::schedule);
+      watch = engine().watch(keys, after, stream::schedule);
     } catch (RuntimeException e) {
       stream.end(e);
       return;
@@ -187,7 +188,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
       out.onError(StatusMapper.toStatus(e));
       return;
     }
-    engine.commit(write).whenCompleteAsync((result, failure) -> {
+    engine().commit(write).whenCompleteAsync((result, failure) -> {
       if (failure != null) {
         out.onError(StatusMapper.toStatus(failure));
       } else {
@@ -228,6 +229,11 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
 
   /** Strong reads ask the cluster first (when there is one); eventual ones read what is here. */
   private KvEngine reader(Consistency consistency) {
-    return consistency == Consistency.CONSISTENCY_EVENTUAL ? engine.eventualReads() : engine;
+    return consistency == Consistency.CONSISTENCY_EVENTUAL ? engine().eventualReads() : engine();
+  }
+
+  /** The engine of the calling tenant. */
+  private KvEngine engine() {
+    return engines.of(CallPrincipal.tenant());
   }
 }

@@ -9,6 +9,7 @@ import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
+import dev.atomkv.server.tenant.TenantEngines;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.RequestValidator;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -21,12 +22,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * per listener), and the unary Ack that settles one delivery.
  */
 final class QueueCalls {
-  private final KvEngine engine;
+  private final TenantEngines engines;
   private final RequestValidator validator;
   private final Executor responseExecutor;
 
-  QueueCalls(KvEngine engine, RequestValidator validator, Executor responseExecutor) {
-    this.engine = engine;
+  QueueCalls(TenantEngines engines, RequestValidator validator, Executor responseExecutor) {
+    this.engines = engines;
     this.validator = validator;
     this.responseExecutor = responseExecutor;
   }
@@ -51,7 +52,7 @@ final class QueueCalls {
     });
     StreamSink sink = new StreamSink(call);
     try {
-      subscription.set(engine.listen(Math.max(1, maxInFlight), sink));
+      subscription.set(engine().listen(Math.max(1, maxInFlight), sink));
     } catch (RuntimeException e) {
       sink.end(e instanceof KvException k ? k : new KvException(
           dev.atomkv.server.model.ErrorKind.INTERNAL, "internal error", e));
@@ -67,7 +68,7 @@ final class QueueCalls {
       out.onError(StatusMapper.toStatus(KvException.invalid("lease_id is not set")));
       return;
     }
-    engine.ack(req.getLeaseId(), req.getSuccess()).whenCompleteAsync((done, failure) -> {
+    engine().ack(req.getLeaseId(), req.getSuccess()).whenCompleteAsync((done, failure) -> {
       if (failure != null) {
         out.onError(StatusMapper.toStatus(failure));
       } else {
@@ -110,5 +111,10 @@ final class QueueCalls {
         call.onError(StatusMapper.toStatus(reason));
       }
     }
+  }
+
+  /** The engine of the calling tenant. */
+  private KvEngine engine() {
+    return engines.of(CallPrincipal.tenant());
   }
 }

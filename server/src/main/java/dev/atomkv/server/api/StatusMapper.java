@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 final class StatusMapper {
   /** ErrorInfo reason telling a client the request was never applied, so a retry is safe. */
   static final String NOT_APPLIED = "NOT_APPLIED";
+  /** ErrorInfo reason telling a client its tenant is at a storage quota: a retry fails alike. */
+  static final String QUOTA_EXCEEDED = "QUOTA_EXCEEDED";
   static final String DOMAIN = "atomkv.dev";
 
   private static final Logger LOG = LoggerFactory.getLogger(StatusMapper.class);
@@ -36,8 +38,10 @@ final class StatusMapper {
         return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
       case RESOURCE_EXHAUSTED:
         return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();
+      case QUOTA_EXCEEDED:
+        return withReason(Code.RESOURCE_EXHAUSTED, QUOTA_EXCEEDED, e.getMessage());
       case NOT_APPLIED:
-        return notApplied(e.getMessage());
+        return withReason(Code.UNAVAILABLE, NOT_APPLIED, e.getMessage());
       case UNAVAILABLE:
         return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
       default:
@@ -46,12 +50,12 @@ final class StatusMapper {
     }
   }
 
-  private static StatusRuntimeException notApplied(String message) {
+  private static StatusRuntimeException withReason(Code code, String reason, String message) {
     com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-        .setCode(Code.UNAVAILABLE_VALUE)
+        .setCode(code.getNumber())
         .setMessage(message)
         .addDetails(com.google.protobuf.Any.pack(ErrorInfo.newBuilder()
-            .setReason(NOT_APPLIED)
+            .setReason(reason)
             .setDomain(DOMAIN)
             .build()))
         .build();

@@ -2,8 +2,12 @@ package dev.atomkv.server.api;
 
 import dev.atomkv.proto.v1.EntityServiceGrpc;
 import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.proto.v1.AdminServiceGrpc;
+import dev.atomkv.server.auth.Authenticator;
+import dev.atomkv.server.auth.Principal;
 import dev.atomkv.server.auth.TokenStore;
-import dev.atomkv.server.auth.Tokens;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -16,7 +20,9 @@ import java.util.Set;
 
 /**
  * Bearer-token authentication ({@code authorization: Bearer <token>}) for every service except
- * health, which load balancers and orchestrators probe without credentials.
+ * health, which load balancers and orchestrators probe without credentials. It also tells every
+ * call which tenant it acts for ({@link CallPrincipal}), so it is installed even when the server
+ * has no tokens of its own: a token issued to a tenant then still reaches that tenant.
  *
  * <p>Installed server-wide rather than per service, so a service added later is protected unless
  * it is added to {@link #OPEN_SERVICES} on purpose. Failures answer a fixed message: whether the
@@ -38,33 +44,33 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
       EntityServiceGrpc.getListEntitiesMethod().getFullMethodName(),
       EntityServiceGrpc.getQueryMethod().getFullMethodName());
 
-  private final TokenStore tokens;
+  private static final String ADMIN_SERVICE = AdminServiceGrpc.SERVICE_NAME;
 
-  private TokenAuthInterceptor(TokenStore tokens) {
-    this.tokens = tokens;
-  }
+  private final Authenticator authenticator;
 
-  /** Loads the tokens once; a bad file fails start-up rather than serving with no tokens. */
-  public static TokenAuthInterceptor create(TokenStore.Loader loader) throws IOException {
-    return new TokenAuthInterceptor(TokenStore.load(loader));
-  }
-
-  /** The store this interceptor checks, which the other edges share. */
-  public TokenStore store() {
-    return tokens;
+  public TokenAuthInterceptor(Authenticator authenticator) {
+    this.authenticator = authenticator;
   }
 
   /**
-   * Re-reads the tokens. Calls already admitted keep running; later calls see the new set. If
-   * loading fails the old set stays in force and the error is thrown to the caller.
+   * Only the tokens {@code loader} reads (no tenants' tokens); a bad file fails start-up rather
+   * than serving with no tokens.
    */
-  public void reload() throws IOException {
-    tokens.reload();
+  public static TokenAuthInterceptor create(TokenStore.Loader loader) throws IOException {
+    return new TokenAuthInterceptor(new Authenticator(TokenStore.load(loader), null));
   }
 
-  /** How many tokens are in force (for the log; never the tokens themselves). */
+  /**
+   * Re-reads the tokens of the server's settings. Calls already admitted keep running; later calls
+   * see the new set. If loading fails the old set stays in force and the error is thrown.
+   */
+  public void reload() throws IOException {
+    authenticator.settingsTokens().reload();
+  }
+
+  /** How many of the server's own tokens are in force (for the log; never the tokens). */
   public int tokenCount() {
-    return tokens.size();
+    return authenticator.settingsTokens().size();
   }
 
   @Override
@@ -74,15 +80,20 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
     if (OPEN_SERVICES.contains(service)) {
       return next.startCall(call, headers);
     }
-    Tokens.Access access = tokens.access(bearer(headers.get(AUTHORIZATION)));
-    if (access == Tokens.Access.NONE) {
+    Principal principal = authenticator.authenticate(bearer(headers.get(AUTHORIZATION)));
+    if (principal == null) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription("missing or invalid credentials"));
     }
-    if (access == Tokens.Access.READ_ONLY && !service.startsWith(REFLECTION_PREFIX)
+    if (!principal.canWrite() && !service.startsWith(REFLECTION_PREFIX)
         && !READ_METHODS.contains(call.getMethodDescriptor().getFullMethodName())) {
       return refuse(call, Status.PERMISSION_DENIED.withDescription("read-only token"));
     }
-    return next.startCall(call, headers);
+    if (service.equals(ADMIN_SERVICE) && !principal.role().atLeast(Principal.Role.TENANT_ADMIN)) {
+      return refuse(call, Status.PERMISSION_DENIED.withDescription(
+          "administration needs an admin token"));
+    }
+    return Contexts.interceptCall(Context.current().withValue(CallPrincipal.KEY, principal), call,
+        headers, next);
   }
 
   private static String bearer(String header) {

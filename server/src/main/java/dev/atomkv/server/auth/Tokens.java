@@ -121,7 +121,8 @@ public final class Tokens {
     return token;
   }
 
-  private static byte[] digest(String token) {
+  /** The SHA-256 digest under which a token is kept, wherever it is kept. */
+  public static byte[] digest(String token) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {

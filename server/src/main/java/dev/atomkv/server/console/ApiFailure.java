@@ -62,7 +62,8 @@ final class ApiFailure extends RuntimeException {
     return switch (e.kind()) {
       case INVALID_ARGUMENT -> new ApiFailure(400, "INVALID_ARGUMENT", e.getMessage());
       case FAILED_PRECONDITION -> new ApiFailure(409, "FAILED_PRECONDITION", e.getMessage());
-      case RESOURCE_EXHAUSTED -> new ApiFailure(507, "RESOURCE_EXHAUSTED", e.getMessage());
+      case RESOURCE_EXHAUSTED, QUOTA_EXCEEDED ->
+          new ApiFailure(507, "RESOURCE_EXHAUSTED", e.getMessage());
       case NOT_APPLIED, UNAVAILABLE -> new ApiFailure(503, "UNAVAILABLE", e.getMessage());
       default -> null;
     };

@@ -1,8 +1,9 @@
 package dev.atomkv.server.console;
 
 import com.google.gson.JsonObject;
-import dev.atomkv.server.auth.TokenStore;
-import dev.atomkv.server.auth.Tokens;
+import dev.atomkv.server.auth.Authenticator;
+import dev.atomkv.server.auth.Principal;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.http.EdgeHandler;
 import dev.atomkv.server.http.WatchStreams;
 import java.io.IOException;
@@ -59,7 +60,7 @@ final class ConsoleHandler extends EdgeHandler {
    * @param responseExecutor where commit results are written from
    * @param watches the edge's open watch streams
    */
-  ConsoleHandler(ConsoleApi api, ConsoleStatus status, UUID databaseId, TokenStore tokens,
+  ConsoleHandler(ConsoleApi api, ConsoleStatus status, UUID databaseId, Authenticator tokens,
       int maxRequestBytes, Executor responseExecutor, WatchStreams watches) {
     super(tokens, maxRequestBytes, responseExecutor);
     this.api = api;
@@ -97,8 +98,11 @@ final class ConsoleHandler extends EdgeHandler {
       throw new ApiFailure(403, "PERMISSION_DENIED", "without tokens the console answers only "
           + "requests addressed to localhost or an IP address");
     }
-    Tokens.Access access = access(bearer(request));
-    if (access == Tokens.Access.NONE) {
+    Principal access = access(bearer(request));
+    if (access != null && !TenantKeys.DEFAULT.equals(access.tenant())) {
+      throw new ApiFailure(403, "PERMISSION_DENIED", "the console serves the default tenant only");
+    }
+    if (access == null) {
       throw ApiFailure.unauthenticated();
     }
     // A page on another origin can POST text/plain without asking; JSON it can only send after
@@ -114,7 +118,7 @@ final class ConsoleHandler extends EdgeHandler {
       case "/api/list" -> sendJson(response, callback, 200, api.list(req));
       case "/api/get" -> sendJson(response, callback, 200, api.get(req));
       case "/api/write" -> {
-        if (access != Tokens.Access.READ_WRITE) {
+        if (!access.canWrite()) {
           throw ApiFailure.readOnly();
         }
         answerLater(api.write(req, body.length), response, callback,
@@ -127,9 +131,9 @@ final class ConsoleHandler extends EdgeHandler {
     }
   }
 
-  private JsonObject session(Tokens.Access access) {
+  private JsonObject session(Principal access) {
     JsonObject out = new JsonObject();
-    out.addProperty("access", access == Tokens.Access.READ_WRITE ? "read-write" : "read-only");
+    out.addProperty("access", access.canWrite() ? "read-write" : "read-only");
     out.addProperty("databaseId", databaseId.toString());
     return out;
   }

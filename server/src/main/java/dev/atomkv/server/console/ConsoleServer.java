@@ -1,6 +1,6 @@
 package dev.atomkv.server.console;
 
-import dev.atomkv.server.auth.TokenStore;
+import dev.atomkv.server.auth.Authenticator;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
@@ -42,10 +42,11 @@ public final class ConsoleServer implements AutoCloseable {
   /**
    * Starts serving.
    *
-   * @param tokens the tokens in force, read on every request; null when authentication is off
+   * @param tokens who a token acts as, asked on every request; the console serves the default
+   *     tenant only
    */
   public static ConsoleServer start(Options options, KvEngine engine, Limits limits,
-      TokenStore tokens) throws IOException {
+      Authenticator tokens) throws IOException {
     Tls tls = options.tls();
     // Browsers speak HTTP/1.1 to it; the console needs nothing of HTTP/2.
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-console", "the console", "console",

@@ -117,6 +117,12 @@ public interface KvEngine extends AutoCloseable {
   EngineStats stats();
 
   /**
+   * What {@code tenant} stores now, in this member's own store: exact, kept by every write (no
+   * scan). {@link dev.atomkv.server.model.tenant.Usage#NONE} for a tenant that stores nothing.
+   */
+  dev.atomkv.server.model.tenant.Usage usage(String tenant);
+
+  /**
    * The queue's messages split into ready, delayed and in flight at {@code nowMs}, from this
    * member's own store. Telling ready from delayed walks the due messages, so at most
    * {@code maxReadyCounted} of them are counted ({@link QueueCounts#exact()} says whether the

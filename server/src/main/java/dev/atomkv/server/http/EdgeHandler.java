@@ -1,7 +1,7 @@
 package dev.atomkv.server.http;
 
-import dev.atomkv.server.auth.TokenStore;
-import dev.atomkv.server.auth.Tokens;
+import dev.atomkv.server.auth.Authenticator;
+import dev.atomkv.server.auth.Principal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -25,19 +25,20 @@ import org.eclipse.jetty.util.Callback;
 public abstract class EdgeHandler extends Handler.Abstract {
   private static final String BEARER = "bearer ";
 
-  private final TokenStore tokens;
+  private final Authenticator authenticator;
   private final int maxRequestBytes;
   private final Executor responseExecutor;
 
   /**
-   * @param tokens the tokens in force, read on every request (so a reload applies at once); null
-   *     when authentication is off
+   * @param authenticator who a token acts as, asked on every request (so a reload or a
+   *     revocation applies at once)
    * @param maxRequestBytes largest request body accepted
    * @param responseExecutor where answers that complete later (commits) are written from, so the
    *     engine's writer thread only hands over
    */
-  protected EdgeHandler(TokenStore tokens, int maxRequestBytes, Executor responseExecutor) {
-    this.tokens = tokens;
+  protected EdgeHandler(Authenticator authenticator, int maxRequestBytes,
+      Executor responseExecutor) {
+    this.authenticator = authenticator;
     this.maxRequestBytes = maxRequestBytes;
     this.responseExecutor = responseExecutor;
   }
@@ -64,15 +65,12 @@ public abstract class EdgeHandler extends Handler.Abstract {
 
   /** Whether the server runs without tokens, so every request may read and write. */
   protected final boolean authenticationOff() {
-    return tokens == null;
+    return !authenticator.required();
   }
 
-  /** What {@code token} may do: everything with authentication off, nothing if it is unknown. */
-  protected final Tokens.Access access(String token) {
-    if (tokens == null) {
-      return Tokens.Access.READ_WRITE;
-    }
-    return tokens.access(token);
+  /** Who {@code token} acts as (see {@link Authenticator}), or null when it is refused. */
+  protected final Principal access(String token) {
+    return authenticator.authenticate(token);
   }
 
   /** The token of an {@code Authorization: Bearer} header (the scheme in any case), or null. */

@@ -46,7 +46,9 @@ final class HttpFailure extends RuntimeException {
   /** 400 for what the request got wrong, 503 for what passes; null for a fault. */
   private static HttpFailure refusal(KvException e) {
     return switch (e.kind()) {
-      case INVALID_ARGUMENT, FAILED_PRECONDITION -> new HttpFailure(BAD_REQUEST, e.getMessage());
+      // A quota is not waited out: a retry fails alike until the tenant deletes something.
+      case INVALID_ARGUMENT, FAILED_PRECONDITION, QUOTA_EXCEEDED ->
+          new HttpFailure(BAD_REQUEST, e.getMessage());
       case RESOURCE_EXHAUSTED, NOT_APPLIED, UNAVAILABLE ->
           new HttpFailure(UNAVAILABLE, e.getMessage());
       default -> null;

@@ -1,7 +1,7 @@
 package dev.atomkv.server.kvconnect;
 
-import dev.atomkv.server.auth.TokenStore;
-import dev.atomkv.server.auth.Tokens;
+import dev.atomkv.server.auth.Authenticator;
+import dev.atomkv.server.auth.Principal;
 import dev.atomkv.server.http.EdgeHandler;
 import dev.atomkv.server.http.WatchStreams;
 import java.io.IOException;
@@ -34,26 +34,24 @@ final class KvConnectHandler extends EdgeHandler {
   private static final WatchStreams.Format WATCH = new WatchStreams.Format(STREAM,
       DataPath::watchFrame, new byte[4], true);
 
-  private final DataPath data;
-  /** Null on a single node. */
-  private final DataPath eventual;
-  private final UUID databaseId;
+  private final TenantPaths databases;
+  private final boolean hasEventual;
   private final Clock clock;
   private final WatchStreams watches;
 
   /**
-   * @param tokens the tokens in force, read on every request (so a reload applies at once); null
-   *     when authentication is off
+   * @param databases each tenant's database: a request is served the database of its token's
+   *     tenant
+   * @param tokens who a token acts as, asked on every request (so a reload or a revocation applies
+   *     at once)
    * @param responseExecutor where commit results are written from, so the writer only hands over
    * @param watches the edge's open watch streams
-   * @param eventual the eventual endpoint's data path; null when there is none
    */
-  KvConnectHandler(DataPath data, DataPath eventual, UUID databaseId, TokenStore tokens, Clock clock,
-      int maxRequestBytes, Executor responseExecutor, WatchStreams watches) {
+  KvConnectHandler(TenantPaths databases, Authenticator tokens, Clock clock, int maxRequestBytes,
+      Executor responseExecutor, WatchStreams watches) {
     super(tokens, maxRequestBytes, responseExecutor);
-    this.data = data;
-    this.eventual = eventual;
-    this.databaseId = databaseId;
+    this.databases = databases;
+    this.hasEventual = databases.hasEventual();
     this.clock = clock;
     this.watches = watches;
   }
@@ -73,7 +71,7 @@ final class KvConnectHandler extends EdgeHandler {
   protected void route(Request request, Response response, Callback callback) throws IOException {
     String path = Request.getPathInContext(request);
     boolean metadata = path.isEmpty() || path.equals("/");
-    boolean eventualPath = eventual != null
+    boolean eventualPath = hasEventual
         && path.startsWith(Metadata.EVENTUAL_ENDPOINT + "/");
     boolean dataPath = eventualPath || path.startsWith(Metadata.ENDPOINT + "/");
     if (!metadata && !dataPath) {
@@ -84,21 +82,22 @@ final class KvConnectHandler extends EdgeHandler {
       throw new HttpFailure(HttpFailure.METHOD_NOT_ALLOWED, "Method not allowed: use POST");
     }
     String token = bearer(request);
-    Tokens.Access access = access(token);
-    if (access == Tokens.Access.NONE) {
+    Principal access = access(token);
+    if (access == null) {
       throw new HttpFailure(HttpFailure.UNAUTHORIZED, "Unauthorized: missing or invalid "
           + "access token (DENO_KV_ACCESS_TOKEN)");
     }
     byte[] body = body(request);
+    TenantPaths.Database db = databases.of(access.tenant());
     if (metadata) {
       int version = Metadata.negotiate(body);
-      String answer = Metadata.answer(version, databaseId, eventual != null,
+      String answer = Metadata.answer(version, db.id(), hasEventual,
           token == null ? "" : token, clock.instant());
       send(response, callback, 200, JSON, answer.getBytes(StandardCharsets.UTF_8));
       return;
     }
-    String version = checkDataPathHeaders(request);
-    DataPath target = eventualPath ? eventual : data;
+    String version = checkDataPathHeaders(request, db.id());
+    DataPath target = eventualPath ? db.eventual() : db.data();
     String call = path.substring(
         (eventualPath ? Metadata.EVENTUAL_ENDPOINT : Metadata.ENDPOINT).length());
     switch (call) {
@@ -110,10 +109,10 @@ final class KvConnectHandler extends EdgeHandler {
           throw HttpFailure.badRequest("Atomic writes go to the strong endpoint ("
               + Metadata.ENDPOINT + "), not the eventual one");
         }
-        if (access != Tokens.Access.READ_WRITE) {
+        if (!access.canWrite()) {
           throw HttpFailure.badRequest(READ_ONLY);
         }
-        answerLater(data.atomicWrite(body), response, callback,
+        answerLater(db.data().atomicWrite(body), response, callback,
             out -> send(response, callback, 200, PROTOBUF, out));
       }
       default -> throw new HttpFailure(HttpFailure.NOT_FOUND, "Not found: " + path);
@@ -130,7 +129,7 @@ final class KvConnectHandler extends EdgeHandler {
   }
 
   /** @return the protocol version the client speaks */
-  private String checkDataPathHeaders(Request request) {
+  private String checkDataPathHeaders(Request request, UUID databaseId) {
     String version = request.getHeaders().get("x-denokv-version");
     if (!"2".equals(version) && !"3".equals(version)) {
       throw HttpFailure.badRequest("Missing or unsupported x-denokv-version header (2 or 3)");

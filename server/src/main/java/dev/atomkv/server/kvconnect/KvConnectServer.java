@@ -1,6 +1,7 @@
 package dev.atomkv.server.kvconnect;
 
-import dev.atomkv.server.auth.TokenStore;
+import dev.atomkv.server.auth.Authenticator;
+import dev.atomkv.server.tenant.TenantEngines;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
@@ -41,23 +42,19 @@ public final class KvConnectServer implements AutoCloseable {
   /**
    * Starts serving.
    *
-   * @param tokens the tokens in force, read on every request; null when authentication is off
+   * @param tokens who a token acts as (its tenant's database is the one served), asked on every
+   *     request
    */
-  public static KvConnectServer start(Options options, KvEngine engine, Limits limits,
-      TokenStore tokens) throws IOException {
+  public static KvConnectServer start(Options options, TenantEngines engines, Limits limits,
+      Authenticator tokens) throws IOException {
     Tls tls = options.tls();
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-kvconnect", "KV Connect",
         "KV Connect", Math.max(8, options.threads()), options.bind(), options.port(),
         IDLE_TIMEOUT_MS, true,
         tls == null ? null : new JettyEdge.Tls(tls.certChain(), tls.key(), tls.clientCa()));
-    DataPath data = new DataPath(engine, true, limits, options.maxResponseBytes());
-    // A cluster member also answers from its own store without asking the leader: the metadata
-    // then lists that as the eventual endpoint. A single node has one answer, so one endpoint.
-    KvEngine local = engine.eventualReads();
-    DataPath eventual = local == engine ? null
-        : new DataPath(local, false, limits, options.maxResponseBytes());
+    TenantPaths databases = new TenantPaths(engines, limits, options.maxResponseBytes());
     return new KvConnectServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
-        new KvConnectHandler(data, eventual, engine.databaseId(), tokens, Clock.systemUTC(),
+        new KvConnectHandler(databases, tokens, Clock.systemUTC(),
             options.maxRequestBytes(), responseExecutor, watches)));
   }
 

@@ -25,6 +25,7 @@ import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -360,6 +361,11 @@ public final class LmdbEngine implements ReplicaStore {
       }
       return new KeysSnapshot(live, written, store.lastCommitVersion(txn));
     });
+  }
+
+  @Override
+  public Usage usage(String tenant) {
+    return read(txn -> store.usage.get(txn, tenant));
   }
 
   @Override

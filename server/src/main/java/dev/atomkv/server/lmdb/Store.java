@@ -28,11 +28,12 @@ import org.lmdbjava.Txn;
  *   <li>{@code meta}: format version, last commit version, database id, and for a member of a
  *       cluster the log position of the last entry applied
  *   <li>{@code queue} and {@code inflight}: queue messages, see {@link QueueTables}
+ *   <li>{@code usage}: what each tenant stores, see {@link UsageTable}
  * </ul>
  */
 final class Store {
   static final int FORMAT_VERSION = 1;
-  /** Named databases an environment holding a store must allow (5 used, room to grow). */
+  /** Named databases an environment holding a store must allow (6 used, room to grow). */
   static final int MAX_DBS = 8;
 
   private static final int HEADER = 1 + Versionstamp.LENGTH + Long.BYTES;
@@ -41,6 +42,7 @@ final class Store {
   private static final byte[] META_LAST_COMMIT = ascii("last_commit_version");
   private static final byte[] META_DATABASE_ID = ascii("database_id");
   private static final byte[] META_LAST_APPLIED = ascii("last_applied");
+  private static final byte[] META_USAGE_TRACKED = ascii("usage_tracked");
   private static final byte[] EMPTY = {};
 
   // Not final: an environment reopened after MDB_PANIC gets new handles (see bindTo). Written by
@@ -48,6 +50,7 @@ final class Store {
   volatile LongKeyTable data;
   volatile LongKeyTable expiry;
   volatile QueueTables queues;
+  volatile UsageTable usage;
   private volatile Dbi<byte[]> meta;
 
   Store(Env<byte[]> env) {
@@ -60,6 +63,7 @@ final class Store {
     expiry = new LongKeyTable(env.openDbi("expiry", DbiFlags.MDB_CREATE));
     meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
     queues = new QueueTables(env);
+    usage = new UsageTable(env.openDbi("usage", DbiFlags.MDB_CREATE));
   }
 
   // ---- records ---------------------------------------------------------------------------------
@@ -112,7 +116,9 @@ final class Store {
         expiry.put(txn, expiryKey(expiresAtMs, key), EMPTY);
       }
     }
-    data.put(txn, key, record(value, vs, expiresAtMs));
+    byte[] record = record(value, vs, expiresAtMs);
+    data.put(txn, key, record);
+    usage.account(txn, key, old, record, HEADER);
   }
 
   /** Removes the key and its expiry entry; returns whether there was anything to remove. */
@@ -126,6 +132,7 @@ final class Store {
       expiry.delete(txn, expiryKey(oldExpiresAt, key));
     }
     data.delete(txn, key);
+    usage.account(txn, key, old, null, HEADER);
     return true;
   }
 
@@ -161,6 +168,7 @@ final class Store {
       // guarantees a stale expiry entry can never delete a live key.
       if (record != null && expiresAt(record) == expiryTime(expiryKey)) {
         data.delete(txn, key);
+        usage.account(txn, key, record, null, HEADER);
         deleted.add(key);
       }
       expiry.delete(txn, expiryKey);
@@ -191,12 +199,18 @@ final class Store {
     if (format == null) {
       meta.put(txn, META_FORMAT, ByteBuffer.allocate(Integer.BYTES).putInt(FORMAT_VERSION).array());
       meta.put(txn, META_DATABASE_ID, newDatabaseId);
+      meta.put(txn, META_USAGE_TRACKED, EMPTY);
       return newDatabaseId;
     }
     int version = ByteBuffer.wrap(format).getInt();
     if (version != FORMAT_VERSION) {
       throw new IllegalStateException("unsupported storage format version " + version
           + " (this build reads version " + FORMAT_VERSION + ")");
+    }
+    if (meta.get(txn, META_USAGE_TRACKED) == null) {
+      // Written before tenants' usage was tracked: count it once, now, before any write.
+      usage.rebuild(txn, data, HEADER);
+      meta.put(txn, META_USAGE_TRACKED, EMPTY);
     }
     return meta.get(txn, META_DATABASE_ID);
   }

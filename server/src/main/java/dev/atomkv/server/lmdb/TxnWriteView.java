@@ -5,6 +5,7 @@ import dev.atomkv.server.engine.apply.WriteView;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.Usage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -70,5 +71,10 @@ record TxnWriteView(Store store, Txn<byte[]> txn) implements WriteView {
   @Override
   public void enqueue(Versionstamp vs, int index, Enqueue enqueue) {
     store.queues.add(txn, QueuedMessage.enqueued(vs, index, enqueue));
+  }
+
+  @Override
+  public Usage usage(String tenant) {
+    return store.usage.get(txn, tenant);
   }
 }

@@ -8,6 +8,8 @@ public enum ErrorKind {
   FAILED_PRECONDITION,
   /** Disk or map full; nothing of the request was written. */
   RESOURCE_EXHAUSTED,
+  /** The write would take its tenant past a storage quota; nothing of it was written. */
+  QUOTA_EXCEEDED,
   /** The request was refused before it could be applied (queue full, deadline passed): safe to retry. */
   NOT_APPLIED,
   /** The service is stopping or broken; the outcome of a write in flight is unknown. */

@@ -16,6 +16,7 @@ import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.Usage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -86,6 +87,11 @@ final class EventualReads implements KvEngine {
   @Override
   public UUID databaseId() {
     return cluster.databaseId();
+  }
+
+  @Override
+  public Usage usage(String tenant) {
+    return cluster.usage(tenant);
   }
 
   @Override

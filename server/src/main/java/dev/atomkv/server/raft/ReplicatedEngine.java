@@ -20,6 +20,7 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.MergeCodec;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.Usage;
 import dev.atomkv.server.raft.wire.AtomicWriteEntry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -265,6 +266,11 @@ public final class ReplicatedEngine implements KvEngine {
   @Override
   public UUID databaseId() {
     return databaseId;
+  }
+
+  @Override
+  public Usage usage(String tenant) {
+    return local.usage(tenant);
   }
 
   @Override

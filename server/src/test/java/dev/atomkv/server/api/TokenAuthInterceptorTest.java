@@ -73,7 +73,7 @@ class TokenAuthInterceptorTest {
     health.setStatus("", ServingStatus.SERVING);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).executor(executor)
-        .addService(new KvGrpcService(new CountingEngine(), Limits.defaults(), Clock.systemUTC(),
+        .addService(new KvGrpcService(new dev.atomkv.server.tenant.TenantEngines(new CountingEngine()), Limits.defaults(), Clock.systemUTC(),
             executor))
         .addService(health.getHealthService())
         .intercept(auth)
@@ -180,6 +180,12 @@ class TokenAuthInterceptorTest {
 
   /** Counts the calls that got past the interceptor; stores nothing. */
   private final class CountingEngine implements KvEngine {
+    @Override
+    public dev.atomkv.server.model.tenant.Usage usage(String tenant) {
+      engineCalls++;
+      return dev.atomkv.server.model.tenant.Usage.NONE;
+    }
+
     @Override
     public List<StoredEntry> get(List<byte[]> keys) {
       engineCalls++;

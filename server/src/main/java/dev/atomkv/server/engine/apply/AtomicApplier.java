@@ -33,7 +33,8 @@ public final class AtomicApplier {
    *
    * @param vs the versionstamp of the request's commit, stored with every key it writes
    * @param nowMs the request's time: expiry is judged against it, never against a local clock
-   * @throws KvException FAILED_PRECONDITION when a mutation cannot apply to the stored value
+   * @throws KvException FAILED_PRECONDITION when a mutation cannot apply to the stored value,
+   *     QUOTA_EXCEEDED when the request would take its tenant past a storage quota
    */
   public static Applied apply(WriteView view, AtomicWrite write, Versionstamp vs, long nowMs) {
     CommitResult refused = evaluateChecks(view, write, nowMs);
@@ -42,9 +43,11 @@ public final class AtomicApplier {
     }
     List<KeyChange> changes = new ArrayList<>(write.mutations().size());
     EntityWrites entities = new EntityWrites();
+    QuotaGuard quotas = QuotaGuard.before(view, write, nowMs);
     for (int i = 0; i < write.mutations().size(); i++) {
       mutate(view, write.mutations().get(i), i, entities, vs, nowMs, changes);
     }
+    quotas.check(view);
     List<Enqueue> enqueues = write.enqueues();
     for (int i = 0; i < enqueues.size(); i++) {
       view.enqueue(vs, i, enqueues.get(i));

@@ -4,6 +4,7 @@ import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.Usage;
 
 /**
  * What {@link AtomicApplier} needs of a store: reads that see the request's own earlier writes,
@@ -39,4 +40,7 @@ public interface WriteView {
    * among the request's enqueues, which keeps message ids unique within one commit.
    */
   void enqueue(Versionstamp vs, int index, Enqueue enqueue);
+
+  /** What {@code tenant} stores, including this request's writes so far. */
+  Usage usage(String tenant);
 }

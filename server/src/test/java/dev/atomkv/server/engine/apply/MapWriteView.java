@@ -4,6 +4,8 @@ import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.TenantKeys;
+import dev.atomkv.server.model.tenant.Usage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +66,19 @@ final class MapWriteView implements WriteView {
   public void enqueue(Versionstamp vs, int index, Enqueue enqueue) {
     writes++;
     enqueued.add(new Enqueued(vs, index, enqueue));
+  }
+
+  /** Counted by scanning, as the store's usage table must agree with a scan. */
+  @Override
+  public Usage usage(String tenant) {
+    Usage u = Usage.NONE;
+    for (StoredEntry e : entries.values()) {
+      if (tenant.equals(TenantKeys.tenantOf(e.key()))) {
+        u = u.plus(e.key().length - TenantKeys.prefixLength(e.key()) + e.value().payload().length,
+            1);
+      }
+    }
+    return u;
   }
 
   StoredEntry get(byte[] key) {

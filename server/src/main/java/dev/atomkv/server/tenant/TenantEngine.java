@@ -1,0 +1,203 @@
+package dev.atomkv.server.tenant;
+
+import dev.atomkv.server.engine.BackupResult;
+import dev.atomkv.server.engine.EngineStats;
+import dev.atomkv.server.engine.KeyWatch;
+import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.QueueCounts;
+import dev.atomkv.server.engine.QueueSink;
+import dev.atomkv.server.engine.QueueSubscription;
+import dev.atomkv.server.engine.RangeRead;
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.engine.WatchListener;
+import dev.atomkv.server.engine.WatchUpdate;
+import dev.atomkv.server.engine.WatchedKey;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.Check;
+import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.model.Mutation;
+import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.TenantKeys;
+import dev.atomkv.server.model.tenant.Usage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.ToLongFunction;
+
+/**
+ * One tenant's view of the store: every key it is given is stored under the tenant's prefix
+ * ({@link TenantKeys#dataPrefix}) and every key it returns has the prefix taken off, so the edges
+ * above it serve a tenant exactly as they serve the default tenant, and no key, cursor or watch a
+ * tenant can name reaches another tenant's data. The default tenant needs no view: it is the
+ * engine itself.
+ */
+final class TenantEngine implements KvEngine {
+  private final KvEngine store;
+  private final String tenant;
+  private final byte[] prefix;
+  private final UUID databaseId;
+
+  TenantEngine(KvEngine store, String tenant) {
+    this.store = store;
+    this.tenant = tenant;
+    this.prefix = TenantKeys.dataPrefix(tenant);
+    // Each tenant is its own database to KV Connect clients: a stable id of its own.
+    this.databaseId = UUID.nameUUIDFromBytes((store.databaseId() + "/" + tenant)
+        .getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public List<StoredEntry> get(List<byte[]> keys) {
+    List<StoredEntry> found = store.get(keys.stream().map(this::in).toList());
+    List<StoredEntry> out = new ArrayList<>(found.size());
+    for (StoredEntry e : found) {
+      out.add(e == null ? null : out(e));
+    }
+    return out;
+  }
+
+  @Override
+  public ListPage list(byte[] start, byte[] end, boolean reverse, int limit, long maxBytes,
+      ToLongFunction<StoredEntry> sizer) {
+    return out(store.list(in(start), in(end), reverse, limit, maxBytes, sized(sizer)));
+  }
+
+  @Override
+  public List<ListPage> listRanges(List<RangeRead> ranges, long maxBytes,
+      ToLongFunction<StoredEntry> sizer) {
+    List<RangeRead> inside = ranges.stream()
+        .map(r -> new RangeRead(in(r.start()), in(r.end()), r.reverse(), r.limit())).toList();
+    return store.listRanges(inside, maxBytes, sized(sizer)).stream().map(this::out).toList();
+  }
+
+  @Override
+  public CompletableFuture<CommitResult> commit(AtomicWrite write) {
+    if (!write.enqueues().isEmpty()) {
+      return CompletableFuture.failedFuture(queuesRefused());
+    }
+    for (Mutation m : write.mutations()) {
+      if (m.key().length > 0 && m.key()[0] == (byte) 0xFF) {
+        // An entity's internal key: its indexes are kept by the applier for the default
+        // tenant's layout only.
+        return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
+            "custom entities are available to the default tenant only; tenant '" + tenant
+            + "' cannot define or write one"));
+      }
+    }
+    List<Check> checks = write.checks().stream()
+        .map(c -> new Check(in(c.key()), c.expectedVersionstamp(), c.where())).toList();
+    List<Mutation> mutations = write.mutations().stream()
+        .map(m -> new Mutation(in(m.key()), m.kind(), m.value(), m.expiresAtMs(),
+            m.versionstampSuffix(), m.where(), m.merge())).toList();
+    return store.commit(new AtomicWrite(checks, mutations, write.deadlineNanos()));
+  }
+
+  @Override
+  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    throw queuesRefused();
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return CompletableFuture.failedFuture(queuesRefused());
+  }
+
+  @Override
+  public void stopQueueDelivery() {
+    // The default tenant's engine owns delivery.
+  }
+
+  @Override
+  public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
+    KeyWatch inner = store.watch(keys.stream().map(this::in).toList(), after, listener);
+    return new KeyWatch() {
+      @Override
+      public WatchUpdate poll() {
+        WatchUpdate u = inner.poll();
+        if (u == null) {
+          return null;
+        }
+        List<WatchedKey> keys = u.keys().stream().map(k -> new WatchedKey(strip(k.key()),
+            k.entry() == null ? null : out(k.entry()), k.changed())).toList();
+        return new WatchUpdate(keys, u.readVersionstamp());
+      }
+
+      @Override
+      public void close() {
+        inner.close();
+      }
+    };
+  }
+
+  @Override
+  public BackupResult backup(Path directory) {
+    throw new KvException(ErrorKind.FAILED_PRECONDITION,
+        "a backup holds every tenant: only a server administrator may take one");
+  }
+
+  @Override
+  public UUID databaseId() {
+    return databaseId;
+  }
+
+  @Override
+  public EngineStats stats() {
+    return store.stats();
+  }
+
+  @Override
+  public Usage usage(String of) {
+    return store.usage(of);
+  }
+
+  @Override
+  public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
+    return new QueueCounts(0, 0, 0, true);
+  }
+
+  @Override
+  public KvEngine eventualReads() {
+    KvEngine eventual = store.eventualReads();
+    return eventual == store ? this : new TenantEngine(eventual, tenant);
+  }
+
+  @Override
+  public void close() {
+    // The store belongs to the server, not to one tenant's view of it.
+  }
+
+  private KvException queuesRefused() {
+    return new KvException(ErrorKind.FAILED_PRECONDITION, "queues are available to the default"
+        + " tenant only; tenant '" + tenant + "' cannot enqueue or listen");
+  }
+
+  private byte[] in(byte[] key) {
+    byte[] out = Arrays.copyOf(prefix, prefix.length + key.length);
+    System.arraycopy(key, 0, out, prefix.length, key.length);
+    return out;
+  }
+
+  private byte[] strip(byte[] key) {
+    return Arrays.copyOfRange(key, prefix.length, key.length);
+  }
+
+  private StoredEntry out(StoredEntry e) {
+    return new StoredEntry(strip(e.key()), e.value(), e.versionstamp(), e.expiresAtMs());
+  }
+
+  private ListPage out(ListPage page) {
+    return new ListPage(page.entries().stream().map(this::out).toList(), page.more());
+  }
+
+  /** The caller sizes (and may convert) entries as it will see them: without the prefix. */
+  private ToLongFunction<StoredEntry> sized(ToLongFunction<StoredEntry> sizer) {
+    return e -> sizer.applyAsLong(out(e));
+  }
+}

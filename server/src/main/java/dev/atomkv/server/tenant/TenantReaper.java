@@ -1,0 +1,84 @@
+package dev.atomkv.server.tenant;
+
+import dev.atomkv.server.engine.ClusterStatus;
+import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.ListPage;
+import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.Mutation;
+import dev.atomkv.server.model.tenant.TenantKeys;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes deleted tenants' data, a bounded chunk of keys per commit so the writer is never held
+ * for long and other tenants' writes interleave; when nothing is left (expired keys wait for the
+ * expiry sweep, which accounts for them) the tenant's record goes and its name is free again.
+ * Only the member that leads (or a single node) proposes the deletes; they are idempotent.
+ */
+public final class TenantReaper implements AutoCloseable {
+  /** Keys deleted per commit. */
+  static final int CHUNK = 500;
+  private static final long TICK_MS = 500;
+  private static final Logger LOG = LoggerFactory.getLogger(TenantReaper.class);
+
+  private final KvEngine store;
+  private final TenantRegistry registry;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "atomkv-tenant-reaper");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private TenantReaper(KvEngine store, TenantRegistry registry) {
+    this.store = store;
+    this.registry = registry;
+  }
+
+  public static TenantReaper start(KvEngine store, TenantRegistry registry) {
+    TenantReaper reaper = new TenantReaper(store, registry);
+    reaper.timer.scheduleWithFixedDelay(reaper::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    return reaper;
+  }
+
+  private void tick() {
+    try {
+      ClusterStatus status = store.clusterStatus();
+      if (status != null && !"LEADER".equals(status.role())) {
+        return;
+      }
+      for (String tenant : registry.deleting()) {
+        reap(tenant);
+      }
+    } catch (Exception e) {
+      LOG.warn("tenant data removal step failed; will retry: cause={}", e.toString());
+    }
+  }
+
+  private void reap(String tenant) throws Exception {
+    byte[] start = TenantKeys.dataPrefix(tenant);
+    byte[] end = TenantKeys.dataEnd(tenant);
+    while (!timer.isShutdown()) {
+      ListPage page = store.list(start, end, false, CHUNK, Long.MAX_VALUE, e -> 0);
+      if (page.entries().isEmpty()) {
+        if (store.usage(tenant).keys() == 0) {
+          registry.forget(tenant);
+          LOG.info("tenant removed: tenant={}", tenant);
+        }
+        return;
+      }
+      List<Mutation> deletes = page.entries().stream().map(StoredEntry::key)
+          .map(Mutation::delete).toList();
+      store.commit(new AtomicWrite(List.of(), deletes)).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
