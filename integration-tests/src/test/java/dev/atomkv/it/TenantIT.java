@@ -297,6 +297,30 @@ class TenantIT {
     assertFalse(get(kv(ROOT), key("kept")).hasValue());
   }
 
+  @Test
+  void metricsCountEachTenantsCallsAndUsage() throws Exception {
+    createTenant("metered");
+    KvServiceBlockingStub t = kv(issue("metered", TokenRole.TOKEN_ROLE_READ_WRITE));
+    for (int i = 0; i < 3; i++) {
+      commitOk(t, atomic(set(key("m", (long) i), stringValue("v"))));
+    }
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (true) {
+      String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+          "http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      boolean calls = scrape.lines().anyMatch(l -> l.startsWith(
+          "atomkv_tenant_calls_total{tenant=\"metered\"}") && !l.endsWith(" 0.0"));
+      boolean keys = scrape.lines().anyMatch(l -> l.equals(
+          "atomkv_tenant_stored_keys{tenant=\"metered\"} 3.0"));
+      if (calls && keys) {
+        return;
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "no per-tenant series in " + scrape);
+      Thread.sleep(200);
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private static void createTenant(String name) {

@@ -8,6 +8,7 @@ import dev.atomkv.server.api.EntityGrpcService;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.api.StrictParsing;
+import dev.atomkv.server.api.TenantMetrics;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.auth.Authenticator;
 import dev.atomkv.server.auth.TokenStore;
@@ -298,7 +299,8 @@ public final class AtomkvServer implements AutoCloseable {
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
     // ServerBuilder.intercept runs the last added first: metrics outermost.
-    builder.intercept(new TokenAuthInterceptor(authenticator));
+    TenantMetrics tenantMetrics = new TenantMetrics(tenancy.registry(), engine);
+    builder.intercept(new TokenAuthInterceptor(authenticator, tenantMetrics));
     builder.intercept(new MetricsInterceptor(registry));
     Server server = builder.build();
     try {
@@ -311,6 +313,8 @@ public final class AtomkvServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     new EngineMetrics(engine).bindTo(registry);
+    tenantMetrics.bindTo(registry);
+    tenancy.onClose(tenantMetrics);
     if (engine.cluster() != null) {
       new ClusterMetrics(engine.cluster()).bindTo(registry);
     }

@@ -8,6 +8,7 @@ public final class Tenancy implements AutoCloseable {
   private final TenantRegistry registry;
   private final TenantReaper reaper;
   private final TenantEngines engines;
+  private final java.util.List<AutoCloseable> alsoClose = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Tenancy(KvEngine store, Clock clock) {
     this.registry = TenantRegistry.open(store, clock);
@@ -27,9 +28,21 @@ public final class Tenancy implements AutoCloseable {
     return engines;
   }
 
+  /** Closes {@code c} with this (what watches the tenants, like their metrics). */
+  public void onClose(AutoCloseable c) {
+    alsoClose.add(c);
+  }
+
   /** Stops the background work; the store stays open. */
   @Override
   public void close() {
+    for (AutoCloseable c : alsoClose) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // Closing background work: nothing left to do about it.
+      }
+    }
     reaper.close();
     registry.close();
   }
