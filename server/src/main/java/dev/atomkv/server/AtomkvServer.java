@@ -7,6 +7,7 @@ import dev.atomkv.server.api.EngineMetrics;
 import dev.atomkv.server.api.EntityGrpcService;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
+import dev.atomkv.server.api.RateLimitMetrics;
 import dev.atomkv.server.api.StrictParsing;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.auth.Tokens;
@@ -21,6 +22,7 @@ import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.kvconnect.KvConnectServer;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -160,11 +162,12 @@ public final class AtomkvServer implements AutoCloseable {
     }
     PrometheusMeterRegistry registry = config.metricsPort() < 0 ? null
         : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RateLimiter rateLimiter = config.rateLimits.limiter();
     AtomkvServer server;
     try {
       server = start(builder, engine, config.limits(), config.workerThreads(),
           config.shutdownGraceMs(), registry == null ? new CompositeMeterRegistry() : registry,
-          auth == null ? List.of() : List.of(auth));
+          auth == null ? List.of() : List.of(auth), rateLimiter);
     } catch (IOException e) {
       engine.close();
       throw StartupException.cannotListen("gRPC", "--port", config.bind(), config.port(), e);
@@ -192,7 +195,7 @@ public final class AtomkvServer implements AutoCloseable {
                 config.maxInboundMessageBytes(), config.kvConnectMaxResponseBytes(),
                 config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
-            engine, config.limits(), tokens == null ? null : tokens.store());
+            engine, config.limits(), tokens == null ? null : tokens.store(), rateLimiter);
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("KV Connect", "--kv-connect-port", config.bind(),
@@ -208,7 +211,7 @@ public final class AtomkvServer implements AutoCloseable {
                 config.console.port, config.maxInboundMessageBytes(),
                 config.tlsEnabled() ? new ConsoleServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
-            engine, config.limits(), auth == null ? null : auth.store());
+            engine, config.limits(), auth == null ? null : auth.store(), rateLimiter);
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("console", "--console-port", config.bind(),
@@ -263,7 +266,7 @@ public final class AtomkvServer implements AutoCloseable {
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
       int threads, long graceMs) throws IOException {
     return start(builder, engine, limits, threads, graceMs, new CompositeMeterRegistry(),
-        List.of());
+        List.of(), RateLimiter.unlimited());
   }
 
   /**
@@ -271,19 +274,22 @@ public final class AtomkvServer implements AutoCloseable {
    * cores gRPC's default cached pool costs several times the throughput in thread churn. Every
    * call is counted and timed in {@code registry}, which also gets the engine's gauges;
    * {@code interceptors} wrap every service (the first listed runs first), inside the metrics so
-   * that refused calls are counted too.
+   * that refused calls are counted too; {@code rateLimiter} is asked before a call reaches the
+   * engine.
    */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
       int threads, long graceMs, MeterRegistry registry,
-      List<? extends ServerInterceptor> interceptors) throws IOException {
+      List<? extends ServerInterceptor> interceptors, RateLimiter rateLimiter) throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
-    KvGrpcService kvService = new KvGrpcService(engine, limits, Clock.systemUTC(), executor);
+    KvGrpcService kvService = new KvGrpcService(engine, limits, Clock.systemUTC(), executor,
+        rateLimiter);
     builder
         .executor(executor)
         .addService(StrictParsing.wrap(kvService))
         .addService(StrictParsing.wrap(new AdminGrpcService(engine)))
-        .addService(StrictParsing.wrap(new EntityGrpcService(engine, limits, executor)))
+        .addService(StrictParsing.wrap(new EntityGrpcService(engine, limits, executor,
+            rateLimiter)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
@@ -302,6 +308,7 @@ public final class AtomkvServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     new EngineMetrics(engine).bindTo(registry);
+    new RateLimitMetrics(rateLimiter).bindTo(registry);
     if (engine.cluster() != null) {
       new ClusterMetrics(engine.cluster()).bindTo(registry);
     }

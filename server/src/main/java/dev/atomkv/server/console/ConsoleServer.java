@@ -4,6 +4,7 @@ import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import dev.atomkv.server.model.RequestValidator;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,9 +44,10 @@ public final class ConsoleServer implements AutoCloseable {
    * Starts serving.
    *
    * @param tokens the tokens in force, read on every request; null when authentication is off
+   * @param rateLimiter the tenants' rate limits
    */
   public static ConsoleServer start(Options options, KvEngine engine, Limits limits,
-      TokenStore tokens) throws IOException {
+      TokenStore tokens, RateLimiter rateLimiter) throws IOException {
     Tls tls = options.tls();
     // Browsers speak HTTP/1.1 to it; the console needs nothing of HTTP/2.
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-console", "the console", "console",
@@ -55,7 +57,7 @@ public final class ConsoleServer implements AutoCloseable {
     ConsoleStatus status = new ConsoleStatus(engine, Clock.systemUTC());
     return new ConsoleServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
         new ConsoleHandler(api, status, engine.databaseId(), tokens, options.maxRequestBytes(),
-            responseExecutor, watches)));
+            responseExecutor, watches, rateLimiter)));
   }
 
   /** The port actually bound. */

@@ -4,11 +4,14 @@ import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.auth.Tokens;
 import dev.atomkv.server.http.EdgeHandler;
 import dev.atomkv.server.http.WatchStreams;
+import dev.atomkv.server.tenant.DefaultTenant;
+import dev.atomkv.server.tenant.RateLimiter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -40,6 +43,7 @@ final class KvConnectHandler extends EdgeHandler {
   private final UUID databaseId;
   private final Clock clock;
   private final WatchStreams watches;
+  private final RateLimiter rateLimiter;
 
   /**
    * @param tokens the tokens in force, read on every request (so a reload applies at once); null
@@ -47,20 +51,34 @@ final class KvConnectHandler extends EdgeHandler {
    * @param responseExecutor where commit results are written from, so the writer only hands over
    * @param watches the edge's open watch streams
    * @param eventual the eventual endpoint's data path; null when there is none
+   * @param rateLimiter the tenants' rate limits, asked before a request reaches the engine
    */
   KvConnectHandler(DataPath data, DataPath eventual, UUID databaseId, TokenStore tokens, Clock clock,
-      int maxRequestBytes, Executor responseExecutor, WatchStreams watches) {
+      int maxRequestBytes, Executor responseExecutor, WatchStreams watches,
+      RateLimiter rateLimiter) {
     super(tokens, maxRequestBytes, responseExecutor);
     this.data = data;
     this.eventual = eventual;
     this.databaseId = databaseId;
     this.clock = clock;
     this.watches = watches;
+    this.rateLimiter = rateLimiter;
+  }
+
+  /**
+   * The tenant a request acts for: the default one until tokens name one. The one place that
+   * decides it for KV Connect.
+   */
+  static String tenant(Request request) {
+    return DefaultTenant.NAME;
   }
 
   @Override
   protected void fail(Response response, Callback callback, Throwable failure) {
     HttpFailure f = HttpFailure.of(failure);
+    if (f.retryAfterSeconds() > 0) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, f.retryAfterSeconds());
+    }
     send(response, callback, f.status(), TEXT, f.getMessage().getBytes(StandardCharsets.UTF_8));
   }
 
@@ -90,7 +108,9 @@ final class KvConnectHandler extends EdgeHandler {
           + "access token (DENO_KV_ACCESS_TOKEN)");
     }
     byte[] body = body(request);
+    String tenant = tenant(request);
     if (metadata) {
+      rateLimiter.admitCall(tenant).orThrow();
       int version = Metadata.negotiate(body);
       String answer = Metadata.answer(version, databaseId, eventual != null,
           token == null ? "" : token, clock.instant());
@@ -102,9 +122,16 @@ final class KvConnectHandler extends EdgeHandler {
     String call = path.substring(
         (eventualPath ? Metadata.EVENTUAL_ENDPOINT : Metadata.ENDPOINT).length());
     switch (call) {
-      case "/watch" -> watch(target, version, body, response, callback);
-      case "/snapshot_read" ->
-          send(response, callback, 200, PROTOBUF, target.snapshotRead(body));
+      case "/watch" -> {
+        rateLimiter.admitRead(tenant).orThrow();
+        watch(target, version, body, response, callback);
+      }
+      case "/snapshot_read" -> {
+        rateLimiter.admitRead(tenant).orThrow();
+        byte[] out = target.snapshotRead(body);
+        rateLimiter.chargeRead(tenant, out.length);
+        send(response, callback, 200, PROTOBUF, out);
+      }
       case "/atomic_write" -> {
         if (eventualPath) {
           throw HttpFailure.badRequest("Atomic writes go to the strong endpoint ("
@@ -113,6 +140,7 @@ final class KvConnectHandler extends EdgeHandler {
         if (access != Tokens.Access.READ_WRITE) {
           throw HttpFailure.badRequest(READ_ONLY);
         }
+        rateLimiter.admitWrite(tenant, body.length).orThrow();
         answerLater(data.atomicWrite(body), response, callback,
             out -> send(response, callback, 200, PROTOBUF, out));
       }

@@ -4,6 +4,7 @@ import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,9 +43,10 @@ public final class KvConnectServer implements AutoCloseable {
    * Starts serving.
    *
    * @param tokens the tokens in force, read on every request; null when authentication is off
+   * @param rateLimiter the tenants' rate limits
    */
   public static KvConnectServer start(Options options, KvEngine engine, Limits limits,
-      TokenStore tokens) throws IOException {
+      TokenStore tokens, RateLimiter rateLimiter) throws IOException {
     Tls tls = options.tls();
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-kvconnect", "KV Connect",
         "KV Connect", Math.max(8, options.threads()), options.bind(), options.port(),
@@ -58,7 +60,7 @@ public final class KvConnectServer implements AutoCloseable {
         : new DataPath(local, false, limits, options.maxResponseBytes());
     return new KvConnectServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
         new KvConnectHandler(data, eventual, engine.databaseId(), tokens, Clock.systemUTC(),
-            options.maxRequestBytes(), responseExecutor, watches)));
+            options.maxRequestBytes(), responseExecutor, watches, rateLimiter)));
   }
 
   /** The port actually bound. */
