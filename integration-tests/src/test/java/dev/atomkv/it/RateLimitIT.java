@@ -211,13 +211,21 @@ class RateLimitIT {
           "Too many requests: rate limit exceeded: requests per second (tenant 'default')"),
           refused.body());
 
-      // The console shares the tenant's limits: refused at once, with its JSON error.
-      HttpResponse<String> console = HTTP.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + server.consolePort() + "/api/session"))
-          .header("content-type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertEquals(429, console.statusCode(), console.body());
+      // The console shares the tenant's limits, and answers with its JSON error.
+      HttpResponse<String> console = null;
+      for (int i = 0; i < 20 && console == null; i++) {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.consolePort() + "/api/session"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 429) {
+          console = r;
+        } else {
+          assertEquals(200, r.statusCode(), r.body());
+        }
+      }
+      assertTrue(console != null, "20 console calls in a burst at 3 a second were all admitted");
       assertEquals("1", console.headers().firstValue("Retry-After").orElseThrow());
       assertTrue(console.body().contains("\"code\":\"RESOURCE_EXHAUSTED\""), console.body());
       assertTrue(console.body().contains("rate limit exceeded: requests per second"),
