@@ -80,7 +80,7 @@ public final class RateLimiter {
    */
   public Admission admitRead(String tenant) {
     TenantBuckets b = buckets(tenant);
-    return b == null ? Admission.admitted() : admit(tenant, b, b.reads, 1);
+    return b == null ? Admission.admitted() : admit(tenant, b, LimitKind.READ_UNITS, 1);
   }
 
   /** What a read admitted by {@link #admitRead} returned: the units beyond the one it paid. */
@@ -95,7 +95,8 @@ public final class RateLimiter {
   /** A write of {@code payloadBytes}: one request and its write units, paid before it runs. */
   public Admission admitWrite(String tenant, long payloadBytes) {
     TenantBuckets b = buckets(tenant);
-    return b == null ? Admission.admitted() : admit(tenant, b, b.writes, units(payloadBytes));
+    return b == null ? Admission.admitted()
+        : admit(tenant, b, LimitKind.WRITE_UNITS, units(payloadBytes));
   }
 
   /**
@@ -113,17 +114,18 @@ public final class RateLimiter {
     tenants.remove(tenant);
   }
 
-  private Admission admit(String tenant, TenantBuckets b, Bucket units, long cost) {
+  /** One request, and {@code cost} units of {@code kind} unless it is null. */
+  private Admission admit(String tenant, TenantBuckets b, LimitKind kind, long cost) {
     if (b.requests != null) {
       ConsumptionProbe probe = b.requests.tryConsumeAndReturnRemaining(1);
       if (!probe.isConsumed()) {
         return refuse(tenant, LimitKind.REQUESTS, probe.getNanosToWaitForRefill());
       }
     }
+    Bucket units = kind == null ? null : b.bucket(kind);
     if (units == null) {
       return Admission.admitted();
     }
-    LimitKind kind = units == b.reads ? LimitKind.READ_UNITS : LimitKind.WRITE_UNITS;
     // A write larger than the whole minute's allowance waits for a full bucket and leaves it in
     // debt for the rest, rather than being refused for ever.
     long capacity = b.limits.of(kind);
