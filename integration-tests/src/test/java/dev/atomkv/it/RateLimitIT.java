@@ -78,7 +78,8 @@ class RateLimitIT {
       assertEquals("requests per second", m.group(1));
 
       // List, Atomic and the entity service are behind the same gate.
-      firstRefusal(() -> server.stub().list(ListRequest.newBuilder().setLimit(1).build()));
+      firstRefusal(() -> server.stub().list(
+          ListRequest.newBuilder().setPrefix(Wire.key("a")).setLimit(1).build()));
       firstRefusal(() -> server.stub().atomic(Wire.atomic(List.of(),
           List.of(Wire.set(Wire.key("w"), Wire.stringValue("v"))))));
       firstRefusal(() -> EntityServiceGrpc.newBlockingStub(server.channel())
