@@ -298,6 +298,33 @@ class TenantIT {
   }
 
   @Test
+  void tenantOverItsRateIsRefusedWithADelayWhileAnotherKeepsItsFullRate() {
+    admin.createTenant(CreateTenantRequest.newBuilder().setName("slow")
+        .setLimits(TenantLimits.newBuilder().setRequestsPerSecond(2)).build());
+    createTenant("fast");
+    KvServiceBlockingStub slow = kv(issue("slow", TokenRole.TOKEN_ROLE_READ_WRITE));
+    KvServiceBlockingStub fast = kv(issue("fast", TokenRole.TOKEN_ROLE_READ_WRITE));
+    StatusRuntimeException refused = null;
+    for (int i = 0; i < 10 && refused == null; i++) {
+      try {
+        get(slow, key("x"));
+      } catch (StatusRuntimeException e) {
+        refused = e;
+      }
+    }
+    assertTrue(refused != null, "10 calls in a row never met a limit of 2 per second");
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    assertEquals("TOO_MANY_REQUESTS", reason(refused));
+    com.google.rpc.RetryInfo retry = detail(refused, com.google.rpc.RetryInfo.class);
+    assertTrue(retry.getRetryDelay().getSeconds() > 0 || retry.getRetryDelay().getNanos() > 0,
+        "no retry delay in " + retry);
+    // The other tenant on the same server is not held back by the first one's limit.
+    for (int i = 0; i < 50; i++) {
+      get(fast, key("x"));
+    }
+  }
+
+  @Test
   void metricsCountEachTenantsCallsAndUsage() throws Exception {
     createTenant("metered");
     KvServiceBlockingStub t = kv(issue("metered", TokenRole.TOKEN_ROLE_READ_WRITE));
@@ -356,6 +383,20 @@ class TenantIT {
       throw new IllegalStateException(ex);
     }
     return null;
+  }
+
+  private static <T extends com.google.protobuf.Message> T detail(StatusRuntimeException e,
+      Class<T> type) {
+    try {
+      for (com.google.protobuf.Any d : StatusProto.fromThrowable(e).getDetailsList()) {
+        if (d.is(type)) {
+          return d.unpack(type);
+        }
+      }
+    } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+      throw new IllegalStateException(ex);
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " in " + e);
   }
 
   private static void assertStatus(Status.Code code, String contains,

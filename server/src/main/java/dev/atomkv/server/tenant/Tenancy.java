@@ -1,6 +1,7 @@
 package dev.atomkv.server.tenant;
 
 import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.model.tenant.TenantSettings;
 import java.time.Clock;
 
 /** What a server needs to serve several tenants from one store, opened and closed together. */
@@ -26,6 +27,23 @@ public final class Tenancy implements AutoCloseable {
 
   public TenantEngines engines() {
     return engines;
+  }
+
+  /**
+   * A rate limiter whose every tenant has its own limits where it set them and
+   * {@code defaults} for the rest, looked up on every call so that a change applies at once.
+   */
+  public RateLimiter rateLimiter(RateLimits defaults) {
+    return new RateLimiter(tenant -> {
+      TenantSettings s = registry.settings(tenant);
+      if (s == null) {
+        return defaults;
+      }
+      return new RateLimits(
+          s.requestsPerSecond() > 0 ? s.requestsPerSecond() : defaults.requestsPerSecond(),
+          s.readUnitsPerMinute() > 0 ? s.readUnitsPerMinute() : defaults.readUnitsPerMinute(),
+          s.writeUnitsPerMinute() > 0 ? s.writeUnitsPerMinute() : defaults.writeUnitsPerMinute());
+    });
   }
 
   /** Closes {@code c} with this (what watches the tenants, like their metrics). */
