@@ -9,11 +9,17 @@ public final class Tenancy implements AutoCloseable {
   private final TenantRegistry registry;
   private final TenantReaper reaper;
   private final TenantEngines engines;
+  private volatile RateLimiter rateLimiter;
   private final java.util.List<AutoCloseable> alsoClose = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Tenancy(KvEngine store, Clock clock) {
     this.registry = TenantRegistry.open(store, clock);
-    this.reaper = TenantReaper.start(store, registry);
+    this.reaper = TenantReaper.start(store, registry, tenant -> {
+      RateLimiter limiter = rateLimiter;
+      if (limiter != null) {
+        limiter.forget(tenant);
+      }
+    });
     this.engines = new TenantEngines(store);
   }
 
@@ -34,7 +40,7 @@ public final class Tenancy implements AutoCloseable {
    * {@code defaults} for the rest, looked up on every call so that a change applies at once.
    */
   public RateLimiter rateLimiter(RateLimits defaults) {
-    return new RateLimiter(tenant -> {
+    rateLimiter = new RateLimiter(tenant -> {
       TenantSettings s = registry.settings(tenant);
       if (s == null) {
         return defaults;
@@ -44,6 +50,7 @@ public final class Tenancy implements AutoCloseable {
           s.readUnitsPerMinute() > 0 ? s.readUnitsPerMinute() : defaults.readUnitsPerMinute(),
           s.writeUnitsPerMinute() > 0 ? s.writeUnitsPerMinute() : defaults.writeUnitsPerMinute());
     });
+    return rateLimiter;
   }
 
   /** Closes {@code c} with this (what watches the tenants, like their metrics). */

@@ -28,19 +28,24 @@ public final class TenantReaper implements AutoCloseable {
 
   private final KvEngine store;
   private final TenantRegistry registry;
+  private final java.util.function.Consumer<String> forgotten;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "atomkv-tenant-reaper");
     t.setDaemon(true);
     return t;
   });
 
-  private TenantReaper(KvEngine store, TenantRegistry registry) {
+  private TenantReaper(KvEngine store, TenantRegistry registry,
+      java.util.function.Consumer<String> forgotten) {
     this.store = store;
     this.registry = registry;
+    this.forgotten = forgotten;
   }
 
-  public static TenantReaper start(KvEngine store, TenantRegistry registry) {
-    TenantReaper reaper = new TenantReaper(store, registry);
+  /** @param forgotten told each tenant whose data and record are gone, to drop what it holds */
+  public static TenantReaper start(KvEngine store, TenantRegistry registry,
+      java.util.function.Consumer<String> forgotten) {
+    TenantReaper reaper = new TenantReaper(store, registry, forgotten);
     reaper.timer.scheduleWithFixedDelay(reaper::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     return reaper;
   }
@@ -67,6 +72,7 @@ public final class TenantReaper implements AutoCloseable {
       if (page.entries().isEmpty()) {
         if (store.usage(tenant).keys() == 0) {
           registry.forget(tenant);
+          forgotten.accept(tenant);
           LOG.info("tenant removed: tenant={}", tenant);
         }
         return;

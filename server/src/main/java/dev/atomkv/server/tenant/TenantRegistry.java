@@ -50,7 +50,9 @@ public final class TenantRegistry implements AutoCloseable {
   /** A token as issued: {@code token} is shown this once and never stored. */
   public record IssuedToken(String token, TokenGrant grant) {}
 
-  private record Snapshot(Map<String, TenantSettings> tenants, Map<ByteBuffer, TokenGrant> tokens) {}
+  /** The registry as of {@code version}, the value of its version key (every change adds one). */
+  private record Snapshot(long version, Map<String, TenantSettings> tenants,
+      Map<ByteBuffer, TokenGrant> tokens) {}
 
   private final KvEngine engine;
   private final Clock clock;
@@ -230,14 +232,14 @@ public final class TenantRegistry implements AutoCloseable {
     } catch (TimeoutException e) {
       throw KvException.outcomeUnknown(e);
     }
-    snapshot = load(engine);
+    install(load(engine));
     return r;
   }
 
   private void changed() {
     try {
       if (watch.poll() != null) {
-        snapshot = load(engine.eventualReads());
+        install(load(engine.eventualReads()));
       }
     } catch (RuntimeException e) {
       LOG.warn("tenant registry not reloaded; the previous copy stays in force: cause={}",
@@ -245,7 +247,20 @@ public final class TenantRegistry implements AutoCloseable {
     }
   }
 
+  /**
+   * Keeps the newer of two copies: a reload that began before a change (on the watch's thread)
+   * must not undo one made after it (a revocation answered to its caller).
+   */
+  private synchronized void install(Snapshot loaded) {
+    if (loaded.version() >= snapshot.version()) {
+      snapshot = loaded;
+    }
+  }
+
   private static Snapshot load(KvEngine reads) {
+    // The version first: a copy is at least as new as the version it claims.
+    StoredEntry versionEntry = reads.get(List.of(TenantKeys.version())).get(0);
+    long version = versionEntry == null ? 0 : versionEntry.value().asU64();
     Map<String, TenantSettings> tenants = new HashMap<>();
     scan(reads, TenantKeys.settingsStart(), TenantKeys.settingsEnd(), (key, value) -> {
       String name = TenantKeys.settingsTenant(key);
@@ -254,7 +269,7 @@ public final class TenantRegistry implements AutoCloseable {
     Map<ByteBuffer, TokenGrant> tokens = new HashMap<>();
     scan(reads, TenantKeys.tokensStart(), TenantKeys.tokensEnd(), (key, value) ->
         tokens.put(ByteBuffer.wrap(TenantKeys.tokenDigest(key)), TokenGrant.decode(value)));
-    return new Snapshot(Map.copyOf(tenants), Map.copyOf(tokens));
+    return new Snapshot(version, Map.copyOf(tenants), Map.copyOf(tokens));
   }
 
   private static void scan(KvEngine reads, byte[] start, byte[] end,
