@@ -87,6 +87,8 @@ public final class AtomkvDriver {
   private final LongAdder totalOk = new LongAdder();
   private final LongAdder totalBatches = new LongAdder();
   private LmdbPutBench lmdb;
+  /** The tenant's scenarios, once the Coordinator asked for them ({@code tenant_setup}). */
+  private TenantScenarios tenant;
 
   /** @param targets host:port of each server (several: the members of one cluster) */
   private AtomkvDriver(List<String> targets) {
@@ -146,6 +148,10 @@ public final class AtomkvDriver {
     String what = String.valueOf(cmd.get("cmd"));
     return switch (what) {
       case "preload" -> preload(!Boolean.FALSE.equals(cmd.get("list_data")));
+      case "tenant_setup" -> {
+        tenant = TenantScenarios.setUp(channels.get(0), keys);
+        yield Map.of("tenant", TenantScenarios.TENANT, "keys", keys.length);
+      }
       case "run" -> run(cmd);
       case "lmdb" -> lmdb(cmd);
       case "verify" -> verify();
@@ -395,6 +401,8 @@ public final class AtomkvDriver {
       case "noop" -> noopOp();
       case "get" -> getOp();
       case "list" -> listOp();
+      case "atomic_tenant" -> tenant.atomicOp();
+      case "get_tenant" -> tenant.getOp();
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     };
     boolean writes = scenario.equals("atomic");

@@ -148,6 +148,7 @@ public final class Coordinator {
 
     log("preloading atomkv: " + atomkv.send(Map.of("cmd", "preload")));
     log("preloading etcd:   " + etcdDriver.send(Map.of("cmd", "preload")));
+    log("preloading a tenant: " + atomkv.send(Map.of("cmd", "tenant_setup")));
     extra.put("after_preload_server", atomkv.send(Map.of("cmd", "stats")));
 
     // JIT warm-up of every code path on both sides, not recorded: on two shared cores C2 is still
@@ -253,6 +254,9 @@ public final class Coordinator {
         plan.add(new String[] {"etcd", "get"});
       }
       if (c == 64) {
+        // The same calls as a tenant, beside the default tenant's: the per-call tenant cost.
+        plan.add(new String[] {"atomkv", "atomic_tenant"});
+        plan.add(new String[] {"atomkv", "get_tenant"});
         plan.add(new String[] {"atomkv", "list"});
         plan.add(new String[] {"etcd", "list"});
       }

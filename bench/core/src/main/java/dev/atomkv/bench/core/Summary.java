@@ -152,6 +152,14 @@ final class Summary {
           rep -> get(rep, "atomkv", "get", c, "ops_per_s")
               / get(rep, "etcd", "get", c, "ops_per_s")));
     }
+    out.put("tenant_atomic_vs_atomic_c64", ratio(
+        "a tenant's Atomic ÷ the default tenant's Atomic at 64 (the per-call tenant cost)",
+        rep -> get(rep, "atomkv", "atomic_tenant", 64, "ops_per_s")
+            / get(rep, "atomkv", "atomic", 64, "ops_per_s")));
+    out.put("tenant_get_vs_get_c64", ratio(
+        "a tenant's Get ÷ the default tenant's Get at 64 (the per-call tenant cost)",
+        rep -> get(rep, "atomkv", "get_tenant", 64, "ops_per_s")
+            / get(rep, "atomkv", "get", 64, "ops_per_s")));
     out.put("list_vs_etcd_range_prefix_c64", ratio("atomkv List ÷ etcd prefix Range at 64",
         rep -> get(rep, "atomkv", "list", 64, "ops_per_s")
             / get(rep, "etcd", "list", 64, "ops_per_s")));
@@ -174,6 +182,12 @@ final class Summary {
     double atomicVsEtcd = med(r, "atomic_vs_etcd_txn_c64");
     out.add(target("Atomic at 64 ≥ 5× etcd Txn", "≥ 5×", atomicVsEtcd, atomicVsEtcd >= 5,
         "×"));
+    double tenantAtomic = med(r, "tenant_atomic_vs_atomic_c64");
+    out.add(target("a tenant's Atomic at 64 ≥ 0.95× the default tenant's", "≥ 0.95×",
+        tenantAtomic, tenantAtomic >= 0.95, "×"));
+    double tenantGet = med(r, "tenant_get_vs_get_c64");
+    out.add(target("a tenant's Get at 64 ≥ 0.95× the default tenant's", "≥ 0.95×", tenantGet,
+        tenantGet >= 0.95, "×"));
     double atomicVsNoop = med(r, "atomic_vs_noop_c64");
     Map<String, Object> vsNoop = target("Atomic at 64 ≥ 0.5× no-op ceiling", "≥ 0.5×",
         atomicVsNoop, atomicVsNoop >= 0.5, "×");
