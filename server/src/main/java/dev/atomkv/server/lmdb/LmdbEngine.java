@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.DeadLetterLog;
 import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.EngineStats;
@@ -66,6 +67,7 @@ public final class LmdbEngine implements ReplicaStore {
   private final ScheduledExecutorService sweeper;
   private final QueueDispatcher queue;
   private final QueueWrites queueWrites;
+  private final DeadLetterLog deadLetters = new DeadLetterLog();
   /** Guarded by this: a second close waits for the first to finish. */
   private boolean closed;
 
@@ -84,9 +86,11 @@ public final class LmdbEngine implements ReplicaStore {
     this.writer = new GroupCommitWriter(environment, clock, opened.lastCommitVersion(),
         options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(),
         changes);
-    this.queue = new QueueDispatcher(writer, store, environment::read, clock,
+    // One record of dead letters, whichever path (this node's dispatcher, or a cluster's
+    // replicated leases) gives a message up.
+    this.queueWrites = new QueueWrites(store, deadLetters);
+    this.queue = new QueueDispatcher(writer, store, queueWrites, environment::read, clock,
         options.queueLeaseMs());
-    this.queueWrites = new QueueWrites(store);
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
       t.setDaemon(true);
@@ -371,6 +375,11 @@ public final class LmdbEngine implements ReplicaStore {
           writer.batchedRequests(), writer.sweeps(), writer.sweptKeys(),
           store.queues.waitingEntries(txn), store.queues.inFlightEntries(txn));
     });
+  }
+
+  @Override
+  public DeadLetterLog deadLetters() {
+    return deadLetters;
   }
 
   @Override
