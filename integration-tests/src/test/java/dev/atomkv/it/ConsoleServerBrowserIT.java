@@ -124,7 +124,7 @@ class ConsoleServerBrowserIT {
         List<String> cells = firstDeadLetter();
         assertEquals("2", cells.get(1), "deliveries");
         assertEquals("invoice 7", cells.get(2));
-        assertEquals("[\"failed\", \"invoice\", 7]", cells.get(3));
+        assertEquals("[\"failed\", \"invoice\", 7n]", cells.get(3));
       }
     }
   }
@@ -167,6 +167,7 @@ class ConsoleServerBrowserIT {
       runQuery();
       assertEquals("INVALID_ARGUMENT: index by-region needs 1 partition value(s), got 0",
           page.byId("query-message").getText());
+      assertEquals(List.of(), resultKeys(), "no result of the last query left shown");
     }
   }
 

@@ -68,7 +68,8 @@ class ConsoleViewsBrowserIT {
           EnqueueOptions.builder().delay(Duration.ofHours(1)).build()).commit();
       // No click: the view asks again by itself.
       waitForTexts(page, Map.of("queue-ready", "2", "queue-delayed", "1", "queue-inflight", "0"));
-      assertTrue(page.byId("queues-note").getText().contains("keysIfUndelivered"));
+      assertTrue(page.byId("dead-letters-summary").getText()
+          .contains("No message has been given up on"));
 
       page.byId("tab-data").click();
       page.waitUntil(d -> page.byId("data-view").isDisplayed());

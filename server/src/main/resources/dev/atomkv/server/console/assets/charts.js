@@ -77,7 +77,7 @@ export function draw(figure, { title, unit, series, endMs, windowMs }) {
     // A lone point between gaps would draw nothing as a line: mark every point too.
     for (const [t, v] of s.points) {
       if (v === null || v === undefined || t < startMs) continue;
-      svg.append(el('circle', { cx: x(t).toFixed(1), cy: y(v).toFixed(1), r: 1.6,
+      svg.append(el('circle', { cx: x(t).toFixed(1), cy: y(v).toFixed(1), r: 2.2,
         fill: COLOURS[i % COLOURS.length] }));
     }
   });

@@ -108,6 +108,10 @@ async function run(cursor) {
     show(answer, cursor !== '');
   } catch (e) {
     const text = e instanceof api.ApiError ? `${e.code}: ${e.message}` : String(e.message || e);
+    // Results left from an earlier query would read as this one's.
+    $('query-results').tBodies[0].replaceChildren();
+    $('query-count').textContent = '';
+    $('query-more').hidden = true;
     $('query-message').textContent = text;
     if (e instanceof api.ApiError && e.status === 401) onFailure(e);
   }
