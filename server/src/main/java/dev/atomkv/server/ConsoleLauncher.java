@@ -37,9 +37,11 @@ final class ConsoleLauncher {
         config.maxInboundMessageBytes(), config.tlsEnabled()
             ? new ConsoleServer.Tls(config.tlsCert(), config.tlsKey(), config.tlsClientCa())
             : null);
+    List<ServerFacts.Setting> settings = settings(config);
+    // From here the console owns the sampler: it stops it when it stops, or fails to start.
     MetricsHistory history = new MetricsHistory(registry, System::currentTimeMillis,
         MetricsHistory.INTERVAL_MS, MetricsHistory.CAPACITY);
-    ServerFacts facts = new ServerFacts(Main.VERSION, settings(config), new Metrics(history));
+    ServerFacts facts = new ServerFacts(Main.VERSION, settings, new Metrics(history));
     return ConsoleServer.start(options, engine, config.limits(), tokens, facts);
   }
 
