@@ -167,8 +167,9 @@ public final class AtomkvServer implements AutoCloseable {
       throw new StartupException("cannot open the database in --data-dir "
           + config.engineOptions().dataDir() + ": " + StartupException.rootMessage(e), e);
     }
-    PrometheusMeterRegistry registry = config.metricsPort() < 0 ? null
-        : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // The console charts the same metrics /metrics serves, so either needs them recorded.
+    PrometheusMeterRegistry registry = config.metricsPort() < 0 && config.console.port < 0
+        ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AtomkvServer server;
     try {
       server = start(builder, engine, config.limits(), config.workerThreads(),
@@ -181,7 +182,7 @@ public final class AtomkvServer implements AutoCloseable {
       engine.close();
       throw e;
     }
-    if (registry != null) {
+    if (config.metricsPort() >= 0) {
       try {
         server.metrics = MetricsEndpoint.start(config.bind(), config.metricsPort(), registry);
       } catch (IOException e) {
@@ -213,11 +214,8 @@ public final class AtomkvServer implements AutoCloseable {
     }
     if (config.console.port >= 0) {
       try {
-        server.console = ConsoleServer.start(new ConsoleServer.Options(config.bind(),
-                config.console.port, config.maxInboundMessageBytes(),
-                config.tlsEnabled() ? new ConsoleServer.Tls(config.tlsCert(), config.tlsKey(),
-                    config.tlsClientCa()) : null),
-            engine, config.limits(), server.authenticator, server.rateLimiter);
+        server.console = ConsoleLauncher.start(config, engine, server.authenticator,
+            server.rateLimiter, registry);
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("console", "--console-port", config.bind(),

@@ -9,11 +9,13 @@ import picocli.CommandLine;
  * The command line entry point: {@code java -jar atomkv-server-all.jar --help}. Without a
  * subcommand it serves; {@code backup} asks a running server for a backup.
  */
-@CommandLine.Command(name = "atomkv", mixinStandardHelpOptions = true, version = "atomkv 0.1.0",
+@CommandLine.Command(name = "atomkv", mixinStandardHelpOptions = true, version = "atomkv " + Main.VERSION,
     sortOptions = false, showDefaultValues = true, subcommands = BackupCommand.class,
     description = {"A transactional key-value service over gRPC, with its data in LMDB.",
         "Every option can also be set with the environment variable named in its description."})
 public final class Main implements Callable<Integer> {
+  /** The server's version, as --version and the console show it. */
+  static final String VERSION = "0.1.0";
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   @CommandLine.Mixin

@@ -16,24 +16,20 @@ import dev.atomkv.proto.v1.QueryRequest;
 import dev.atomkv.proto.v1.QueryResponse;
 import dev.atomkv.proto.v1.SortOrder;
 import dev.atomkv.server.document.ProtoDocuments;
+import dev.atomkv.server.engine.EntityReads;
 import dev.atomkv.server.engine.KvEngine;
-import dev.atomkv.server.engine.ListPage;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.tenant.TenantEngines;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.ErrorKind;
-import dev.atomkv.server.model.KeyCodec;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Limits;
 import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.RequestValidator;
 import dev.atomkv.server.model.Value;
-import dev.atomkv.server.model.Where;
 import dev.atomkv.server.model.entity.EntityDefinition;
-import dev.atomkv.server.model.entity.EntityIndex;
 import dev.atomkv.server.model.entity.EntityKeys;
-import dev.atomkv.server.model.entity.IndexRange;
 import dev.atomkv.server.tenant.RateLimiter;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -48,8 +44,6 @@ import java.util.function.Supplier;
  * a query is one range read of an index, whose entries carry the documents.
  */
 public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImplBase {
-  /** Index entries one query page examines at most, so a selective filter cannot make it long. */
-  public static final int MAX_EXAMINED = 1000;
   /** Room left in a response for its cursor and framing. */
   private static final int RESPONSE_RESERVE = 8192;
 
@@ -119,19 +113,9 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
     try {
       gate.read();
       ListEntitiesResponse.Builder resp = ListEntitiesResponse.newBuilder();
-      byte[] start = EntityKeys.definitionsStart();
-      KvEngine reader = reader(req.getConsistency());
-      while (true) {
-        ListPage page = reader.list(start, EntityKeys.definitionsEnd(), false, 1000,
-            limits.maxResponseBytes(), e -> e.value().payload().length);
-        for (StoredEntry e : page.entries()) {
-          resp.addDefinitions(EntityProtoMapper.toProto(e));
-        }
-        if (!page.more() || page.entries().isEmpty()) {
-          break;
-        }
-        byte[] last = page.entries().get(page.entries().size() - 1).key();
-        start = java.util.Arrays.copyOf(last, last.length + 1);
+      for (StoredEntry e : EntityReads.definitions(reader(req.getConsistency()),
+          limits.maxResponseBytes())) {
+        resp.addDefinitions(EntityProtoMapper.toProto(e));
       }
       ListEntitiesResponse built = resp.build();
       gate.readReturned(built.getSerializedSize());
@@ -192,31 +176,30 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   public void query(QueryRequest req, StreamObserver<QueryResponse> out) {
     try {
       gate.read();
-      EntityDefinition.checkName(req.getEntity());
       KvEngine reader = reader(req.getConsistency());
-      StoredEntry stored = reader.get(List.of(EntityKeys.definition(req.getEntity()))).get(0);
+      StoredEntry stored = EntityReads.definition(reader, req.getEntity());
       if (stored == null) {
         out.onError(notDefined(req.getEntity()));
         return;
       }
-      EntityDefinition def = EntityDefinition.decode(stored.value().payload());
-      EntityIndex index = def.index(req.getIndex());
-      if (index == null) {
-        throw KvException.invalid("entity " + def.name() + " has no index " + req.getIndex());
-      }
-      if (def.isBuilding(index.name())) {
-        throw new KvException(ErrorKind.FAILED_PRECONDITION, "index " + index.name()
-            + " of entity " + def.name() + " is BUILDING: it cannot be queried until it is READY");
-      }
-      int limit = validator.listLimit(req.getLimit());
-      boolean reverse = req.getSort() == SortOrder.SORT_ORDER_DESC;
-      IndexRange range = IndexRange.resolve(def, index,
+      // Read only once the definition exists: a query of an entity that does not exist is
+      // NOT_FOUND whatever else is wrong with it.
+      EntityReads.Query q = new EntityReads.Query(req.getEntity(), req.getIndex(),
           ProtoDocuments.toJson(req.getPartitionList()),
           req.hasWhere() ? EntityProtoMapper.operator(req.getWhere().getOp()) : null,
           req.hasWhere() ? ProtoDocuments.toJson(req.getWhere().getValuesList()) : List.of(),
-          reverse, req.getCursor());
-      Where filter = req.hasFilter() ? AtomicRequestMapper.where(req.getFilter(), "filter") : null;
-      QueryResponse answer = page(reader, range, filter, limit, reverse);
+          req.getSort() == SortOrder.SORT_ORDER_DESC, req.getCursor(),
+          req.hasFilter() ? AtomicRequestMapper.where(req.getFilter(), "filter") : null,
+          req.getLimit());
+      List<Entry> results = new ArrayList<>();
+      EntityReads.Page page = EntityReads.query(reader, stored, q, validator,
+          limits.maxResponseBytes() - RESPONSE_RESERVE, e -> {
+            Entry entry = ProtoMapper.toProtoEntry(e);
+            results.add(entry);
+            return CodedOutputStream.computeMessageSize(1, entry);
+          });
+      QueryResponse answer = QueryResponse.newBuilder().addAllResults(results)
+          .setCursor(page.cursor()).build();
       gate.readReturned(answer.getSerializedSize());
       out.onNext(answer);
       out.onCompleted();
@@ -225,37 +208,8 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
     }
   }
 
-  /**
-   * One snapshot read of at most {@link #MAX_EXAMINED} entries. The sizer sees the entries in
-   * order: it sorts out the matches, and once {@code limit} of them are kept it answers a size no
-   * budget holds, which ends the read there (with more=true when entries remain).
-   */
-  private QueryResponse page(KvEngine reader, IndexRange range, Where filter, int limit,
-      boolean reverse) {
-    List<Entry> results = new ArrayList<>();
-    long maxBytes = Math.max(1, limits.maxResponseBytes() - RESPONSE_RESERVE);
-    ListPage page = reader.list(range.start(), range.end(), reverse, MAX_EXAMINED, maxBytes, e -> {
-      if (results.size() >= limit) {
-        return Long.MAX_VALUE;
-      }
-      if (filter != null && !filter.matchesStored(e.value())) {
-        return e.key().length + e.value().payload().length; // examined: bounded all the same
-      }
-      Entry entry = ProtoMapper.toProtoEntry(new StoredEntry(
-          KeyCodec.encode(range.documentKey(e.key())), e.value(), e.versionstamp(),
-          e.expiresAtMs()));
-      results.add(entry);
-      return CodedOutputStream.computeMessageSize(1, entry);
-    });
-    QueryResponse.Builder resp = QueryResponse.newBuilder().addAllResults(results);
-    if (page.more() && !page.entries().isEmpty()) {
-      resp.setCursor(range.cursorAfter(page.entries().get(page.entries().size() - 1).key()));
-    }
-    return resp.build();
-  }
-
   private static io.grpc.StatusRuntimeException notDefined(String entity) {
-    return Status.NOT_FOUND.withDescription("entity " + entity + " is not defined")
+    return Status.NOT_FOUND.withDescription(EntityReads.notDefined(entity))
         .asRuntimeException();
   }
 

@@ -47,13 +47,19 @@ final class ConsoleHandler extends EdgeHandler {
       "/api.js", "text/javascript; charset=utf-8",
       "/keys.js", "text/javascript; charset=utf-8",
       "/values.js", "text/javascript; charset=utf-8",
-      "/views.js", "text/javascript; charset=utf-8");
+      "/views.js", "text/javascript; charset=utf-8",
+      "/server.js", "text/javascript; charset=utf-8",
+      "/charts.js", "text/javascript; charset=utf-8",
+      "/entities.js", "text/javascript; charset=utf-8");
   /** The page may load only its own files and talk only to its own origin. */
   private static final String CSP = "default-src 'self'; img-src 'self' data:; "
       + "frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
 
+  /** The views that only read the server's own state, never change anything. */
+  record Views(ConsoleStatus status, ServerView server, ConsoleEntities entities) {}
+
   private final ConsoleApi api;
-  private final ConsoleStatus status;
+  private final Views views;
   private final UUID databaseId;
   private final WatchStreams watches;
   private final RateLimiter rateLimiter;
@@ -64,12 +70,12 @@ final class ConsoleHandler extends EdgeHandler {
    * @param watches the edge's open watch streams
    * @param rateLimiter the tenants' rate limits, asked before a request reaches the engine
    */
-  ConsoleHandler(ConsoleApi api, ConsoleStatus status, UUID databaseId, Authenticator tokens,
+  ConsoleHandler(ConsoleApi api, Views views, UUID databaseId, Authenticator tokens,
       int maxRequestBytes, Executor responseExecutor, WatchStreams watches,
       RateLimiter rateLimiter) {
     super(tokens, maxRequestBytes, responseExecutor);
     this.api = api;
-    this.status = status;
+    this.views = views;
     this.databaseId = databaseId;
     this.watches = watches;
     this.rateLimiter = rateLimiter;
@@ -134,8 +140,14 @@ final class ConsoleHandler extends EdgeHandler {
       case "/api/write" -> answerLater(api.write(req, body.length), response, callback,
           out -> sendJson(response, callback, 200, out));
       case "/api/watch" -> watch(req, response, callback);
-      case "/api/cluster" -> sendJson(response, callback, 200, status.cluster());
-      case "/api/queues" -> sendJson(response, callback, 200, status.queues());
+      case "/api/cluster" -> sendJson(response, callback, 200, views.status().cluster());
+      case "/api/queues" -> sendJson(response, callback, 200, views.status().queues());
+      case "/api/dead-letters" ->
+          sendJson(response, callback, 200, views.status().deadLetters());
+      case "/api/server" -> sendJson(response, callback, 200, views.server().server());
+      case "/api/metrics" -> sendJson(response, callback, 200, views.server().metrics());
+      case "/api/entities" -> sendJson(response, callback, 200, views.entities().list());
+      case "/api/query" -> sendJson(response, callback, 200, views.entities().query(req));
       default -> throw ApiFailure.notFound(path);
     }
   }

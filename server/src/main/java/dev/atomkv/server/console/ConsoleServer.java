@@ -35,9 +35,11 @@ public final class ConsoleServer implements AutoCloseable {
   public record Tls(Path certChain, Path key, Path clientCa) {}
 
   private final JettyEdge edge;
+  private final ServerFacts.Metrics metrics;
 
-  private ConsoleServer(JettyEdge edge) {
+  private ConsoleServer(JettyEdge edge, ServerFacts.Metrics metrics) {
     this.edge = edge;
+    this.metrics = metrics;
   }
 
   /**
@@ -46,19 +48,30 @@ public final class ConsoleServer implements AutoCloseable {
    * @param tokens who a token acts as, asked on every request; the console serves the default
    *     tenant only
    * @param rateLimiter the tenants' rate limits
+   * @param facts the server's version, settings and metrics; the console closes its metrics
    */
   public static ConsoleServer start(Options options, KvEngine engine, Limits limits,
-      Authenticator tokens, RateLimiter rateLimiter) throws IOException {
+      Authenticator tokens, RateLimiter rateLimiter, ServerFacts facts) throws IOException {
     Tls tls = options.tls();
     // Browsers speak HTTP/1.1 to it; the console needs nothing of HTTP/2.
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-console", "the console", "console",
         THREADS, options.bind(), options.port(), IDLE_TIMEOUT_MS, false,
         tls == null ? null : new JettyEdge.Tls(tls.certChain(), tls.key(), tls.clientCa()));
-    ConsoleApi api = new ConsoleApi(engine, new RequestValidator(limits), Clock.systemUTC());
-    ConsoleStatus status = new ConsoleStatus(engine, Clock.systemUTC());
-    return new ConsoleServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
-        new ConsoleHandler(api, status, engine.databaseId(), tokens, options.maxRequestBytes(),
-            responseExecutor, watches, rateLimiter)));
+    RequestValidator validator = new RequestValidator(limits);
+    ConsoleApi api = new ConsoleApi(engine, validator, Clock.systemUTC());
+    ConsoleHandler.Views views = new ConsoleHandler.Views(
+        new ConsoleStatus(engine, Clock.systemUTC()), new ServerView(engine, facts),
+        new ConsoleEntities(engine, validator));
+    JettyEdge edge;
+    try {
+      edge = JettyEdge.start(jetty, (responseExecutor, watches) ->
+          new ConsoleHandler(api, views, engine.databaseId(), tokens, options.maxRequestBytes(),
+              responseExecutor, watches, rateLimiter));
+    } catch (IOException | RuntimeException e) {
+      facts.metrics().close();
+      throw e;
+    }
+    return new ConsoleServer(edge, facts.metrics());
   }
 
   /** The port actually bound. */
@@ -66,9 +79,10 @@ public final class ConsoleServer implements AutoCloseable {
     return edge.port();
   }
 
-  /** Ends the watch streams, stops accepting, and releases the port. */
+  /** Ends the watch streams, stops accepting, releases the port and stops sampling metrics. */
   @Override
   public void close() {
     edge.close();
+    metrics.close();
   }
 }

@@ -4,14 +4,17 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import dev.atomkv.server.engine.ClusterStatus;
+import dev.atomkv.server.engine.DeadLetter;
+import dev.atomkv.server.engine.DeadLetterLog;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.QueueCounts;
 import java.time.Clock;
 
 /**
  * The console's read-only views of the server itself (docs/console.md): this member's view of
- * its cluster, and its queue's messages by state. Neither reads user data, so any valid token,
- * read-only included, may see them.
+ * its cluster, its queue's messages by state, and the messages it gave up on. They change
+ * nothing, so any valid token, read-only included, may see them (a read-only token may read
+ * every value anyway).
  */
 final class ConsoleStatus {
   /**
@@ -71,6 +74,33 @@ final class ConsoleStatus {
     out.addProperty("inFlight", c.inFlight());
     out.addProperty("exact", c.exact());
     out.addProperty("cluster", engine.cluster() != null);
+    return out;
+  }
+
+  /**
+   * The last messages given up on (newest first), as this server recorded them: it keeps the
+   * last {@link DeadLetterLog#CAPACITY} in memory, so a restart starts the list empty.
+   */
+  JsonObject deadLetters() {
+    DeadLetterLog log = engine.deadLetters();
+    JsonArray letters = new JsonArray();
+    for (DeadLetter d : log.recent()) {
+      JsonObject letter = new JsonObject();
+      letter.addProperty("enqueuedAt", d.enqueuedAt().toString());
+      letter.addProperty("gaveUpAtMs", d.gaveUpAtMs());
+      letter.addProperty("deliveries", d.deliveries());
+      letter.add("value", d.payload() == null ? JsonNull.INSTANCE : JsonValues.toJson(d.payload()));
+      letter.addProperty("valueBytes", d.payloadBytes());
+      JsonArray keys = new JsonArray();
+      d.keysIfUndelivered().forEach(k -> keys.add(JsonKeys.toJson(k)));
+      letter.add("keysIfUndelivered", keys);
+      nullable(letter, "writtenAt", d.writtenAt() == null ? null : d.writtenAt().toString());
+      letters.add(letter);
+    }
+    JsonObject out = new JsonObject();
+    out.add("deadLetters", letters);
+    out.addProperty("total", log.total());
+    out.addProperty("capacity", DeadLetterLog.CAPACITY);
     return out;
   }
 

@@ -131,6 +131,12 @@ public interface KvEngine extends AutoCloseable {
   QueueCounts queueCounts(long nowMs, int maxReadyCounted);
 
   /**
+   * The last queue messages given up on in this member's store (each member applies the same
+   * log, so each records the same ones), kept in memory: empty after a restart.
+   */
+  DeadLetterLog deadLetters();
+
+  /**
    * This engine as seen by reads that may lag a little behind the latest commit (Deno's
    * {@code consistency: "eventual"}): a cluster member then answers from its own store without
    * asking the leader first. A single node has one store and one answer: it returns itself.

@@ -34,6 +34,7 @@ final class InternalWrite<T> extends WriterJob {
     }
     child.commit();
     batch.committed(context.changes(), context.stamped(), false);
+    context.afterCommitActions().forEach(batch::answer);
     batch.answer(() -> future.complete(result));
   }
 

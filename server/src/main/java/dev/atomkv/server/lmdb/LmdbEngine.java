@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.DeadLetterLog;
 import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.EngineStats;
@@ -22,14 +23,9 @@ import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.engine.watch.KeysSnapshot;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
-import dev.atomkv.server.model.ErrorKind;
-import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.tenant.Usage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -43,8 +39,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
-import java.util.stream.Stream;
-import org.lmdbjava.LmdbException;
 import org.lmdbjava.Txn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +61,7 @@ public final class LmdbEngine implements ReplicaStore {
   private final ScheduledExecutorService sweeper;
   private final QueueDispatcher queue;
   private final QueueWrites queueWrites;
+  private final DeadLetterLog deadLetters = new DeadLetterLog();
   /** Guarded by this: a second close waits for the first to finish. */
   private boolean closed;
 
@@ -85,9 +80,11 @@ public final class LmdbEngine implements ReplicaStore {
     this.writer = new GroupCommitWriter(environment, clock, opened.lastCommitVersion(),
         options.writeQueueCapacity(), options.maxBatchRequests(), options.maxBatchBytes(),
         changes);
-    this.queue = new QueueDispatcher(writer, store, environment::read, clock,
+    // One record of dead letters, whichever path (this node's dispatcher, or a cluster's
+    // replicated leases) gives a message up.
+    this.queueWrites = new QueueWrites(store, deadLetters);
+    this.queue = new QueueDispatcher(writer, store, queueWrites, environment::read, clock,
         options.queueLeaseMs());
-    this.queueWrites = new QueueWrites(store);
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "atomkv-sweeper");
       t.setDaemon(true);
@@ -380,6 +377,11 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
+  public DeadLetterLog deadLetters() {
+    return deadLetters;
+  }
+
+  @Override
   public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
     return read(txn -> store.queues.counts(txn, nowMs, maxReadyCounted));
   }
@@ -403,69 +405,9 @@ public final class LmdbEngine implements ReplicaStore {
     LOG.info("closed LMDB store");
   }
 
-  /**
-   * LMDB's compacting copy: it runs in a read transaction of its own, so it is one consistent
-   * snapshot and the writer never waits for it. Which commit that snapshot ends at is read from the
-   * copy itself afterwards, since the copy's transaction is not ours to inspect.
-   */
   @Override
   public BackupResult backup(Path directory) {
-    Path target = directory.toAbsolutePath().normalize();
-    prepareBackupDirectory(target);
-    try {
-      environment.copyCompact(target.toFile());
-    } catch (LmdbException e) {
-      // A half-written copy would make the retry into the same directory refuse it as not empty.
-      deleteContents(target);
-      throw new KvException(ErrorKind.INTERNAL, "backup failed: " + target, e);
-    }
-    try {
-      long lastCommitVersion = Store.lastCommitVersionIn(target.toFile());
-      long size;
-      try (Stream<Path> files = Files.list(target)) {
-        size = files.mapToLong(LmdbEngine::sizeOf).sum();
-      }
-      BackupResult result = new BackupResult(target, lastCommitVersion, size);
-      LOG.info("backup written: dir={} bytes={} upTo={}", target, size, result.versionstamp());
-      return result;
-    } catch (IOException | UncheckedIOException | LmdbException e) {
-      throw new KvException(ErrorKind.INTERNAL, "backup could not be read back: " + target, e);
-    }
-  }
-
-  private static void deleteContents(Path dir) {
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.deleteIfExists(f);
-      }
-    } catch (IOException e) {
-      LOG.warn("could not remove the partial backup: dir={}", dir, e);
-    }
-  }
-
-  /** Creates the directory if missing; refuses one whose files the copy would mix with. */
-  private static void prepareBackupDirectory(Path target) {
-    if (Files.exists(target) && !Files.isDirectory(target)) {
-      throw KvException.invalid("backup directory is not a directory: " + target);
-    }
-    try {
-      Files.createDirectories(target);
-      try (Stream<Path> files = Files.list(target)) {
-        if (files.findAny().isPresent()) {
-          throw KvException.invalid("backup directory must be empty: " + target);
-        }
-      }
-    } catch (IOException e) {
-      throw KvException.invalid("cannot create backup directory " + target + ": " + e);
-    }
-  }
-
-  private static long sizeOf(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return StoreBackup.write(environment, directory);
   }
 
   /** Runs {@code body} in a fresh read transaction; everything it returns must be copied out. */

@@ -64,11 +64,11 @@ final class QueueDispatcher {
   private ScheduledFuture<?> timer;
   private long timerAtMs = Long.MAX_VALUE;
 
-  QueueDispatcher(GroupCommitWriter writer, Store store, Reader reader, Clock clock,
-      long leaseMs) {
+  QueueDispatcher(GroupCommitWriter writer, Store store, QueueWrites writes, Reader reader,
+      Clock clock, long leaseMs) {
     this.writer = writer;
     this.store = store;
-    this.writes = new QueueWrites(store);
+    this.writes = writes;
     this.reader = reader;
     this.clock = clock;
     this.leaseMs = Math.max(1, leaseMs);

@@ -1,5 +1,7 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.DeadLetter;
+import dev.atomkv.server.engine.DeadLetterLog;
 import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.ArrayList;
@@ -14,9 +16,11 @@ import org.lmdbjava.Txn;
  */
 final class QueueWrites {
   private final Store store;
+  private final DeadLetterLog deadLetters;
 
-  QueueWrites(Store store) {
+  QueueWrites(Store store, DeadLetterLog deadLetters) {
     this.store = store;
+    this.deadLetters = deadLetters;
   }
 
   /** Makes every message left in flight ready again; returns how many there were. */
@@ -64,14 +68,22 @@ final class QueueWrites {
   private void failed(Txn<byte[]> txn, WriterTask.Context ctx, QueuedMessage m) {
     if (m.canRetry()) {
       store.queues.add(txn, m.retried(ctx.nowMs()));
-    } else if (!m.keysIfUndelivered().isEmpty()) {
+      return;
+    }
+    Versionstamp vs = null;
+    if (!m.keysIfUndelivered().isEmpty()) {
       // Given up on: one commit of its own writes the payload to every undelivered key.
-      Versionstamp vs = ctx.versionstamp();
+      vs = ctx.versionstamp();
       for (byte[] key : m.keysIfUndelivered()) {
         store.put(txn, key, m.payload(), vs, 0);
         ctx.wrote(key);
       }
     }
+    int size = m.payload().payload().length;
+    DeadLetter letter = new DeadLetter(m.versionstamp(), ctx.nowMs(), m.deliveries(),
+        size <= DeadLetterLog.MAX_KEPT_PAYLOAD ? m.payload() : null, size,
+        m.keysIfUndelivered(), vs);
+    ctx.afterCommit(() -> deadLetters.add(letter));
   }
 
   // ---- replicated leases: the task's time and the lease index come from the log entry --------

@@ -50,6 +50,7 @@ final class ReplicatedTask<T> extends WriterJob {
     }
     child.commit();
     batch.committed(context.changes(), context.stamped(), false);
+    context.afterCommitActions().forEach(batch::answer);
     batch.answer(() -> future.complete(result));
   }
 

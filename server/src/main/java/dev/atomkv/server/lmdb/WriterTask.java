@@ -22,6 +22,7 @@ interface WriterTask<T> {
     private Versionstamp versionstamp;
     private boolean stamped;
     private final List<KeyChange> changes = new ArrayList<>();
+    private final List<Runnable> afterCommit = new ArrayList<>();
 
     /**
      * @param stamp gives the versionstamp, asked at most once and only when the task writes a
@@ -52,6 +53,15 @@ interface WriterTask<T> {
 
     List<KeyChange> changes() {
       return changes;
+    }
+
+    /** Runs {@code action} once the batch is durably committed; never if it is not. */
+    void afterCommit(Runnable action) {
+      afterCommit.add(action);
+    }
+
+    List<Runnable> afterCommitActions() {
+      return afterCommit;
     }
 
     /** The batch's clock reading (a replicated entry's: the entry's time). */

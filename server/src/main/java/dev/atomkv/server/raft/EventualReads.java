@@ -1,5 +1,6 @@
 package dev.atomkv.server.raft;
 
+import dev.atomkv.server.engine.DeadLetterLog;
 import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.EngineStats;
@@ -97,6 +98,11 @@ final class EventualReads implements KvEngine {
   @Override
   public EngineStats stats() {
     return cluster.stats();
+  }
+
+  @Override
+  public DeadLetterLog deadLetters() {
+    return cluster.deadLetters();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.atomkv.server.raft;
 
+import dev.atomkv.server.engine.DeadLetterLog;
 import dev.atomkv.server.engine.BackupResult;
 import dev.atomkv.server.engine.ClusterControl;
 import dev.atomkv.server.engine.ClusterStatus;
@@ -279,6 +280,11 @@ public final class ReplicatedEngine implements KvEngine {
   }
 
   /** Every member's store holds the queue as applied so far; this member's answers. */
+  @Override
+  public DeadLetterLog deadLetters() {
+    return local.deadLetters();
+  }
+
   @Override
   public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
     return local.queueCounts(nowMs, maxReadyCounted);

@@ -39,6 +39,9 @@ import java.util.function.ToLongFunction;
  * engine itself.
  */
 final class TenantEngine implements KvEngine {
+  private static final dev.atomkv.server.engine.DeadLetterLog NO_DEAD_LETTERS =
+      new dev.atomkv.server.engine.DeadLetterLog();
+
   private final KvEngine store;
   private final String tenant;
   private final byte[] prefix;
@@ -160,6 +163,12 @@ final class TenantEngine implements KvEngine {
   @Override
   public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
     return new QueueCounts(0, 0, 0, true);
+  }
+
+  /** A tenant has no queue, so none of its messages was ever given up on. */
+  @Override
+  public dev.atomkv.server.engine.DeadLetterLog deadLetters() {
+    return NO_DEAD_LETTERS;
   }
 
   @Override

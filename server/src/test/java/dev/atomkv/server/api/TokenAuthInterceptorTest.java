@@ -255,6 +255,12 @@ class TokenAuthInterceptorTest {
     }
 
     @Override
+    public dev.atomkv.server.engine.DeadLetterLog deadLetters() {
+      engineCalls++;
+      return new dev.atomkv.server.engine.DeadLetterLog();
+    }
+
+    @Override
     public dev.atomkv.server.engine.QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
       throw new UnsupportedOperationException("not used by these tests");
     }

@@ -1,6 +1,6 @@
 // The console page: a data browser over the JSON API, with an editor and a live view of watched
 // keys. State lives here; api.js talks to the server, keys.js and values.js format, views.js
-// shows the cluster and queue views.
+// shows the views of the server, its cluster, its queue and its entities.
 import * as api from './api.js';
 import { formatKey, formatPart, parseKey, samePart } from './keys.js';
 import * as values from './values.js';

@@ -1,12 +1,22 @@
-// The views of the server itself, beside the data browser (app.js): this member's view of its
-// cluster and its queue's messages. The one shown asks the server again every few seconds.
+// The views of the server itself, beside the data browser (app.js): the server (server.js), this
+// member's view of its cluster, its queue's messages and dead letters, and the entities
+// (entities.js). The one shown asks the server again every few seconds. None of them writes.
 import * as api from './api.js';
+import * as entities from './entities.js';
+import * as server from './server.js';
+import { formatKey } from './keys.js';
+import * as values from './values.js';
 
 const $ = (id) => document.getElementById(id);
 /** How often the view shown is reloaded. */
 const REFRESH_MS = 3000;
 
-const loaders = { 'cluster-view': loadCluster, 'queues-view': loadQueues };
+const loaders = {
+  'server-view': server.load,
+  'cluster-view': loadCluster,
+  'queues-view': loadQueues,
+  'entities-view': entities.load,
+};
 let shown = 'data-view';
 let timer = null;
 // A reload that was already under way when the view changed must not schedule another.
@@ -16,6 +26,7 @@ let onFailure = () => {};
 /** Wires the tabs; failed(error) shows an answer that was not 200. */
 export function init(failed) {
   onFailure = failed;
+  entities.init(failed);
   for (const tab of document.querySelectorAll('#tabs .tab')) {
     tab.addEventListener('click', () => show(tab.dataset.view));
   }
@@ -100,14 +111,32 @@ async function loadCluster() {
 }
 
 async function loadQueues() {
-  const q = await api.call('queues');
+  const [q, dead] = await Promise.all([api.call('queues'), api.call('dead-letters')]);
   updated('queues-updated');
   $('queue-ready').textContent = q.exact ? String(q.ready) : `at least ${q.ready}`;
   $('queue-delayed').textContent = q.exact ? String(q.delayed) : `at most ${q.delayed}`;
   $('queue-inflight').textContent = String(q.inFlight);
-  $('queues-note').textContent = (q.cluster
+  $('queues-note').textContent = q.cluster
     ? 'As this member\'s copy of the store holds them: every member applies the same log, a '
-      + 'follower perhaps a moment later. ' : '')
-    + 'A message given up on after its last retry is written to its keysIfUndelivered keys '
-    + '(browse them under Data); the server keeps no other record of it.';
+      + 'follower perhaps a moment later.' : '';
+  renderDeadLetters(dead);
+}
+
+function renderDeadLetters(dead) {
+  const body = $('dead-letters').tBodies[0];
+  body.replaceChildren();
+  for (const d of dead.deadLetters) {
+    const row = body.insertRow();
+    row.dataset.enqueuedAt = d.enqueuedAt;
+    const cells = [new Date(d.gaveUpAtMs).toLocaleTimeString(), String(d.deliveries),
+      d.value ? values.summary(d.value) : `${d.valueBytes} bytes (too large to keep)`,
+      d.keysIfUndelivered.length ? d.keysIfUndelivered.map(formatKey).join('\n')
+        : 'none: dropped', d.enqueuedAt];
+    for (const text of cells) row.insertCell().textContent = text;
+  }
+  $('dead-letters-summary').textContent = dead.total
+    ? `${dead.total} message(s) given up on since the server started`
+      + (dead.total > dead.deadLetters.length ? `; the last ${dead.deadLetters.length} shown.`
+        : '.')
+    : 'No message has been given up on since the server started.';
 }
