@@ -29,7 +29,6 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
-import io.grpc.ServerInterceptor;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -233,6 +232,7 @@ public final class AtomkvServer implements AutoCloseable {
     if (config.tlsEnabled()) {
       LOG.info("TLS on: clientCertificatesRequired={}", config.tlsClientCa() != null);
     }
+    config.tenants.apply(server, server.tenancy.registry(), engine.cluster() != null);
     return server;
   }
 
