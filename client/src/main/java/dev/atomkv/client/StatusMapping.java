@@ -12,7 +12,9 @@ final class StatusMapping {
   private StatusMapping() {}
 
   static KvException forRead(StatusRuntimeException e) {
-    return new KvException(e.getStatus().getCode(), e.getStatus().getDescription(), reason(e), e);
+    KvException refused = refusal(e, reason(e));
+    return refused != null ? refused
+        : new KvException(e.getStatus().getCode(), e.getStatus().getDescription(), reason(e), e);
   }
 
   /** Atomic failures: transport-level endings mean the outcome is unknown unless the server said NOT_APPLIED. */
@@ -25,7 +27,21 @@ final class StatusMapping {
     if (maybeApplied && !KvException.REASON_NOT_APPLIED.equals(reason)) {
       return new CommitOutcomeUnknownException(code, e.getStatus().getDescription(), e);
     }
-    return new KvException(code, e.getStatus().getDescription(), reason, e);
+    KvException refused = refusal(e, reason);
+    return refused != null ? refused
+        : new KvException(code, e.getStatus().getDescription(), reason, e);
+  }
+
+  /** The tenant's limits: over its quota; null for any other status. */
+  private static KvException refusal(StatusRuntimeException e, String reason) {
+    if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+      return null;
+    }
+    String description = e.getStatus().getDescription();
+    if (QuotaExceededException.REASON.equals(reason)) {
+      return new QuotaExceededException(description, e);
+    }
+    return null;
   }
 
   /** The reason of the first {@code google.rpc.ErrorInfo} in the status details, or null. */
