@@ -28,9 +28,9 @@ import picocli.CommandLine.Spec;
     name = "tenant",
     mixinStandardHelpOptions = true,
     description = {
-      "Tenants: isolated databases inside one server, each with its own keys and tokens.",
-      "create, list, describe, delete and limits need a server administrator's --token;",
-      "describe and stats without NAME also work with a tenant's admin token (its own tenant)."
+      "Tenants: isolated databases in one server, each with its own keys and tokens.",
+      "Every subcommand needs a server administrator's --token, except describe and",
+      "stats, which a tenant's admin token may call for its own tenant (no NAME)."
     },
     subcommands = {
       TenantCommands.Create.class,
@@ -98,9 +98,10 @@ final class TenantCommands implements Callable<Integer> {
       name = "create",
       mixinStandardHelpOptions = true,
       description = {
-        "Creates a tenant, with limits when given (an option not given is 0: none of its own).",
-        "Prints the tenant as tenant list does. Exit code 1 for a bad name (1 to 32 of a-z, 0-9",
-        "and '-', starting and ending with a letter or digit) or a tenant that exists."
+        "Creates a tenant, with the limits given (a limit not given is 0: none).",
+        "Prints the tenant as tenant list does. Exit code 1 for a bad name (1 to 32",
+        "of a-z, 0-9 and '-', starting and ending with a letter or digit) or a tenant",
+        "that exists."
       })
   static final class Create extends AdminBase {
     @Parameters(index = "0", paramLabel = "NAME", description = "The tenant's name.")
@@ -121,12 +122,14 @@ final class TenantCommands implements Callable<Integer> {
       name = "list",
       mixinStandardHelpOptions = true,
       description = {
-        "Every tenant, the default one first, one JSON line each:",
-        "{\"name\":\"billing\",\"limits\":{\"maxBytes\":0,\"maxKeys\":1000,\"requestsPerSecond\":0,",
-        "\"readUnitsPerMinute\":0,\"writeUnitsPerMinute\":0},\"usage\":{\"storedBytes\":120,",
-        "\"storedKeys\":3},\"createdAt\":\"2026-12-07T13:00:00Z\",\"deleting\":false}",
-        "A limit of 0 is none of its own. A deleted tenant is listed with \"deleting\":true",
-        "until its data is gone."
+        "Lists every tenant, the default one first, with limits and usage.",
+        "One JSON line each:",
+        "{\"name\":\"billing\",\"limits\":{\"maxBytes\":0,\"maxKeys\":1000,",
+        "\"requestsPerSecond\":0,\"readUnitsPerMinute\":0,\"writeUnitsPerMinute\":0},",
+        "\"usage\":{\"storedBytes\":120,\"storedKeys\":3},",
+        "\"createdAt\":\"2026-12-07T13:00:00Z\",\"deleting\":false}",
+        "A limit of 0 is none of its own. A deleted tenant is listed with",
+        "\"deleting\":true until its data is gone."
       })
   static final class ListAll extends AdminBase {
     @Override
@@ -142,7 +145,7 @@ final class TenantCommands implements Callable<Integer> {
       name = "describe",
       mixinStandardHelpOptions = true,
       description = {
-        "One tenant, as tenant list prints it. Without NAME, the --token's own tenant.",
+        "Prints one tenant as tenant list does; without NAME, the --token's own.",
         "Exit code 1 when there is no such tenant."
       })
   static final class Describe extends AdminBase {
@@ -161,9 +164,10 @@ final class TenantCommands implements Callable<Integer> {
       name = "delete",
       mixinStandardHelpOptions = true,
       description = {
-        "Deletes a tenant: its tokens stop working at once, its data is removed in the",
-        "background (tenant list shows it \"deleting\" until then). Prints {\"deleted\":\"NAME\"}.",
-        "Exit code 1 for an unknown tenant or the default one."
+        "Deletes a tenant: its tokens stop working at once, its data goes later.",
+        "The data is removed in the background (tenant list shows \"deleting\":true",
+        "until then). Prints {\"deleted\":\"NAME\"}. Exit code 1 for an unknown tenant",
+        "or the default one."
       })
   static final class Delete extends AdminBase {
     @Parameters(index = "0", paramLabel = "NAME", description = "The tenant.")
@@ -181,10 +185,10 @@ final class TenantCommands implements Callable<Integer> {
       name = "limits",
       mixinStandardHelpOptions = true,
       description = {
-        "Replaces all five of a tenant's limits: an option not given is set to 0 (none of its",
-        "own), so give every limit the tenant should keep. Takes effect on the next call; a quota",
-        "lowered below what the tenant stores refuses its growing writes from then on.",
-        "Prints the tenant as tenant list does."
+        "Replaces all five limits of a tenant; a limit not given is set to 0 (none).",
+        "Give every limit the tenant should keep. Takes effect on the next call; a",
+        "quota lowered below what the tenant stores refuses its growing writes from",
+        "then on. Prints the tenant as tenant list does."
       })
   static final class Limits extends AdminBase {
     @Parameters(index = "0", paramLabel = "NAME", description = "The tenant.")
@@ -205,12 +209,13 @@ final class TenantCommands implements Callable<Integer> {
       name = "stats",
       mixinStandardHelpOptions = true,
       description = {
-        "What tenants store beside their limits, one JSON line each:",
-        "{\"tenant\":\"billing\",\"storedBytes\":120,\"maxBytes\":1000,\"bytesUsedPercent\":12.0,",
-        "\"storedKeys\":3,\"maxKeys\":0,\"keysUsedPercent\":null,\"requestsPerSecond\":0,",
-        "\"readUnitsPerMinute\":0,\"writeUnitsPerMinute\":0}",
-        "A percentage is null when there is no quota (0). Without NAME: every tenant for a",
-        "server administrator, the --token's own tenant for a tenant's admin."
+        "Prints what tenants store beside their limits, with the quota used.",
+        "One JSON line each:",
+        "{\"tenant\":\"billing\",\"storedBytes\":120,\"maxBytes\":1000,",
+        "\"bytesUsedPercent\":12.0,\"storedKeys\":3,\"maxKeys\":0,\"keysUsedPercent\":null,",
+        "\"requestsPerSecond\":0,\"readUnitsPerMinute\":0,\"writeUnitsPerMinute\":0}",
+        "A percentage is null without a quota (0). Without NAME: every tenant for a",
+        "server administrator, its own tenant for a tenant's admin token."
       })
   static final class Stats extends AdminBase {
     @Parameters(arity = "0..1", paramLabel = "NAME", description = "The tenant (default: all).")

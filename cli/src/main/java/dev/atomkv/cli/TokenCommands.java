@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
     name = "token",
     mixinStandardHelpOptions = true,
     description = {
-      "Tokens of tenants: issue, list, revoke. A server administrator's --token may act for",
-      "any tenant; a tenant's admin token for its own tenant only."
+      "Tokens of tenants: issue, list, revoke. A server administrator's --token may",
+      "act for any tenant; a tenant's admin token for its own tenant only."
     },
     subcommands = {TokenCommands.Issue.class, TokenCommands.ListAll.class, TokenCommands.Revoke.class},
     footer = {"", Cli.EXIT_CODES})
@@ -74,11 +74,11 @@ final class TokenCommands implements Callable<Integer> {
       name = "issue",
       mixinStandardHelpOptions = true,
       description = {
-        "Issues a bearer token for a tenant and prints it with its id, once:",
-        "{\"token\":\"akv_...\",\"id\":\"3f9a0c1d2e4b\",\"tenant\":\"billing\",\"role\":\"read-write\",",
-        "\"createdAt\":\"2026-12-07T13:00:00Z\"}",
-        "The server keeps only its digest: the token cannot be shown again (a warning on stderr",
-        "says so). Exit code 1 for an unknown tenant."
+        "Issues a bearer token for a tenant and prints it once, with its id:",
+        "{\"token\":\"akv_...\",\"id\":\"3f9a0c1d2e4b\",\"tenant\":\"billing\",",
+        "\"role\":\"read-write\",\"createdAt\":\"2026-12-07T13:00:00Z\"}",
+        "The server keeps only its digest: the token cannot be shown again (a warning",
+        "on stderr says so). Exit code 1 for an unknown tenant."
       })
   static final class Issue extends TenantCommands.AdminBase {
     @Option(names = "--tenant", required = true, paramLabel = "TENANT",
@@ -108,8 +108,10 @@ final class TokenCommands implements Callable<Integer> {
       name = "list",
       mixinStandardHelpOptions = true,
       description = {
-        "The tokens issued to a tenant, by id, one JSON line each (never the tokens):",
-        "{\"id\":\"3f9a0c1d2e4b\",\"tenant\":\"billing\",\"role\":\"read-write\",\"createdAt\":\"...\"}"
+        "Lists the tokens issued to a tenant by id (never the tokens themselves).",
+        "One JSON line each:",
+        "{\"id\":\"3f9a0c1d2e4b\",\"tenant\":\"billing\",\"role\":\"read-write\",",
+        "\"createdAt\":\"2026-12-07T13:00:00Z\"}"
       })
   static final class ListAll extends TenantCommands.AdminBase {
     @Option(names = "--tenant", paramLabel = "TENANT",
@@ -130,9 +132,9 @@ final class TokenCommands implements Callable<Integer> {
       name = "revoke",
       mixinStandardHelpOptions = true,
       description = {
-        "Revokes a token by its id: calls presenting it are refused (UNAUTHENTICATED) from now on.",
-        "Prints {\"revoked\":\"ID\",\"tenant\":\"TENANT\"}. Exit code 1 when the tenant has no",
-        "token with that id."
+        "Revokes a token by its id: calls with it are refused from now on.",
+        "They get UNAUTHENTICATED. Prints {\"revoked\":\"ID\",\"tenant\":\"TENANT\"}.",
+        "Exit code 1 when the tenant has no token with that id."
       })
   static final class Revoke extends TenantCommands.AdminBase {
     @Option(names = "--tenant", required = true, paramLabel = "TENANT",
