@@ -15,6 +15,7 @@ import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,33 @@ class TenantsFileIT {
     try (RunningServer server = RunningServer.start(dir.resolve("data"),
         "--auth-token=" + ROOT)) {
       assertEquals(1, tenants(server).size(), tenants(server).keySet().toString());
+    }
+  }
+
+  @Test
+  void everyClusterMemberAppliesTheFileOnceTheClusterCommits() throws Exception {
+    // The first member starts before there is a quorum: it applies the file in the background.
+    Path file = Files.writeString(dir.resolve("tenants.conf"),
+        "tenant alpha max_keys=10\ntenant beta max_bytes=5000\n");
+    try (TestCluster cluster = TestCluster.start(dir.resolve("cluster"), "tenants-file", 3,
+        "--tenants-file=" + file)) {
+      long deadline = System.currentTimeMillis() + TestCluster.WAIT_MS;
+      for (int i = 0; i < cluster.size(); i++) {
+        Map<String, Tenant> seen = Map.of();
+        while (System.currentTimeMillis() < deadline) {
+          seen = cluster.admin(i).listTenants(ListTenantsRequest.getDefaultInstance())
+              .getTenantsList().stream()
+              .collect(Collectors.toMap(Tenant::getName, Function.identity()));
+          if (seen.containsKey("alpha") && seen.containsKey("beta")
+              && seen.get("beta").getLimits().getMaxBytes() == 5000) {
+            break;
+          }
+          Thread.sleep(100);
+        }
+        assertEquals(Set.of("default", "alpha", "beta"), seen.keySet(), "member " + i);
+        assertEquals(10, seen.get("alpha").getLimits().getMaxKeys(), "member " + i);
+        assertEquals(5000, seen.get("beta").getLimits().getMaxBytes(), "member " + i);
+      }
     }
   }
 

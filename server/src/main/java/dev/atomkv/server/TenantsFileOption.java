@@ -54,11 +54,14 @@ final class TenantsFileOption {
   }
 
   private void applyWhenCommitting(TenantsFile tenants, TenantRegistry registry) {
-    while (true) {
+    while (!registry.closed()) {
       try {
         log(tenants.apply(registry));
         return;
       } catch (KvException e) {
+        if (registry.closed()) {
+          return; // the server is stopping
+        }
         if (e.kind() != ErrorKind.UNAVAILABLE) {
           LOG.error("tenants file not applied: file={} error={}", file, e.getMessage());
           return;

@@ -61,6 +61,7 @@ public final class TenantRegistry implements AutoCloseable {
     return t;
   });
   private volatile Snapshot snapshot;
+  private volatile boolean closed;
   private final KeyWatch watch;
 
   private TenantRegistry(KvEngine engine, Clock clock) {
@@ -198,8 +199,14 @@ public final class TenantRegistry implements AutoCloseable {
     return s;
   }
 
+  /** Whether {@link #close} was called: the server is stopping. */
+  public boolean closed() {
+    return closed;
+  }
+
   @Override
   public void close() {
+    closed = true;
     watch.close();
     reloader.shutdownNow();
   }
