@@ -3,9 +3,11 @@ package dev.atomkv.client;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
 
 /** The one place that turns gRPC failures into {@link KvException}s. */
 final class StatusMapping {
@@ -32,16 +34,38 @@ final class StatusMapping {
         : new KvException(code, e.getStatus().getDescription(), reason, e);
   }
 
-  /** The tenant's limits: over its quota; null for any other status. */
+  /** The tenant's limits: over its rate or its quota; null for any other status. */
   private static KvException refusal(StatusRuntimeException e, String reason) {
     if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
       return null;
     }
     String description = e.getStatus().getDescription();
+    if (TooManyRequestsException.REASON.equals(reason)) {
+      return new TooManyRequestsException(description, retryDelay(e), e);
+    }
     if (QuotaExceededException.REASON.equals(reason)) {
       return new QuotaExceededException(description, e);
     }
     return null;
+  }
+
+  /** The delay of the first {@code google.rpc.RetryInfo} in the status details, or zero. */
+  static Duration retryDelay(StatusRuntimeException e) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(e);
+    if (details == null) {
+      return Duration.ZERO;
+    }
+    for (Any any : details.getDetailsList()) {
+      if (any.is(RetryInfo.class)) {
+        try {
+          com.google.protobuf.Duration d = any.unpack(RetryInfo.class).getRetryDelay();
+          return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+        } catch (InvalidProtocolBufferException ignored) {
+          return Duration.ZERO;
+        }
+      }
+    }
+    return Duration.ZERO;
   }
 
   /** The reason of the first {@code google.rpc.ErrorInfo} in the status details, or null. */

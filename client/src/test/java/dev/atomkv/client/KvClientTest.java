@@ -12,7 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import dev.atomkv.proto.v1.AtomicResponse;
 import dev.atomkv.proto.v1.GetRequest;
 import dev.atomkv.proto.v1.GetResponse;
@@ -20,6 +23,8 @@ import dev.atomkv.proto.v1.KeyPart;
 import dev.atomkv.proto.v1.Mutation;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,6 +172,55 @@ class KvClientTest {
     assertEquals("INVALID_ARGUMENT: Too many keys (max 1000)", e.getMessage());
     assertFalse(e.isNotApplied());
     assertEquals(1, server.service().get.requests().size());
+  }
+
+  /** RESOURCE_EXHAUSTED with an ErrorInfo reason and, when given, a RetryInfo delay. */
+  private static StatusRuntimeException exhausted(String reason, Duration retryDelay) {
+    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.RESOURCE_EXHAUSTED.value())
+        .setMessage("refused: " + reason)
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain("atomkv.dev")
+            .build()));
+    if (retryDelay != null) {
+      status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(
+          com.google.protobuf.Duration.newBuilder().setSeconds(retryDelay.getSeconds())
+              .setNanos(retryDelay.getNano())).build()));
+    }
+    return StatusProto.toStatusRuntimeException(status.build());
+  }
+
+  @Test
+  void aReadOverTheRateLimitIsTooManyRequestsWithTheServersDelayAndNotRetried() {
+    server.service().get.fail(exhausted("TOO_MANY_REQUESTS", Duration.ofMillis(1250)));
+
+    TooManyRequestsException e = assertThrows(TooManyRequestsException.class,
+        () -> server.client().get(Key.of("a")));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.code());
+    assertEquals(Duration.ofMillis(1250), e.retryAfter());
+    assertEquals("refused: TOO_MANY_REQUESTS", e.description());
+    assertTrue(e.isNotApplied());
+    assertEquals(1, server.service().get.requests().size());
+  }
+
+  @Test
+  void aCommitOverTheQuotaIsQuotaExceededAndOtherExhaustionStaysPlain() {
+    server.service().atomic.fail(exhausted("QUOTA_EXCEEDED", null))
+        .fail(exhausted("TOO_MANY_REQUESTS", null))
+        .fail(Status.Code.RESOURCE_EXHAUSTED, "Too many listeners");
+    KvClient client = server.client();
+
+    QuotaExceededException quota = assertThrows(QuotaExceededException.class,
+        () -> client.set(Key.of("a"), KvValue.of("x")));
+    assertEquals("QUOTA_EXCEEDED", quota.reason());
+    assertTrue(quota.isNotApplied());
+    TooManyRequestsException rate = assertThrows(TooManyRequestsException.class,
+        () -> client.set(Key.of("a"), KvValue.of("x")));
+    assertEquals(Duration.ZERO, rate.retryAfter());
+    KvException plain = assertThrows(KvException.class,
+        () -> client.set(Key.of("a"), KvValue.of("x")));
+    assertEquals(KvException.class, plain.getClass());
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, plain.code());
   }
 
   @Test

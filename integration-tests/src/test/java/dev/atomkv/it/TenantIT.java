@@ -297,6 +297,57 @@ class TenantIT {
     assertFalse(get(kv(ROOT), key("kept")).hasValue());
   }
 
+  @Test
+  void tenantOverItsRateIsRefusedWithADelayWhileAnotherKeepsItsFullRate() {
+    admin.createTenant(CreateTenantRequest.newBuilder().setName("slow")
+        .setLimits(TenantLimits.newBuilder().setRequestsPerSecond(2)).build());
+    createTenant("fast");
+    KvServiceBlockingStub slow = kv(issue("slow", TokenRole.TOKEN_ROLE_READ_WRITE));
+    KvServiceBlockingStub fast = kv(issue("fast", TokenRole.TOKEN_ROLE_READ_WRITE));
+    StatusRuntimeException refused = null;
+    for (int i = 0; i < 10 && refused == null; i++) {
+      try {
+        get(slow, key("x"));
+      } catch (StatusRuntimeException e) {
+        refused = e;
+      }
+    }
+    assertTrue(refused != null, "10 calls in a row never met a limit of 2 per second");
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    assertEquals("TOO_MANY_REQUESTS", reason(refused));
+    com.google.rpc.RetryInfo retry = detail(refused, com.google.rpc.RetryInfo.class);
+    assertTrue(retry.getRetryDelay().getSeconds() > 0 || retry.getRetryDelay().getNanos() > 0,
+        "no retry delay in " + retry);
+    // The other tenant on the same server is not held back by the first one's limit.
+    for (int i = 0; i < 50; i++) {
+      get(fast, key("x"));
+    }
+  }
+
+  @Test
+  void metricsCountEachTenantsCallsAndUsage() throws Exception {
+    createTenant("metered");
+    KvServiceBlockingStub t = kv(issue("metered", TokenRole.TOKEN_ROLE_READ_WRITE));
+    for (int i = 0; i < 3; i++) {
+      commitOk(t, atomic(set(key("m", (long) i), stringValue("v"))));
+    }
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (true) {
+      String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+          "http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      boolean calls = scrape.lines().anyMatch(l -> l.startsWith(
+          "atomkv_tenant_calls_total{tenant=\"metered\"}") && !l.endsWith(" 0.0"));
+      boolean keys = scrape.lines().anyMatch(l -> l.equals(
+          "atomkv_tenant_stored_keys{tenant=\"metered\"} 3.0"));
+      if (calls && keys) {
+        return;
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "no per-tenant series in " + scrape);
+      Thread.sleep(200);
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private static void createTenant(String name) {
@@ -332,6 +383,20 @@ class TenantIT {
       throw new IllegalStateException(ex);
     }
     return null;
+  }
+
+  private static <T extends com.google.protobuf.Message> T detail(StatusRuntimeException e,
+      Class<T> type) {
+    try {
+      for (com.google.protobuf.Any d : StatusProto.fromThrowable(e).getDetailsList()) {
+        if (d.is(type)) {
+          return d.unpack(type);
+        }
+      }
+    } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+      throw new IllegalStateException(ex);
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " in " + e);
   }
 
   private static void assertStatus(Status.Code code, String contains,

@@ -7,7 +7,9 @@ import dev.atomkv.server.api.EngineMetrics;
 import dev.atomkv.server.api.EntityGrpcService;
 import dev.atomkv.server.api.KvGrpcService;
 import dev.atomkv.server.api.MetricsInterceptor;
+import dev.atomkv.server.api.RateLimitMetrics;
 import dev.atomkv.server.api.StrictParsing;
+import dev.atomkv.server.api.TenantMetrics;
 import dev.atomkv.server.api.TokenAuthInterceptor;
 import dev.atomkv.server.auth.Authenticator;
 import dev.atomkv.server.auth.TokenStore;
@@ -24,15 +26,14 @@ import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.kvconnect.KvConnectServer;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
+import dev.atomkv.server.tenant.RateLimits;
 import io.grpc.BindableService;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -78,15 +79,17 @@ public final class AtomkvServer implements AutoCloseable {
   private boolean closed;
   private final Tenancy tenancy;
   private final Authenticator authenticator;
+  private final RateLimiter rateLimiter;
   private SignalHandler previousHangup;
   private boolean hangupInstalled;
 
   private AtomkvServer(Server server, KvEngine engine, Tenancy tenancy, Authenticator authenticator,
-      KvGrpcService kvService, ExecutorService executor, HealthStatusManager health,
-      long graceMs) {
+      RateLimiter rateLimiter, KvGrpcService kvService, ExecutorService executor,
+      HealthStatusManager health, long graceMs) {
     this.server = server;
     this.tenancy = tenancy;
     this.authenticator = authenticator;
+    this.rateLimiter = rateLimiter;
     this.engine = engine;
     this.kvService = kvService;
     this.executor = executor;
@@ -134,11 +137,11 @@ public final class AtomkvServer implements AutoCloseable {
             + StartupException.rootMessage(e), e);
       }
     }
-    quietLeakDetector();
+    NettyTransport.quietLeakDetector();
     NettyServerBuilder builder;
     try {
       builder = NettyServerBuilder.forAddress(
-          new InetSocketAddress(config.bind(), config.port()), credentials(config));
+          new InetSocketAddress(config.bind(), config.port()), NettyTransport.credentials(config));
     } catch (IOException | RuntimeException e) {
       throw new StartupException("cannot load the TLS certificate or key (--tls-cert "
           + config.tlsCert() + ", --tls-key " + config.tlsKey()
@@ -170,7 +173,7 @@ public final class AtomkvServer implements AutoCloseable {
     try {
       server = start(builder, engine, config.limits(), config.workerThreads(),
           config.shutdownGraceMs(), registry == null ? new CompositeMeterRegistry() : registry,
-          auth);
+          auth, config.rateLimits.defaults());
     } catch (IOException e) {
       engine.close();
       throw StartupException.cannotListen("gRPC", "--port", config.bind(), config.port(), e);
@@ -197,7 +200,8 @@ public final class AtomkvServer implements AutoCloseable {
                 config.maxInboundMessageBytes(), config.kvConnectMaxResponseBytes(),
                 config.tlsEnabled() ? new KvConnectServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
-            server.tenancy.engines(), config.limits(), server.authenticator);
+            server.tenancy.engines(), config.limits(), server.authenticator,
+            server.rateLimiter);
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("KV Connect", "--kv-connect-port", config.bind(),
@@ -213,7 +217,7 @@ public final class AtomkvServer implements AutoCloseable {
                 config.console.port, config.maxInboundMessageBytes(),
                 config.tlsEnabled() ? new ConsoleServer.Tls(config.tlsCert(), config.tlsKey(),
                     config.tlsClientCa()) : null),
-            engine, config.limits(), server.authenticator);
+            engine, config.limits(), server.authenticator, server.rateLimiter);
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("console", "--console-port", config.bind(),
@@ -236,38 +240,11 @@ public final class AtomkvServer implements AutoCloseable {
     return server;
   }
 
-  private static ServerCredentials credentials(ServerConfig config) throws IOException {
-    if (!config.tlsEnabled()) {
-      return InsecureServerCredentials.create();
-    }
-    TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
-        .keyManager(config.tlsCert().toFile(), config.tlsKey().toFile());
-    if (config.tlsClientCa() != null) {
-      tls.trustManager(config.tlsClientCa().toFile())
-          .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
-    }
-    return tls.build();
-  }
-
-  /** The JVM property that sets Netty's leak detection level (the shaded library's name). */
-  private static final String LEAK_DETECTION_PROPERTY = "io.grpc.netty.shaded.io.netty.leakDetection.level";
-
-  /**
-   * Netty's leak detector, on by default, records a stack trace each time a sampled buffer is
-   * touched: about one per call here (JFR counted 12,524 trace records in 41,000 calls), a
-   * measurable share of a call's CPU. The server keeps it off unless the JVM property asks for
-   * a level, which is how a leak hunt turns it back on.
-   */
-  private static void quietLeakDetector() {
-    if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) {
-      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
-    }
-  }
-
   /** Serves {@code engine} on {@code builder}, metrics unrecorded and no tokens of its own. */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
       int threads, long graceMs) throws IOException {
-    return start(builder, engine, limits, threads, graceMs, new CompositeMeterRegistry(), null);
+    return start(builder, engine, limits, threads, graceMs, new CompositeMeterRegistry(), null,
+        RateLimits.UNLIMITED);
   }
 
   /**
@@ -278,27 +255,30 @@ public final class AtomkvServer implements AutoCloseable {
    *
    * @param settingsTokens the server's own tokens, or null for none (then calls without a
    *     tenant's token act for the default tenant with every right)
+   * @param defaultRates the rate limits of every tenant that has none of its own
    */
   public static AtomkvServer start(ServerBuilder<?> builder, KvEngine engine, Limits limits,
-      int threads, long graceMs, MeterRegistry registry, TokenStore settingsTokens)
-      throws IOException {
+      int threads, long graceMs, MeterRegistry registry, TokenStore settingsTokens,
+      RateLimits defaultRates) throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
     Tenancy tenancy = Tenancy.open(engine, Clock.systemUTC());
     Authenticator authenticator = new Authenticator(settingsTokens, tenancy.registry()::grant);
+    RateLimiter rateLimiter = tenancy.rateLimiter(defaultRates);
     KvGrpcService kvService = new KvGrpcService(tenancy.engines(), limits, Clock.systemUTC(),
-        executor);
+        executor, rateLimiter);
     builder
         .executor(executor)
         .addService(StrictParsing.wrap(kvService))
         .addService(StrictParsing.wrap(new AdminGrpcService(engine, tenancy.registry())))
         .addService(StrictParsing.wrap(new EntityGrpcService(tenancy.engines(), limits,
-            executor)))
+            executor, rateLimiter)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
     // ServerBuilder.intercept runs the last added first: metrics outermost.
-    builder.intercept(new TokenAuthInterceptor(authenticator));
+    TenantMetrics tenantMetrics = new TenantMetrics(tenancy.registry(), engine);
+    builder.intercept(new TokenAuthInterceptor(authenticator, tenantMetrics));
     builder.intercept(new MetricsInterceptor(registry));
     Server server = builder.build();
     try {
@@ -311,11 +291,14 @@ public final class AtomkvServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(KvServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     new EngineMetrics(engine).bindTo(registry);
+    tenantMetrics.bindTo(registry);
+    tenancy.onClose(tenantMetrics);
+    new RateLimitMetrics(rateLimiter).bindTo(registry);
     if (engine.cluster() != null) {
       new ClusterMetrics(engine.cluster()).bindTo(registry);
     }
-    return new AtomkvServer(server, engine, tenancy, authenticator, kvService, executor, health,
-        graceMs);
+    return new AtomkvServer(server, engine, tenancy, authenticator, rateLimiter, kvService,
+        executor, health, graceMs);
   }
 
   /**

@@ -42,6 +42,7 @@ public final class ServerConfig {
   int kvConnectPort;
 
   @CommandLine.Mixin final ConsoleSettings console = new ConsoleSettings();
+  @CommandLine.Mixin final RateLimitSettings rateLimits = new RateLimitSettings();
 
   @Option(names = "--kv-connect-max-response-bytes",
       defaultValue = "${ATOMKV_KV_CONNECT_MAX_RESPONSE_BYTES:-"
@@ -286,7 +287,6 @@ public final class ServerConfig {
   /**
    * Rejects settings that would make the server refuse everything or misbehave, and files and
    * directories it could not use.
-   *
    * @throws IllegalArgumentException with one line that names the setting
    */
   public void validate() {

@@ -21,6 +21,12 @@ final class SettingsCheck {
     requireRange("--metrics-port", c.metricsPort, -1, 65535);
     requireRange("--kv-connect-port", c.kvConnectPort, -1, 65535);
     requireRange("--console-port", c.console.port, -1, 65535);
+    requireRange("--rate-limit-requests-per-second", c.rateLimits.requestsPerSecond, 0,
+        RateLimitSettings.MAX);
+    requireRange("--rate-limit-read-units-per-minute", c.rateLimits.readUnitsPerMinute, 0,
+        RateLimitSettings.MAX);
+    requireRange("--rate-limit-write-units-per-minute", c.rateLimits.writeUnitsPerMinute, 0,
+        RateLimitSettings.MAX);
     requireRange("--kv-connect-max-response-bytes", c.kvConnectMaxResponseBytes, 1,
         Integer.MAX_VALUE);
     // The LMDB reader table grows with the pools (readerSlots), so this only bounds a typo.

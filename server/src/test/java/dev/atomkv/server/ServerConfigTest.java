@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,6 +68,17 @@ class ServerConfigTest {
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse("--kv-connect-port=-2"));
     assertThrows(IllegalArgumentException.class,
         () -> ServerConfig.parse("--kv-connect-max-response-bytes=0"));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.parse("--rate-limit-write-units-per-minute=-1"));
+    assertEquals("--rate-limit-write-units-per-minute must be between 0 and 1000000000, got -1",
+        e.getMessage());
+  }
+
+  @Test
+  void rateLimitsAreTheDefaultsOfEveryTenant() {
+    ServerConfig c = ServerConfig.parse("--rate-limit-requests-per-second=50",
+        "--rate-limit-read-units-per-minute=4000", "--rate-limit-write-units-per-minute=300");
+    assertEquals(new RateLimits(50, 4000, 300), c.rateLimits.defaults());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimits;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,6 +46,7 @@ class ServerDefaultsTest {
     assertEquals(ServerDefaults.KEEPALIVE_TIMEOUT_MS, c.keepaliveTimeoutMs());
     assertEquals(ServerDefaults.PERMIT_KEEPALIVE_TIME_MS, c.permitKeepaliveTimeMs());
     assertEquals(Runtime.getRuntime().availableProcessors(), c.workerThreads());
+    assertEquals(RateLimits.UNLIMITED, c.rateLimits.defaults());
   }
 
   @Test
@@ -101,6 +103,12 @@ class ServerDefaultsTest {
         String.valueOf(ClusterOptions.RAFT_BATCH_MAX_REQUESTS));
     expected.put("--raft-proposals-in-flight",
         String.valueOf(ClusterOptions.RAFT_PROPOSALS_IN_FLIGHT));
+    expected.put("--rate-limit-requests-per-second",
+        String.valueOf(RateLimitSettings.UNLIMITED));
+    expected.put("--rate-limit-read-units-per-minute",
+        String.valueOf(RateLimitSettings.UNLIMITED));
+    expected.put("--rate-limit-write-units-per-minute",
+        String.valueOf(RateLimitSettings.UNLIMITED));
 
     CommandLine cli = Main.commandLine();
     CommandSpec spec = cli.getCommandSpec();

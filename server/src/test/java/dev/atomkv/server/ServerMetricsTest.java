@@ -17,6 +17,7 @@ import dev.atomkv.server.api.MetricsInterceptor;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -70,7 +71,7 @@ class ServerMetricsTest {
         .sweepIntervalMs(3_600_000).build();
     String name = InProcessServerBuilder.generateName();
     server = AtomkvServer.start(InProcessServerBuilder.forName(name), LmdbEngine.open(options),
-        Limits.defaults(), 2, 1000, registry, null);
+        Limits.defaults(), 2, 1000, registry, null, dev.atomkv.server.tenant.RateLimits.UNLIMITED);
     channel = InProcessChannelBuilder.forName(name).build();
     stub = KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }

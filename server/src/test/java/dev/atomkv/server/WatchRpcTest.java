@@ -18,6 +18,7 @@ import dev.atomkv.proto.v1.WatchResponse;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.lmdb.LmdbEngine;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -55,7 +56,7 @@ class WatchRpcTest {
     String name = InProcessServerBuilder.generateName();
     // A long grace period: the shutdown test shows watches do not wait for it.
     server = AtomkvServer.start(InProcessServerBuilder.forName(name), LmdbEngine.open(options),
-        Limits.defaults(), 2, 30_000, registry, null);
+        Limits.defaults(), 2, 30_000, registry, null, dev.atomkv.server.tenant.RateLimits.UNLIMITED);
     channel = InProcessChannelBuilder.forName(name).build();
     stub = KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
     async = KvServiceGrpc.newStub(channel);

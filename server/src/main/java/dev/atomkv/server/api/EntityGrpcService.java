@@ -34,6 +34,7 @@ import dev.atomkv.server.model.entity.EntityDefinition;
 import dev.atomkv.server.model.entity.EntityIndex;
 import dev.atomkv.server.model.entity.EntityKeys;
 import dev.atomkv.server.model.entity.IndexRange;
+import dev.atomkv.server.tenant.RateLimiter;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -56,10 +57,16 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   private final Limits limits;
   private final RequestValidator validator;
   private final Executor responseExecutor;
+  private final RateGate gate;
 
-  /** @param responseExecutor where answers to definition writes are sent from */
-  public EntityGrpcService(TenantEngines engines, Limits limits, Executor responseExecutor) {
+  /**
+   * @param responseExecutor where answers to definition writes are sent from
+   * @param rateLimiter the tenants' rate limits, asked before any call reaches the engine
+   */
+  public EntityGrpcService(TenantEngines engines, Limits limits, Executor responseExecutor,
+      RateLimiter rateLimiter) {
     this.engines = engines;
+    this.gate = new RateGate(rateLimiter);
     this.responseExecutor = responseExecutor;
     this.limits = limits;
     this.validator = new RequestValidator(limits);
@@ -68,6 +75,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   @Override
   public void defineEntity(DefineEntityRequest req, StreamObserver<DefineEntityResponse> out) {
     try {
+      gate.write(req.getSerializedSize());
       EntityDefinition def = EntityProtoMapper.toModel(req.getDefinition());
       byte[] key = EntityKeys.definition(def.name());
       StoredEntry current = engine().get(List.of(key)).get(0);
@@ -88,6 +96,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   @Override
   public void getEntity(GetEntityRequest req, StreamObserver<GetEntityResponse> out) {
     try {
+      gate.read();
       EntityDefinition.checkName(req.getName());
       StoredEntry stored = reader(req.getConsistency())
           .get(List.of(EntityKeys.definition(req.getName()))).get(0);
@@ -95,8 +104,10 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
         out.onError(notDefined(req.getName()));
         return;
       }
-      out.onNext(GetEntityResponse.newBuilder()
-          .setDefinition(EntityProtoMapper.toProto(stored)).build());
+      GetEntityResponse resp = GetEntityResponse.newBuilder()
+          .setDefinition(EntityProtoMapper.toProto(stored)).build();
+      gate.readReturned(resp.getSerializedSize());
+      out.onNext(resp);
       out.onCompleted();
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
@@ -106,6 +117,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   @Override
   public void listEntities(ListEntitiesRequest req, StreamObserver<ListEntitiesResponse> out) {
     try {
+      gate.read();
       ListEntitiesResponse.Builder resp = ListEntitiesResponse.newBuilder();
       byte[] start = EntityKeys.definitionsStart();
       KvEngine reader = reader(req.getConsistency());
@@ -121,7 +133,9 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
         byte[] last = page.entries().get(page.entries().size() - 1).key();
         start = java.util.Arrays.copyOf(last, last.length + 1);
       }
-      out.onNext(resp.build());
+      ListEntitiesResponse built = resp.build();
+      gate.readReturned(built.getSerializedSize());
+      out.onNext(built);
       out.onCompleted();
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
@@ -131,6 +145,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   @Override
   public void dropEntity(DropEntityRequest req, StreamObserver<DropEntityResponse> out) {
     try {
+      gate.write(req.getSerializedSize());
       EntityDefinition.checkName(req.getName());
       byte[] key = EntityKeys.definition(req.getName());
       StoredEntry current = engine().get(List.of(key)).get(0);
@@ -176,6 +191,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
   @Override
   public void query(QueryRequest req, StreamObserver<QueryResponse> out) {
     try {
+      gate.read();
       EntityDefinition.checkName(req.getEntity());
       KvEngine reader = reader(req.getConsistency());
       StoredEntry stored = reader.get(List.of(EntityKeys.definition(req.getEntity()))).get(0);
@@ -200,7 +216,9 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
           req.hasWhere() ? ProtoDocuments.toJson(req.getWhere().getValuesList()) : List.of(),
           reverse, req.getCursor());
       Where filter = req.hasFilter() ? AtomicRequestMapper.where(req.getFilter(), "filter") : null;
-      out.onNext(page(reader, range, filter, limit, reverse));
+      QueryResponse answer = page(reader, range, filter, limit, reverse);
+      gate.readReturned(answer.getSerializedSize());
+      out.onNext(answer);
       out.onCompleted();
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));

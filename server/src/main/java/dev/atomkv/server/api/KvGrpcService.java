@@ -30,6 +30,8 @@ import dev.atomkv.server.model.Limits;
 import dev.atomkv.server.model.ListQuery;
 import dev.atomkv.server.model.RequestValidator;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.tenant.RateLimitException;
+import dev.atomkv.server.tenant.RateLimiter;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -58,23 +60,28 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   private final Set<WatchStream> openWatches = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
   private final QueueCalls queue;
+  private final RateGate gate;
 
   /**
    * @param responseExecutor where commit results and watch updates are sent from, so the writer
    *     and the watch notifier only hand over
+   * @param rateLimiter the tenants' rate limits, asked before any call reaches the engine
    */
-  public KvGrpcService(TenantEngines engines, Limits limits, Clock clock, Executor responseExecutor) {
+  public KvGrpcService(TenantEngines engines, Limits limits, Clock clock, Executor responseExecutor,
+      RateLimiter rateLimiter) {
     this.engines = engines;
     this.limits = limits;
     this.validator = new RequestValidator(limits);
     this.clock = clock;
     this.responseExecutor = responseExecutor;
     this.queue = new QueueCalls(engines, validator, responseExecutor);
+    this.gate = new RateGate(rateLimiter);
   }
 
   @Override
   public void get(GetRequest req, StreamObserver<GetResponse> out) {
     try {
+      gate.read();
       validator.getKeyCount(req.getKeysCount());
       List<byte[]> keys = readKeys(req.getKeysList());
       List<StoredEntry> found = reader(req.getConsistency()).get(keys);
@@ -84,6 +91,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
       }
       GetResponse built = resp.build();
       validator.getResponseBytes(built.getSerializedSize());
+      gate.readReturned(built.getSerializedSize());
       out.onNext(built);
       out.onCompleted();
     } catch (RuntimeException e) {
@@ -96,6 +104,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
     List<byte[]> keys;
     Versionstamp after;
     try {
+      gate.read();
       validator.watchKeyCount(req.getKeysCount());
       keys = readKeys(req.getKeysList());
       after = req.getAfter().isEmpty() ? null : Versionstamp.fromBytes(req.getAfter().toByteArray());
@@ -147,6 +156,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   @Override
   public void list(ListRequest req, StreamObserver<ListResponse> out) {
     try {
+      gate.read();
       int limit = validator.listLimit(req.getLimit());
       ListQuery query = ListQuery.resolve(
           req.hasPrefix() ? ProtoMapper.encodeKey(req.getPrefix(), "prefix") : null,
@@ -170,7 +180,9 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
       if (page.more() && !page.entries().isEmpty()) {
         resp.setCursor(query.cursorAfter(page.entries().get(page.entries().size() - 1).key()));
       }
-      out.onNext(resp.build());
+      ListResponse built = resp.build();
+      gate.readReturned(built.getSerializedSize());
+      out.onNext(built);
       out.onCompleted();
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
@@ -181,6 +193,7 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
   public void atomic(AtomicRequest req, StreamObserver<AtomicResponse> out) {
     AtomicWrite write;
     try {
+      gate.write(req.getSerializedSize());
       validator.requestBytes(req.getSerializedSize());
       write = AtomicRequestMapper.toWrite(req, clock.millis(), deadlineNanos());
       validator.atomicWrite(write);
@@ -200,12 +213,28 @@ public final class KvGrpcService extends KvServiceGrpc.KvServiceImplBase {
 
   @Override
   public void listen(ListenRequest req, StreamObserver<ListenResponse> out) {
-    queue.listen(req, out);
+    if (admitted(gate::call, out)) {
+      queue.listen(req, out);
+    }
   }
 
   @Override
   public void ack(AckRequest req, StreamObserver<AckResponse> out) {
-    queue.ack(req, out);
+    // Settling a delivery is a write (small, so one unit).
+    if (admitted(() -> gate.write(req.getSerializedSize()), out)) {
+      queue.ack(req, out);
+    }
+  }
+
+  /** Asks the rate limiter; a refusal is answered on {@code out}. */
+  private static boolean admitted(Runnable check, StreamObserver<?> out) {
+    try {
+      check.run();
+      return true;
+    } catch (RateLimitException e) {
+      out.onError(StatusMapper.toStatus(e));
+      return false;
+    }
   }
 
   private static AtomicResponse toResponse(CommitResult r) {

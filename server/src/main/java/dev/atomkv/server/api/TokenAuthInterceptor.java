@@ -47,9 +47,12 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
   private static final String ADMIN_SERVICE = AdminServiceGrpc.SERVICE_NAME;
 
   private final Authenticator authenticator;
+  private final TenantMetrics metrics;
 
-  public TokenAuthInterceptor(Authenticator authenticator) {
+  /** @param metrics where admitted calls are counted per tenant, or null */
+  public TokenAuthInterceptor(Authenticator authenticator, TenantMetrics metrics) {
     this.authenticator = authenticator;
+    this.metrics = metrics;
   }
 
   /**
@@ -57,7 +60,7 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
    * than serving with no tokens.
    */
   public static TokenAuthInterceptor create(TokenStore.Loader loader) throws IOException {
-    return new TokenAuthInterceptor(new Authenticator(TokenStore.load(loader), null));
+    return new TokenAuthInterceptor(new Authenticator(TokenStore.load(loader), null), null);
   }
 
   /**
@@ -91,6 +94,9 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
     if (service.equals(ADMIN_SERVICE) && !principal.role().atLeast(Principal.Role.TENANT_ADMIN)) {
       return refuse(call, Status.PERMISSION_DENIED.withDescription(
           "administration needs an admin token"));
+    }
+    if (metrics != null) {
+      metrics.called(principal.tenant());
     }
     return Contexts.interceptCall(Context.current().withValue(CallPrincipal.KEY, principal), call,
         headers, next);

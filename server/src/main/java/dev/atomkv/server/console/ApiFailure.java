@@ -3,6 +3,8 @@ package dev.atomkv.server.console;
 import com.google.gson.JsonObject;
 import dev.atomkv.server.http.Failures;
 import dev.atomkv.server.model.KvException;
+import dev.atomkv.server.tenant.Admission;
+import dev.atomkv.server.tenant.RateLimitException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,11 +18,24 @@ final class ApiFailure extends RuntimeException {
 
   private final int status;
   private final String code;
+  /** Seconds a 429's client should wait (its Retry-After header); 0 for other answers. */
+  private final long retryAfterSeconds;
 
   ApiFailure(int status, String code, String message) {
+    this(status, code, message, 0);
+  }
+
+  private ApiFailure(int status, String code, String message, long retryAfterSeconds) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** 429, as gRPC's RESOURCE_EXHAUSTED with the same message: the tenant's rate limit refused. */
+  static ApiFailure tooManyRequests(Admission refusal) {
+    return new ApiFailure(429, "RESOURCE_EXHAUSTED", refusal.message(),
+        refusal.retryAfterSeconds());
   }
 
   static ApiFailure unauthenticated() {
@@ -44,6 +59,10 @@ final class ApiFailure extends RuntimeException {
     return status;
   }
 
+  long retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
   JsonObject body() {
     JsonObject o = new JsonObject();
     o.addProperty("code", code);
@@ -53,6 +72,9 @@ final class ApiFailure extends RuntimeException {
 
   /** The one place that turns failures into console answers. No stack trace reaches a client. */
   static ApiFailure of(Throwable t) {
+    if (t instanceof RateLimitException r) {
+      return tooManyRequests(r.refusal());
+    }
     return Failures.classify(t, ApiFailure.class, LOG, "console", ApiFailure::refusal,
         () -> new ApiFailure(500, "INTERNAL", "internal error"));
   }

@@ -6,6 +6,8 @@ import dev.atomkv.server.auth.Principal;
 import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.http.EdgeHandler;
 import dev.atomkv.server.http.WatchStreams;
+import dev.atomkv.server.tenant.Admission;
+import dev.atomkv.server.tenant.RateLimiter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -54,25 +56,32 @@ final class ConsoleHandler extends EdgeHandler {
   private final ConsoleStatus status;
   private final UUID databaseId;
   private final WatchStreams watches;
+  private final RateLimiter rateLimiter;
 
   /**
    * @param tokens the tokens in force, read on every request; null when authentication is off
    * @param responseExecutor where commit results are written from
    * @param watches the edge's open watch streams
+   * @param rateLimiter the tenants' rate limits, asked before a request reaches the engine
    */
   ConsoleHandler(ConsoleApi api, ConsoleStatus status, UUID databaseId, Authenticator tokens,
-      int maxRequestBytes, Executor responseExecutor, WatchStreams watches) {
+      int maxRequestBytes, Executor responseExecutor, WatchStreams watches,
+      RateLimiter rateLimiter) {
     super(tokens, maxRequestBytes, responseExecutor);
     this.api = api;
     this.status = status;
     this.databaseId = databaseId;
     this.watches = watches;
+    this.rateLimiter = rateLimiter;
   }
 
   @Override
   protected void fail(Response response, Callback callback, Throwable failure) {
     ApiFailure f = ApiFailure.of(failure instanceof UncheckedIOException u
         ? u.getCause() : failure);
+    if (f.retryAfterSeconds() > 0) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, f.retryAfterSeconds());
+    }
     sendJson(response, callback, f.status(), f.body());
   }
 
@@ -113,22 +122,40 @@ final class ConsoleHandler extends EdgeHandler {
     }
     byte[] body = body(request);
     JsonObject req = Json.object(body);
+    String tenant = access.tenant();
+    if (path.equals("/api/write") && !access.canWrite()) {
+      throw ApiFailure.readOnly();
+    }
+    admit(path, tenant, body.length);
     switch (path) {
       case "/api/session" -> sendJson(response, callback, 200, session(access));
-      case "/api/list" -> sendJson(response, callback, 200, api.list(req));
-      case "/api/get" -> sendJson(response, callback, 200, api.get(req));
-      case "/api/write" -> {
-        if (!access.canWrite()) {
-          throw ApiFailure.readOnly();
-        }
-        answerLater(api.write(req, body.length), response, callback,
-            out -> sendJson(response, callback, 200, out));
-      }
+      case "/api/list" -> sendRead(tenant, response, callback, api.list(req));
+      case "/api/get" -> sendRead(tenant, response, callback, api.get(req));
+      case "/api/write" -> answerLater(api.write(req, body.length), response, callback,
+          out -> sendJson(response, callback, 200, out));
       case "/api/watch" -> watch(req, response, callback);
       case "/api/cluster" -> sendJson(response, callback, 200, status.cluster());
       case "/api/queues" -> sendJson(response, callback, 200, status.queues());
       default -> throw ApiFailure.notFound(path);
     }
+  }
+
+  /** Asks the tenant's rate limits, before the request reaches the engine. */
+  private void admit(String path, String tenant, int bodyBytes) {
+    Admission admission = switch (path) {
+      case "/api/list", "/api/get", "/api/watch" -> rateLimiter.admitRead(tenant);
+      case "/api/write" -> rateLimiter.admitWrite(tenant, bodyBytes);
+      default -> rateLimiter.admitCall(tenant);
+    };
+    admission.orThrow();
+  }
+
+  /** A read's answer, its size charged to the tenant's read units. */
+  private void sendRead(String tenant, Response response, Callback callback, JsonObject body) {
+    byte[] out = body.toString().getBytes(StandardCharsets.UTF_8);
+    rateLimiter.chargeRead(tenant, out.length);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    send(response, callback, 200, JSON, out);
   }
 
   private JsonObject session(Principal access) {

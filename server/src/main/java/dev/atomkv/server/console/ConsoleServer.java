@@ -4,6 +4,7 @@ import dev.atomkv.server.auth.Authenticator;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import dev.atomkv.server.model.RequestValidator;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,9 +45,10 @@ public final class ConsoleServer implements AutoCloseable {
    *
    * @param tokens who a token acts as, asked on every request; the console serves the default
    *     tenant only
+   * @param rateLimiter the tenants' rate limits
    */
   public static ConsoleServer start(Options options, KvEngine engine, Limits limits,
-      Authenticator tokens) throws IOException {
+      Authenticator tokens, RateLimiter rateLimiter) throws IOException {
     Tls tls = options.tls();
     // Browsers speak HTTP/1.1 to it; the console needs nothing of HTTP/2.
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-console", "the console", "console",
@@ -56,7 +58,7 @@ public final class ConsoleServer implements AutoCloseable {
     ConsoleStatus status = new ConsoleStatus(engine, Clock.systemUTC());
     return new ConsoleServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
         new ConsoleHandler(api, status, engine.databaseId(), tokens, options.maxRequestBytes(),
-            responseExecutor, watches)));
+            responseExecutor, watches, rateLimiter)));
   }
 
   /** The port actually bound. */

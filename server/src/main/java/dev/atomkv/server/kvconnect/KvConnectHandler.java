@@ -4,11 +4,13 @@ import dev.atomkv.server.auth.Authenticator;
 import dev.atomkv.server.auth.Principal;
 import dev.atomkv.server.http.EdgeHandler;
 import dev.atomkv.server.http.WatchStreams;
+import dev.atomkv.server.tenant.RateLimiter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -38,6 +40,7 @@ final class KvConnectHandler extends EdgeHandler {
   private final boolean hasEventual;
   private final Clock clock;
   private final WatchStreams watches;
+  private final RateLimiter rateLimiter;
 
   /**
    * @param databases each tenant's database: a request is served the database of its token's
@@ -46,19 +49,24 @@ final class KvConnectHandler extends EdgeHandler {
    *     at once)
    * @param responseExecutor where commit results are written from, so the writer only hands over
    * @param watches the edge's open watch streams
+   * @param rateLimiter the tenants' rate limits, asked before a request reaches the engine
    */
   KvConnectHandler(TenantPaths databases, Authenticator tokens, Clock clock, int maxRequestBytes,
-      Executor responseExecutor, WatchStreams watches) {
+      Executor responseExecutor, WatchStreams watches, RateLimiter rateLimiter) {
     super(tokens, maxRequestBytes, responseExecutor);
     this.databases = databases;
     this.hasEventual = databases.hasEventual();
     this.clock = clock;
     this.watches = watches;
+    this.rateLimiter = rateLimiter;
   }
 
   @Override
   protected void fail(Response response, Callback callback, Throwable failure) {
     HttpFailure f = HttpFailure.of(failure);
+    if (f.retryAfterSeconds() > 0) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, f.retryAfterSeconds());
+    }
     send(response, callback, f.status(), TEXT, f.getMessage().getBytes(StandardCharsets.UTF_8));
   }
 
@@ -89,7 +97,9 @@ final class KvConnectHandler extends EdgeHandler {
     }
     byte[] body = body(request);
     TenantPaths.Database db = databases.of(access.tenant());
+    String tenant = access.tenant();
     if (metadata) {
+      rateLimiter.admitCall(tenant).orThrow();
       int version = Metadata.negotiate(body);
       String answer = Metadata.answer(version, db.id(), hasEventual,
           token == null ? "" : token, clock.instant());
@@ -101,9 +111,16 @@ final class KvConnectHandler extends EdgeHandler {
     String call = path.substring(
         (eventualPath ? Metadata.EVENTUAL_ENDPOINT : Metadata.ENDPOINT).length());
     switch (call) {
-      case "/watch" -> watch(target, version, body, response, callback);
-      case "/snapshot_read" ->
-          send(response, callback, 200, PROTOBUF, target.snapshotRead(body));
+      case "/watch" -> {
+        rateLimiter.admitRead(tenant).orThrow();
+        watch(target, version, body, response, callback);
+      }
+      case "/snapshot_read" -> {
+        rateLimiter.admitRead(tenant).orThrow();
+        byte[] out = target.snapshotRead(body);
+        rateLimiter.chargeRead(tenant, out.length);
+        send(response, callback, 200, PROTOBUF, out);
+      }
       case "/atomic_write" -> {
         if (eventualPath) {
           throw HttpFailure.badRequest("Atomic writes go to the strong endpoint ("
@@ -112,6 +129,7 @@ final class KvConnectHandler extends EdgeHandler {
         if (!access.canWrite()) {
           throw HttpFailure.badRequest(READ_ONLY);
         }
+        rateLimiter.admitWrite(tenant, body.length).orThrow();
         answerLater(db.data().atomicWrite(body), response, callback,
             out -> send(response, callback, 200, PROTOBUF, out));
       }

@@ -5,6 +5,7 @@ import dev.atomkv.server.tenant.TenantEngines;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -44,9 +45,10 @@ public final class KvConnectServer implements AutoCloseable {
    *
    * @param tokens who a token acts as (its tenant's database is the one served), asked on every
    *     request
+   * @param rateLimiter the tenants' rate limits
    */
   public static KvConnectServer start(Options options, TenantEngines engines, Limits limits,
-      Authenticator tokens) throws IOException {
+      Authenticator tokens, RateLimiter rateLimiter) throws IOException {
     Tls tls = options.tls();
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-kvconnect", "KV Connect",
         "KV Connect", Math.max(8, options.threads()), options.bind(), options.port(),
@@ -55,7 +57,7 @@ public final class KvConnectServer implements AutoCloseable {
     TenantPaths databases = new TenantPaths(engines, limits, options.maxResponseBytes());
     return new KvConnectServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
         new KvConnectHandler(databases, tokens, Clock.systemUTC(),
-            options.maxRequestBytes(), responseExecutor, watches)));
+            options.maxRequestBytes(), responseExecutor, watches, rateLimiter)));
   }
 
   /** The port actually bound. */

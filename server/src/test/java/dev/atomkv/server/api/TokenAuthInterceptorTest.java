@@ -25,6 +25,7 @@ import dev.atomkv.server.engine.WatchedKey;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Limits;
+import dev.atomkv.server.tenant.RateLimiter;
 import dev.atomkv.server.model.Versionstamp;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -73,8 +74,8 @@ class TokenAuthInterceptorTest {
     health.setStatus("", ServingStatus.SERVING);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).executor(executor)
-        .addService(new KvGrpcService(new dev.atomkv.server.tenant.TenantEngines(new CountingEngine()), Limits.defaults(), Clock.systemUTC(),
-            executor))
+        .addService(new KvGrpcService(new dev.atomkv.server.tenant.TenantEngines(new CountingEngine()), Limits.defaults(),
+            Clock.systemUTC(), executor, RateLimiter.unlimited()))
         .addService(health.getHealthService())
         .intercept(auth)
         .build().start();
