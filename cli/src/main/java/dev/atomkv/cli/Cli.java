@@ -19,7 +19,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -36,7 +35,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Cli.Version.class,
     description = "Reads and writes an atomkv server: get, set, delete, list, sum, atomic, stats, "
         + "watch, entity-define, entity-list, entity-get, entity-drop, query, cluster-status, "
-        + "cluster-add-member, cluster-remove-member, cluster-transfer-leader.",
+        + "cluster-add-member, cluster-remove-member, cluster-transfer-leader, tenant, token.",
     subcommands = {
       Commands.Get.class,
       Commands.Set.class,
@@ -54,7 +53,9 @@ import picocli.CommandLine.Spec;
       ClusterCommand.class,
       ClusterAdminCommands.AddMember.class,
       ClusterAdminCommands.RemoveMember.class,
-      ClusterAdminCommands.TransferLeader.class
+      ClusterAdminCommands.TransferLeader.class,
+      TenantCommands.class,
+      TokenCommands.class
     },
     footer = {"", KeySyntaxHelp.TEXT, "", Cli.EXIT_CODES})
 public final class Cli {
@@ -156,7 +157,8 @@ public final class Cli {
 
   /** What every subcommand shares: the connection, the output and the mapping of errors to exit codes. */
   abstract static class Base implements Callable<Integer> {
-    @ParentCommand Cli cli;
+    /** The root command, whether this one sits under it directly or in a group (tenant, token). */
+    Cli cli;
     @Spec CommandSpec spec;
 
     /** Does the work; returns the exit code. */
@@ -166,6 +168,7 @@ public final class Cli {
     public final Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      cli = root(spec);
       try {
         return run(out);
       } catch (CommitOutcomeUnknownException e) {
@@ -186,6 +189,15 @@ public final class Cli {
         err.flush();
         cli.close();
       }
+    }
+
+    private static Cli root(CommandSpec command) {
+      for (CommandSpec s = command; s != null; s = s.parent()) {
+        if (s.userObject() instanceof Cli root) {
+          return root;
+        }
+      }
+      throw new IllegalStateException("command " + command.qualifiedName() + " is not under atomkv");
     }
 
     private String describe(String code, String description) {

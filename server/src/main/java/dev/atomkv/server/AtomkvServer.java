@@ -234,6 +234,7 @@ public final class AtomkvServer implements AutoCloseable {
     if (config.tlsEnabled()) {
       LOG.info("TLS on: clientCertificatesRequired={}", config.tlsClientCa() != null);
     }
+    config.tenants.apply(server, server.tenancy.registry(), engine.cluster() != null);
     return server;
   }
 

@@ -93,8 +93,7 @@ public final class ServerConfig {
   int maxBatch;
 
   @Option(names = "--max-batch-bytes", defaultValue = "${ATOMKV_MAX_BATCH_BYTES:-"
-      + EngineOptions.DEFAULT_MAX_BATCH_MIB + "m}",
-      converter = SettingConverters.ByteSize.class,
+      + EngineOptions.DEFAULT_MAX_BATCH_MIB + "m}", converter = SettingConverters.ByteSize.class,
       description = "Approximate mutation bytes per batch. Env: ATOMKV_MAX_BATCH_BYTES.")
   long maxBatchBytes;
 
@@ -275,6 +274,7 @@ public final class ServerConfig {
   boolean insecure;
 
   @CommandLine.Mixin final ClusterOptions cluster = new ClusterOptions();
+  @CommandLine.Mixin final TenantsFileOption tenants = new TenantsFileOption();
 
   /** Settings from flags (the last of a repeated flag, as on the command line), env, defaults. */
   public static ServerConfig parse(String... args) {

@@ -77,6 +77,9 @@ final class SettingsCheck {
     requireReadableFile("--tls-key", c.tlsKey);
     requireReadableFile("--tls-client-ca", c.tlsClientCa);
     requireReadableFile("--auth-tokens-file", c.authTokensFile);
+    requireNotBlank("--tenants-file", c.tenants.file);
+    requireReadableFile("--tenants-file", c.tenants.file);
+    c.tenants.read();
     if (c.authToken != null && c.authToken.isBlank()) {
       // An empty ATOMKV_AUTH_TOKEN= most likely means a secret that failed to render; serving
       // without auth because of it would be the wrong way to fail.

@@ -93,6 +93,7 @@ class ServerDefaultsTest {
     expected.put("--permit-keepalive-time-ms",
         String.valueOf(ServerDefaults.PERMIT_KEEPALIVE_TIME_MS));
     expected.put("--insecure", String.valueOf(ServerDefaults.INSECURE));
+    expected.put("--tenants-file", null); // none: no tenants are set at start-up
     expected.put("--raft-election-timeout-ms",
         String.valueOf(ClusterOptions.ELECTION_TIMEOUT_MS));
     expected.put("--raft-snapshot-every", String.valueOf(ServerDefaults.RAFT_SNAPSHOT_EVERY));

@@ -63,6 +63,7 @@ public final class TenantRegistry implements AutoCloseable {
     return t;
   });
   private volatile Snapshot snapshot;
+  private volatile boolean closed;
   private final KeyWatch watch;
 
   private TenantRegistry(KvEngine engine, Clock clock) {
@@ -202,8 +203,14 @@ public final class TenantRegistry implements AutoCloseable {
     return s;
   }
 
+  /** Whether {@link #close} was called: the server is stopping. */
+  public boolean closed() {
+    return closed;
+  }
+
   @Override
   public void close() {
+    closed = true;
     watch.close();
     reloader.shutdownNow();
   }
