@@ -128,7 +128,8 @@ class KeyCodecTest {
           () -> KeyCodec.skipParts(prefixed, lead.length, all.size() + 1));
     }
     HexFormat hex = HexFormat.of();
-    for (String truncated : List.of("0261", "01ff", "0100ff", "2180", "1601", "1d08", "0bf6", "ff")) {
+    for (String truncated : List.of("0261", "01ff", "0100ff", "2180", "1601", "1d08", "0bf6",
+        "ff")) {
       assertThrows(KvException.class, () -> KeyCodec.skipParts(hex.parseHex(truncated), 0, 1),
           truncated);
     }

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Runs the whole benchmark: starts etcd and the atomkv bench server on loopback ports with data in
- * a temp directory, starts one driver JVM per system, preloads both, then runs every scenario
+ * a temp directory, starts one driver JVM per system, preloads both (atomkv also with the custom
+ * entities' million documents, unless --no-entities), then runs every scenario
  * {@code reps} times, interleaving the systems at each concurrency so that each ratio is taken
  * from neighbouring runs. Ends with a JFR profile of Atomic at 64 in flight, a kill -9 + restart of
  * the atomkv server and a check of every acknowledged write, and an strace count of fdatasync per
