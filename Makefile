@@ -100,9 +100,11 @@ soak:
 cli:
 	$(MVN) -q -DskipTests -pl cli -am package
 
-## bench: atomkv vs etcd vs a no-op gRPC ceiling (about 8 min); writes bench/results/, docs/benchmarks.md
-##        and its charts docs/bench/*.svg (apt-installs etcd-server, strace, linux-perf if missing;
-##        BENCH_ARGS=--quick: a smoke test that leaves the page and the charts alone)
+## bench: atomkv vs etcd vs a no-op gRPC ceiling, and entity Query vs List and indexed vs plain
+##        writes (about 13 min); writes bench/results/, docs/benchmarks.md and its charts
+##        docs/bench/*.svg (apt-installs etcd-server, strace, linux-perf if missing;
+##        BENCH_ARGS=--quick: a smoke test that leaves the page and the charts alone;
+##        BENCH_ARGS=--no-entities: without the entity cases and their 1M-document load)
 bench:
 	MVN="$(MVN)" JAVA="$(JAVA)" bench/run.sh --server-jvm-opts "$(SERVER_JVM_OPTS)" $(BENCH_ARGS)
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: atomkv vs etcd vs a no-op gRPC ceiling, on this machine, in about 8 minutes on 2 cores.
+# `make bench`: atomkv vs etcd vs a no-op gRPC ceiling, and the custom-entity cases, on this
+# machine, in about 13 minutes on 2 cores.
 # Installs etcd-server (and strace, linux-perf for the profile) from Debian if missing, builds the server and the bench, then
 # hands over to the coordinator (bench/core Coordinator.java), which starts etcd and the atomkv
 # bench server on free loopback ports with data in a temp directory, runs every scenario 3 times,

@@ -84,8 +84,12 @@ final class ProtoMapper {
   }
 
   static dev.atomkv.proto.v1.Key toProtoKey(byte[] encoded) {
+    return toProtoKey(KeyCodec.decode(encoded));
+  }
+
+  static dev.atomkv.proto.v1.Key toProtoKey(Key key) {
     dev.atomkv.proto.v1.Key.Builder b = dev.atomkv.proto.v1.Key.newBuilder();
-    for (KeyPart part : KeyCodec.decode(encoded).parts()) {
+    for (KeyPart part : key.parts()) {
       b.addParts(toProtoPart(part));
     }
     return b.build();
@@ -177,7 +181,10 @@ final class ProtoMapper {
     return withValue(Entry.newBuilder().setKey(toProtoKey(e.key())), e).build();
   }
 
-  /** The entry of a Get, whose key is echoed as requested. */
+  /**
+   * The entry of a Get, whose key is echoed as requested, or of a Query, whose key is the
+   * document's (not the index entry's, which {@code e} holds).
+   */
   static Entry toProtoEntry(dev.atomkv.proto.v1.Key requested, StoredEntry e) {
     Entry.Builder b = Entry.newBuilder().setKey(requested);
     return (e == null ? b : withValue(b, e)).build();

@@ -152,6 +152,46 @@ public final class KeyCodec {
     return key;
   }
 
+  /**
+   * The offset just after {@code count} encoded parts that start at {@code from}, found without
+   * decoding them: a reader that needs only the parts after them (an index entry's document key,
+   * after its partition and range values) skips the cost of building values it would drop.
+   */
+  public static int skipParts(byte[] in, int from, int count) {
+    int at = from;
+    for (int i = 0; i < count; i++) {
+      need(in, at, 1);
+      int code = in[at++] & 0xff;
+      if (code == BYTES || code == STRING) {
+        // Up to the terminating 0x00; a 0x00 followed by 0xFF is an escaped zero byte.
+        while (true) {
+          need(in, at, 1);
+          if (in[at++] == 0) {
+            if (at < in.length && in[at] == (byte) 0xff) {
+              at++;
+            } else {
+              break;
+            }
+          }
+        }
+      } else if (code == NUMBER) {
+        at += 8;
+      } else if (code == FALSE || code == TRUE) {
+        continue;
+      } else if (code == POS_INT_BIG || code == NEG_INT_BIG) {
+        need(in, at, 1);
+        int n = in[at++] & 0xff;
+        at += code == NEG_INT_BIG ? n ^ 0xff : n;
+      } else if (code > NEG_INT_BIG && code < POS_INT_BIG) {
+        at += Math.abs(code - INT_ZERO);
+      } else {
+        throw KvException.invalid("invalid key part type code " + code);
+      }
+      need(in, at, 0);
+    }
+    return at;
+  }
+
   private static KeyPart decodePart(byte[] in, int[] pos) {
     int code = in[pos[0]++] & 0xff;
     if (code == BYTES) {

@@ -107,6 +107,34 @@ class KeyCodecTest {
     }
   }
 
+  @Test
+  void skipPartsEndsWhereTheSkippedPartsEnd() {
+    Random rnd = new Random(Seeds.seed("KeyCodecTest.skipParts"));
+    byte[] lead = {(byte) 0xff, 0x03};
+    for (int i = 0; i < 3000; i++) {
+      Key head = randomKey(rnd);
+      Key tail = randomKey(rnd);
+      List<KeyPart> all = new ArrayList<>(head.parts());
+      all.addAll(tail.parts());
+      byte[] encoded = KeyCodec.encode(new Key(all));
+      byte[] prefixed = Arrays.copyOf(lead, lead.length + encoded.length);
+      System.arraycopy(encoded, 0, prefixed, lead.length, encoded.length);
+      int at = KeyCodec.skipParts(prefixed, lead.length, head.parts().size());
+      assertEquals(lead.length + KeyCodec.encode(head).length, at, head + " then " + tail);
+      assertEquals(tail, KeyCodec.decode(Arrays.copyOfRange(prefixed, at, prefixed.length)));
+      assertEquals(prefixed.length, KeyCodec.skipParts(prefixed, lead.length, all.size()));
+      // Asking for one part more than there are is a truncated key, not a wrong offset.
+      assertThrows(KvException.class,
+          () -> KeyCodec.skipParts(prefixed, lead.length, all.size() + 1));
+    }
+    HexFormat hex = HexFormat.of();
+    for (String truncated : List.of("0261", "01ff", "0100ff", "2180", "1601", "1d08", "0bf6",
+        "ff")) {
+      assertThrows(KvException.class, () -> KeyCodec.skipParts(hex.parseHex(truncated), 0, 1),
+          truncated);
+    }
+  }
+
   private static Key randomKey(Random rnd) {
     int n = 1 + rnd.nextInt(3);
     List<KeyPart> parts = new ArrayList<>();

@@ -51,8 +51,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The atomkv side of the load: Atomic (check the key's last acknowledged versionstamp + set a
  * 100-byte value), Get (one key), List (a 100-entry prefix), the no-op ceiling (the very same
- * Atomic request to the no-op service), the LMDB synced single-put microbench, and the final
- * verification of every acknowledged write. Commands come from the coordinator (see DriverLoop).
+ * Atomic request to the no-op service), the LMDB synced single-put microbench, the custom-entity
+ * cases ({@link EntityLoad}), and the final verification of every acknowledged write. Commands
+ * come from the coordinator (see DriverLoop).
  *
  * <p>Lean on purpose, since it shares the cores with the server: one connection, one Netty event
  * loop, direct executor (callbacks and re-issues run on the event loop thread).
@@ -89,6 +90,8 @@ public final class AtomkvDriver {
   private LmdbPutBench lmdb;
   /** The tenant's scenarios, once the Coordinator asked for them ({@code tenant_setup}). */
   private TenantScenarios tenant;
+  /** The custom-entity cases and the plain-key cases they are compared with. */
+  private final EntityLoad entities;
 
   /** @param targets host:port of each server (several: the members of one cluster) */
   private AtomkvDriver(List<String> targets) {
@@ -112,6 +115,7 @@ public final class AtomkvDriver {
       channels.add(channel);
     }
     noop = NoopServiceGrpc.newStub(channels.get(0));
+    entities = new EntityLoad(channels.get(0), this::noteWindowCommit);
     stats = StatsServiceGrpc.newBlockingStub(channels.get(0));
     byte[][] raw = Dataset.keys();
     rawKeys = raw;
@@ -152,6 +156,7 @@ public final class AtomkvDriver {
         tenant = TenantScenarios.setUp(channels.get(0), keys);
         yield Map.of("tenant", TenantScenarios.TENANT, "keys", keys.length);
       }
+      case "preload_entities" -> entities.preload();
       case "run" -> run(cmd);
       case "lmdb" -> lmdb(cmd);
       case "verify" -> verify();
@@ -274,6 +279,14 @@ public final class AtomkvDriver {
     if (inWindow) {
       windowOk.increment();
       windowVersions.add(version);
+    }
+  }
+
+  /** A timed write outside the verified key set: counted for the window's batches only. */
+  private void noteWindowCommit(ByteString versionstamp) {
+    if (inWindow) {
+      windowOk.increment();
+      windowVersions.add(versionstamp.asReadOnlyByteBuffer().getLong());
     }
   }
 
@@ -403,9 +416,15 @@ public final class AtomkvDriver {
       case "list" -> listOp();
       case "atomic_tenant" -> tenant.atomicOp();
       case "get_tenant" -> tenant.getOp();
-      default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+      default -> {
+        AsyncOp entityOp = entities.op(scenario);
+        if (entityOp == null) {
+          throw new IllegalArgumentException("unknown scenario " + scenario);
+        }
+        yield entityOp;
+      }
     };
-    boolean writes = scenario.equals("atomic");
+    boolean writes = scenario.equals("atomic") || EntityLoad.writes(scenario);
     LoadLoop.Window serverStats = new LoadLoop.Window() {
       StatsResponse before;
 

@@ -53,12 +53,15 @@ public final class Charts {
   record Chart(String file, String caption) {}
 
   private static final int WIDTH = 860;
-  private static final Map<String, Color> SERIES_COLORS = Map.of(
-      "atomkv/atomic", new Color(0x1f77b4), "atomkv/get", new Color(0x2ca02c),
-      "atomkv/list", new Color(0x17becf), "atomkv/noop", new Color(0x7f7f7f),
-      "etcd/txn", new Color(0xd62728), "etcd/get", new Color(0xff7f0e),
-      "etcd/list", new Color(0xe377c2), "memory/server", new Color(0x1f77b4),
-      "memory/etcd", new Color(0xd62728));
+  private static final Map<String, Color> SERIES_COLORS = Map.ofEntries(
+      Map.entry("atomkv/atomic", new Color(0x1f77b4)), Map.entry("atomkv/get", new Color(0x2ca02c)),
+      Map.entry("atomkv/list", new Color(0x17becf)), Map.entry("atomkv/noop", new Color(0x7f7f7f)),
+      Map.entry("etcd/txn", new Color(0xd62728)), Map.entry("etcd/get", new Color(0xff7f0e)),
+      Map.entry("etcd/list", new Color(0xe377c2)),
+      Map.entry("atomkv/query", new Color(0x9467bd)),
+      Map.entry("atomkv/list_docs", new Color(0x8c564b)),
+      Map.entry("memory/server", new Color(0x1f77b4)),
+      Map.entry("memory/etcd", new Color(0xd62728)));
   private static final List<Color> PERCENTILE_COLORS =
       List.of(new Color(0x9ecae1), new Color(0x4292c6), new Color(0x08306b));
 
@@ -121,6 +124,10 @@ public final class Charts {
       case "etcd/txn" -> "etcd Txn";
       case "etcd/get" -> "etcd Range";
       case "etcd/list" -> "etcd prefix Range";
+      case "atomkv/query" -> "atomkv entity Query (100 documents)";
+      case "atomkv/list_docs" -> "atomkv List (100 same documents)";
+      case "atomkv/entity_set" -> "atomkv set, document with 2 indexes";
+      case "atomkv/plain_set" -> "atomkv set, plain key";
       case "lmdb/put_synced" -> "LMDB alone, 1 put per synced txn";
       default -> system + " " + scenario;
     };

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Runs the whole benchmark: starts etcd and the atomkv bench server on loopback ports with data in
- * a temp directory, starts one driver JVM per system, preloads both, then runs every scenario
+ * a temp directory, starts one driver JVM per system, preloads both (atomkv also with the custom
+ * entities' million documents, unless --no-entities), then runs every scenario
  * {@code reps} times, interleaving the systems at each concurrency so that each ratio is taken
  * from neighbouring runs. Ends with a JFR profile of Atomic at 64 in flight, a kill -9 + restart of
  * the atomkv server and a check of every acknowledged write, and an strace count of fdatasync per
@@ -35,6 +36,8 @@ public final class Coordinator {
   /** The same lean JVM for both drivers, so neither client gets an edge. */
   private static final List<String> DRIVER_JVM =
       List.of("-Xms256m", "-Xmx1g", "-XX:+UseParallelGC");
+  private static final List<String> ENTITY_SCENARIOS =
+      List.of("query", "list_docs", "entity_set", "plain_set");
 
   // settings
   private Path repo = Path.of(".").toAbsolutePath().normalize();
@@ -50,6 +53,8 @@ public final class Coordinator {
   private boolean strace = true;
   private boolean profile = true;
   private boolean writeDoc = true;
+  /** The custom-entity cases (Query vs List, indexed vs plain set) and their 1M-document load. */
+  private boolean entities = true;
   private boolean quick;
 
   // state
@@ -98,6 +103,7 @@ public final class Coordinator {
         case "--no-strace" -> strace = false;
         case "--no-profile" -> profile = false;
         case "--no-doc" -> writeDoc = false;
+        case "--no-entities" -> entities = false;
         case "--quick" -> {
           reps = 1;
           warmupMs = 500;
@@ -149,6 +155,11 @@ public final class Coordinator {
     log("preloading atomkv: " + atomkv.send(Map.of("cmd", "preload")));
     log("preloading etcd:   " + etcdDriver.send(Map.of("cmd", "preload")));
     log("preloading a tenant: " + atomkv.send(Map.of("cmd", "tenant_setup")));
+    Map<String, Object> entityLoad = null;
+    if (entities) {
+      entityLoad = atomkv.send(Map.of("cmd", "preload_entities"));
+      log("preloading atomkv entities: " + entityLoad);
+    }
     extra.put("after_preload_server", atomkv.send(Map.of("cmd", "stats")));
 
     // JIT warm-up of every code path on both sides, not recorded: on two shared cores C2 is still
@@ -157,6 +168,9 @@ public final class Coordinator {
     for (String[] p : new String[][] {{"atomkv", "atomic"}, {"atomkv", "noop"}, {"atomkv", "get"},
         {"atomkv", "list"}, {"etcd", "txn"}, {"etcd", "get"}, {"etcd", "list"}}) {
       runOne(p[0], p[1], 64, jitWarmupMs, 200);
+    }
+    for (String scenario : entities ? ENTITY_SCENARIOS : List.<String>of()) {
+      runOne("atomkv", scenario, 64, jitWarmupMs, 200);
     }
     for (int rep = 1; rep <= reps; rep++) {
       runRep(rep);
@@ -205,6 +219,9 @@ public final class Coordinator {
     settings.put("driver_jvm_opts", String.join(" ", DRIVER_JVM));
     settings.put("etcd", etcdVersion());
     doc.put("settings", settings);
+    if (entityLoad != null) {
+      doc.put("entities", entityLoad);
+    }
     Map<String, Object> memory = new LinkedHashMap<>();
     memory.put("server_peak_rss_anon_bytes", peakServerRssAnon.get());
     memory.put("etcd_peak_rss_anon_bytes", peakEtcdRssAnon.get());
@@ -259,6 +276,15 @@ public final class Coordinator {
         plan.add(new String[] {"atomkv", "get_tenant"});
         plan.add(new String[] {"atomkv", "list"});
         plan.add(new String[] {"etcd", "list"});
+      }
+      if (entities) {
+        // Each entity case beside the plain-key case it is divided by.
+        plan.add(new String[] {"atomkv", "query"});
+        plan.add(new String[] {"atomkv", "list_docs"});
+        if (c == 64) {
+          plan.add(new String[] {"atomkv", "entity_set"});
+          plan.add(new String[] {"atomkv", "plain_set"});
+        }
       }
       if (c == 1 || c == 64) {
         // LMDB alone: 1 put per synced txn at c=1, a full batch's 64 check+puts at c=64.

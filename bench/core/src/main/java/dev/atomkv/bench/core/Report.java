@@ -23,7 +23,8 @@ public final class Report {
   /** Where the charts go, relative to the page. */
   static final String CHART_DIR = "bench";
   static final List<String> ORDER = List.of("atomkv/atomic", "etcd/txn", "atomkv/noop",
-      "atomkv/get", "etcd/get", "atomkv/list", "etcd/list", "lmdb/put_synced");
+      "atomkv/get", "etcd/get", "atomkv/list", "etcd/list", "atomkv/query", "atomkv/list_docs",
+      "atomkv/entity_set", "atomkv/plain_set", "lmdb/put_synced");
 
   private Report() {}
 
@@ -161,6 +162,10 @@ public final class Report {
       case "etcd/txn" -> "etcd Txn (mod-revision compare + put 100 B)";
       case "etcd/get" -> "etcd Range (1 key)";
       case "etcd/list" -> "etcd Range (prefix, limit 100)";
+      case "atomkv/query" -> "atomkv Query (index range, 100 of 1M documents)";
+      case "atomkv/list_docs" -> "atomkv List (key range, 100 of 1M same documents)";
+      case "atomkv/entity_set" -> "atomkv Atomic set of a document (entity with 2 indexes)";
+      case "atomkv/plain_set" -> "atomkv Atomic set of a plain key (same document)";
       case "lmdb/put_synced" -> concurrency == 1 ? "LMDB alone: 1 put per synced txn"
           : "LMDB alone: " + concurrency + " reads + puts (child txns) per synced txn, 1 thread";
       default -> system + " " + scenario;

@@ -163,6 +163,19 @@ final class Summary {
     out.put("list_vs_etcd_range_prefix_c64", ratio("atomkv List ÷ etcd prefix Range at 64",
         rep -> get(rep, "atomkv", "list", 64, "ops_per_s")
             / get(rep, "etcd", "list", 64, "ops_per_s")));
+    for (int c : new int[] {1, 8, 64, 256}) {
+      if (ran("atomkv", "query", c) && ran("atomkv", "list_docs", c)) {
+        out.put("query_vs_list_c" + c, ratio("atomkv Query ÷ List of the same page size (100 "
+            + "documents) at " + c, rep -> get(rep, "atomkv", "query", c, "ops_per_s")
+            / get(rep, "atomkv", "list_docs", c, "ops_per_s")));
+      }
+    }
+    if (ran("atomkv", "entity_set", 64) && ran("atomkv", "plain_set", 64)) {
+      out.put("entity_set_vs_plain_set_c64", ratio("atomkv Atomic set of a document with 2 "
+              + "indexes ÷ plain Atomic set of the same size at 64",
+          rep -> get(rep, "atomkv", "entity_set", 64, "ops_per_s")
+              / get(rep, "atomkv", "plain_set", 64, "ops_per_s")));
+    }
     out.put("lmdb_batch_vs_noop_c64", ratio(
         "LMDB alone, 64 reads + puts per synced txn (puts/s) ÷ no-op ok/s at 64: Atomic's ceiling",
         rep -> get(rep, "lmdb", "put_synced", 64, "ops_per_s")
@@ -207,6 +220,11 @@ final class Summary {
     double bound = med(r, "single_client_p50_bound");
     out.add(target("Atomic at 1: p50 ≤ 2× (no-op p50 + LMDB synced put p50)", "≤ 2×", bound,
         bound <= 2, "×"));
+    if (r.containsKey("query_vs_list_c64")) {
+      double q = med(r, "query_vs_list_c64");
+      out.add(target("Query at 64 ≥ 0.8× List of the same page size (100 documents)", "≥ 0.8×",
+          q, q >= 0.8, "×"));
+    }
     double mib = peakRssAnon / 1024.0 / 1024.0;
     out.add(target("Server anonymous RSS < 512 MB through the run", "< 512 MiB", mib,
         peakRssAnon > 0 && mib < 512, " MiB"));
@@ -221,6 +239,10 @@ final class Summary {
         + " keys differ from their last acknowledged write");
     out.add(t);
     return out;
+  }
+
+  private boolean ran(String system, String scenario, int c) {
+    return results.stream().anyMatch(x -> key(x).equals(key(system, scenario, c)));
   }
 
   private double medianOf(String system, String scenario, int c, String field) {
