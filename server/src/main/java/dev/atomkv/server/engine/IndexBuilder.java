@@ -1,9 +1,12 @@
 package dev.atomkv.server.engine;
 
 import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.entity.EntityDefinition;
 import dev.atomkv.server.model.entity.EntityKeys;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -22,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * <p>Only the member that leads (or a single node) proposes steps: the applier makes every step
  * idempotent, so a step proposed by a deposed leader only repeats work, but one builder avoids
  * the waste.
+ *
+ * <p>Every tenant's entities are built: the default tenant's definitions and, for each tenant the
+ * registry knows, the definitions behind its prefix; a build step goes to the same prefix, so the
+ * applier indexes that tenant's documents only.
  */
 public final class IndexBuilder implements AutoCloseable {
   /** Document keys one step examines: a step of this size keeps the writer busy briefly. */
@@ -55,9 +62,11 @@ public final class IndexBuilder implements AutoCloseable {
       if (!leads()) {
         return;
       }
-      for (EntityDefinition def : buildingDefinitions()) {
-        for (String index : def.building().keySet()) {
-          build(def.name(), index);
+      for (byte[] prefix : tenantPrefixes()) {
+        for (EntityDefinition def : buildingDefinitions(prefix)) {
+          for (String index : def.building().keySet()) {
+            build(prefix, def.name(), index);
+          }
         }
       }
     } catch (InterruptedException e) {
@@ -69,23 +78,44 @@ public final class IndexBuilder implements AutoCloseable {
     }
   }
 
-  /** Steps through one index until it is ready, or this member stops leading or closes. */
-  private void build(String entity, String index)
+  /**
+   * Steps through one index of the tenant stored behind {@code prefix} until it is ready, or this
+   * member stops leading or closes.
+   */
+  private void build(byte[] prefix, String entity, String index)
       throws InterruptedException, ExecutionException, TimeoutException {
-    LOG.info("building index: entity={} index={}", entity, index);
+    String tenant = prefix.length == 0 ? TenantKeys.DEFAULT : TenantKeys.tenantOf(prefix);
+    LOG.info("building index: tenant={} entity={} index={}", tenant, entity, index);
     long steps = 0;
+    Mutation step = EntityKeys.buildStep(entity, index, CHUNK);
+    Mutation tenantStep = Mutation.set(concat(prefix, step.key()), step.value());
     while (!closed && leads()) {
-      engine.commit(new AtomicWrite(List.of(), List.of(
-          EntityKeys.buildStep(entity, index, CHUNK)))).get(STEP_TIMEOUT_MS,
+      engine.commit(new AtomicWrite(List.of(), List.of(tenantStep))).get(STEP_TIMEOUT_MS,
           TimeUnit.MILLISECONDS);
       steps++;
-      StoredEntry stored = engine.get(List.of(EntityKeys.definition(entity))).get(0);
+      StoredEntry stored = engine.get(List.of(concat(prefix, EntityKeys.definition(entity))))
+          .get(0);
       if (stored == null || !EntityDefinition.decode(stored.value().payload())
           .isBuilding(index)) {
-        LOG.info("index build ended: entity={} index={} steps={}", entity, index, steps);
+        LOG.info("index build ended: tenant={} entity={} index={} steps={}", tenant, entity,
+            index, steps);
         return;
       }
     }
+  }
+
+  /**
+   * The prefix of every tenant's keys: the default tenant's (empty), then each tenant's in the
+   * registry. A tenant deleted meanwhile has no definitions left once the reaper is done, and a
+   * step for it finds none.
+   */
+  private List<byte[]> tenantPrefixes() {
+    List<byte[]> out = new ArrayList<>();
+    out.add(new byte[0]);
+    for (StoredEntry e : scan(TenantKeys.settingsStart(), TenantKeys.settingsEnd())) {
+      out.add(TenantKeys.dataPrefix(TenantKeys.settingsTenant(e.key())));
+    }
+    return out;
   }
 
   private boolean leads() {
@@ -98,24 +128,37 @@ public final class IndexBuilder implements AutoCloseable {
    * every committed definition but the latest few, and a step for an index that is no longer
    * building does nothing.
    */
-  private List<EntityDefinition> buildingDefinitions() {
+  private List<EntityDefinition> buildingDefinitions(byte[] prefix) {
     List<EntityDefinition> out = new ArrayList<>();
-    byte[] start = EntityKeys.definitionsStart();
-    while (true) {
-      ListPage page = engine.eventualReads().list(start, EntityKeys.definitionsEnd(), false, 1000,
-          Long.MAX_VALUE, e -> e.value().payload().length);
-      for (StoredEntry e : page.entries()) {
-        EntityDefinition def = EntityDefinition.decode(e.value().payload());
-        if (!def.building().isEmpty()) {
-          out.add(def);
-        }
+    for (StoredEntry e : scan(concat(prefix, EntityKeys.definitionsStart()),
+        concat(prefix, EntityKeys.definitionsEnd()))) {
+      EntityDefinition def = EntityDefinition.decode(e.value().payload());
+      if (!def.building().isEmpty()) {
+        out.add(def);
       }
+    }
+    return out;
+  }
+
+  /** Every entry of [start, end) in this member's own store, a page at a time. */
+  private List<StoredEntry> scan(byte[] start, byte[] end) {
+    List<StoredEntry> out = new ArrayList<>();
+    while (true) {
+      ListPage page = engine.eventualReads().list(start, end, false, 1000, Long.MAX_VALUE,
+          e -> e.value().payload().length);
+      out.addAll(page.entries());
       if (!page.more() || page.entries().isEmpty()) {
         return out;
       }
       byte[] last = page.entries().get(page.entries().size() - 1).key();
-      start = java.util.Arrays.copyOf(last, last.length + 1);
+      start = Arrays.copyOf(last, last.length + 1);
     }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   /** Stops looking; a step in flight finishes or fails with the engine. */
