@@ -67,7 +67,9 @@ public final class TenantRegistry implements AutoCloseable {
     this.engine = engine;
     this.clock = clock;
     this.snapshot = load(engine.eventualReads());
-    this.watch = engine.watch(List.of(TenantKeys.version()), null,
+    // This member's own store: a cluster member starting before it has a leader must not wait
+    // for one, and what it applies is what it must follow.
+    this.watch = engine.eventualReads().watch(List.of(TenantKeys.version()), null,
         () -> reloader.execute(this::changed));
     watch.poll();
   }
