@@ -36,7 +36,13 @@ public final class IndexBuilder implements AutoCloseable {
   /** How often the builder looks for an index to build. */
   static final long TICK_MS = 200;
   private static final long STEP_TIMEOUT_MS = 30_000;
+  /** Tenants' definition ranges read from one snapshot. */
+  private static final int RANGES_PER_READ = 256;
+  private static final int PAGE = 1000;
   private static final Logger LOG = LoggerFactory.getLogger(IndexBuilder.class);
+
+  /** A definition with an index to build, and the prefix of the tenant it belongs to. */
+  private record Building(byte[] prefix, EntityDefinition definition) {}
 
   private final KvEngine engine;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -62,11 +68,9 @@ public final class IndexBuilder implements AutoCloseable {
       if (!leads()) {
         return;
       }
-      for (byte[] prefix : tenantPrefixes()) {
-        for (EntityDefinition def : buildingDefinitions(prefix)) {
-          for (String index : def.building().keySet()) {
-            build(prefix, def.name(), index);
-          }
+      for (Building b : buildingDefinitions()) {
+        for (String index : b.definition().building().keySet()) {
+          build(b.prefix(), b.definition().name(), index);
         }
       }
     } catch (InterruptedException e) {
@@ -128,13 +132,30 @@ public final class IndexBuilder implements AutoCloseable {
    * every committed definition but the latest few, and a step for an index that is no longer
    * building does nothing.
    */
-  private List<EntityDefinition> buildingDefinitions(byte[] prefix) {
-    List<EntityDefinition> out = new ArrayList<>();
-    for (StoredEntry e : scan(concat(prefix, EntityKeys.definitionsStart()),
-        concat(prefix, EntityKeys.definitionsEnd()))) {
-      EntityDefinition def = EntityDefinition.decode(e.value().payload());
-      if (!def.building().isEmpty()) {
-        out.add(def);
+  private List<Building> buildingDefinitions() {
+    List<byte[]> prefixes = tenantPrefixes();
+    List<Building> out = new ArrayList<>();
+    // Many tenants' definition ranges per snapshot read: a tick costs a few reads, not one per
+    // tenant.
+    for (int from = 0; from < prefixes.size(); from += RANGES_PER_READ) {
+      List<byte[]> batch = prefixes.subList(from, Math.min(prefixes.size(),
+          from + RANGES_PER_READ));
+      List<ListPage> pages = engine.eventualReads().listRanges(batch.stream()
+          .map(p -> new RangeRead(concat(p, EntityKeys.definitionsStart()),
+              concat(p, EntityKeys.definitionsEnd()), false, PAGE)).toList(), Long.MAX_VALUE,
+          e -> 0);
+      for (int i = 0; i < batch.size(); i++) {
+        byte[] prefix = batch.get(i);
+        List<StoredEntry> definitions = pages.get(i).more()
+            ? scan(concat(prefix, EntityKeys.definitionsStart()),
+                concat(prefix, EntityKeys.definitionsEnd()))
+            : pages.get(i).entries();
+        for (StoredEntry e : definitions) {
+          EntityDefinition def = EntityDefinition.decode(e.value().payload());
+          if (!def.building().isEmpty()) {
+            out.add(new Building(prefix, def));
+          }
+        }
       }
     }
     return out;
@@ -144,7 +165,7 @@ public final class IndexBuilder implements AutoCloseable {
   private List<StoredEntry> scan(byte[] start, byte[] end) {
     List<StoredEntry> out = new ArrayList<>();
     while (true) {
-      ListPage page = engine.eventualReads().list(start, end, false, 1000, Long.MAX_VALUE,
+      ListPage page = engine.eventualReads().list(start, end, false, PAGE, Long.MAX_VALUE,
           e -> e.value().payload().length);
       out.addAll(page.entries());
       if (!page.more() || page.entries().isEmpty()) {
