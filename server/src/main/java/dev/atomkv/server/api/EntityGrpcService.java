@@ -72,7 +72,10 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
       gate.write(req.getSerializedSize());
       EntityDefinition def = EntityProtoMapper.toModel(req.getDefinition());
       byte[] key = EntityKeys.definition(def.name());
-      StoredEntry current = engine().get(List.of(key)).get(0);
+      // The answer is read on the response executor, where the call's tenant is not known:
+      // the tenant's engine is taken here.
+      KvEngine engine = engine();
+      StoredEntry current = engine.get(List.of(key)).get(0);
       long currentVersion = current == null ? 0
           : EntityDefinition.decode(current.value().payload()).version();
       if (req.getExpectedVersion() != 0 && req.getExpectedVersion() != currentVersion) {
@@ -81,7 +84,7 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
       }
       commitUnchanged(def.name(), current, Mutation.set(key, Value.bytes(def.encode())), out,
           () -> DefineEntityResponse.newBuilder().setDefinition(
-              EntityProtoMapper.toProto(engine().get(List.of(key)).get(0))).build());
+              EntityProtoMapper.toProto(engine.get(List.of(key)).get(0))).build());
     } catch (RuntimeException e) {
       out.onError(StatusMapper.toStatus(e));
     }

@@ -20,6 +20,7 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Mutation;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.entity.EntityKeys;
 import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.model.tenant.Usage;
 import java.nio.charset.StandardCharsets;
@@ -86,12 +87,14 @@ final class TenantEngine implements KvEngine {
       return CompletableFuture.failedFuture(queuesRefused());
     }
     for (Mutation m : write.mutations()) {
-      if (m.key().length > 0 && m.key()[0] == (byte) 0xFF) {
-        // An entity's internal key: its indexes are kept by the applier for the default
-        // tenant's layout only.
-        return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
-            "custom entities are available to the default tenant only; tenant '" + tenant
-            + "' cannot define or write one"));
+      // Every key lands behind the prefix, so a tenant cannot name another tenant's keys or the
+      // registry's. Of the internal keys only an entity's definitions, documents and build steps
+      // are written by requests (the applier keeps the index entries); refusing the rest keeps
+      // a tenant's range holding only what the default tenant's layout allows.
+      if (m.key().length > 0 && m.key()[0] == (byte) 0xFF
+          && !EntityKeys.isWritable(m.key(), 0)) {
+        return CompletableFuture.failedFuture(KvException.invalid(
+            "keys starting with 0xFF are reserved; tenant '" + tenant + "' cannot write one"));
       }
     }
     List<Check> checks = write.checks().stream()

@@ -68,7 +68,11 @@ public final class TenantReaper implements AutoCloseable {
     byte[] start = TenantKeys.dataPrefix(tenant);
     byte[] end = TenantKeys.dataEnd(tenant);
     while (!timer.isShutdown()) {
-      ListPage page = store.list(start, end, false, CHUNK, Long.MAX_VALUE, e -> 0);
+      // Last keys first: a tenant's entity keys sort definitions (FF 01) before documents (FF 02)
+      // before index entries (FF 03), and the applier drops a definition only once its documents
+      // are gone, and deletes a document through its definition. Backwards, each delete finds
+      // what it needs still there.
+      ListPage page = store.list(start, end, true, CHUNK, Long.MAX_VALUE, e -> 0);
       if (page.entries().isEmpty()) {
         if (store.usage(tenant).keys() == 0) {
           registry.forget(tenant);

@@ -11,6 +11,8 @@ import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.entity.EntityDefinition;
 import dev.atomkv.server.model.entity.EntityIndex;
 import dev.atomkv.server.model.entity.EntityKeys;
+import dev.atomkv.server.model.tenant.TenantKeys;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,28 +27,41 @@ import java.util.Map;
  * <p>Index entries carry a copy of the document with its versionstamp and expiry: a query then
  * reads one range from one snapshot, and an expiring document's entries expire with it, so the
  * expiry sweep removes them as it removes any expired key.
+ *
+ * <p>The keys it is given are stored keys. A tenant's entity key is the default tenant's layout
+ * behind the tenant's prefix: it is handled on the tenant-relative key through a {@link
+ * TenantWriteView}, so every definition, document and index entry it reads or writes lies under
+ * the same prefix, and one tenant's entities never meet another's, even of the same name.
  */
 final class EntityWrites {
-  /** Definitions this request has read, each decoded once. */
+  /**
+   * Definitions this request has read, each decoded once, by scope (the tenant prefix, as
+   * ISO-8859-1 text) and entity name.
+   */
   private final Map<String, EntityDefinition> definitions = new HashMap<>();
 
+  /** Whether {@code key}, a stored key, is a definition, document or build step of a tenant. */
   static boolean handles(byte[] key) {
-    return EntityKeys.isDocument(key) || EntityKeys.isDefinition(key)
-        || EntityKeys.isBuildStep(key);
+    return key.length > 2 && key[0] == (byte) 0xFF
+        && EntityKeys.isWritable(key, TenantKeys.prefixLength(key));
   }
 
-  void set(WriteView view, byte[] key, Value value, Versionstamp vs, long expiresAtMs,
+  void set(WriteView store, byte[] storedKey, Value value, Versionstamp vs, long expiresAtMs,
       long nowMs, String field) {
+    int prefix = TenantKeys.prefixLength(storedKey);
+    WriteView view = scoped(store, storedKey, prefix);
+    String scope = scope(storedKey, prefix);
+    byte[] key = Arrays.copyOfRange(storedKey, prefix, storedKey.length);
     if (EntityKeys.isDefinition(key)) {
-      define(view, key, value, vs, nowMs);
+      define(view, scope, key, value, vs, nowMs);
       return;
     }
     if (EntityKeys.isBuildStep(key)) {
-      buildStep(view, key, value, nowMs);
+      buildStep(view, scope, key, value, nowMs);
       return;
     }
     EntityKeys.DocumentKey dk = EntityKeys.parseDocument(key);
-    EntityDefinition def = definition(view, dk.entity(), nowMs);
+    EntityDefinition def = definition(view, scope, dk.entity(), nowMs);
     if (value.kind() != ValueKind.JSON) {
       throw KvException.invalid(field + ": a document of entity " + dk.entity()
           + " must be a json value");
@@ -61,9 +76,13 @@ final class EntityWrites {
   }
 
   /** Deletes a document with its index entries, or drops a definition. */
-  boolean delete(WriteView view, byte[] key, long nowMs) {
+  boolean delete(WriteView store, byte[] storedKey, long nowMs) {
+    int prefix = TenantKeys.prefixLength(storedKey);
+    WriteView view = scoped(store, storedKey, prefix);
+    String scope = scope(storedKey, prefix);
+    byte[] key = Arrays.copyOfRange(storedKey, prefix, storedKey.length);
     if (EntityKeys.isDefinition(key)) {
-      return drop(view, key, nowMs);
+      return drop(view, scope, key, nowMs);
     }
     if (EntityKeys.isBuildStep(key)) {
       return false;
@@ -71,7 +90,7 @@ final class EntityWrites {
     EntityKeys.DocumentKey dk = EntityKeys.parseDocument(key);
     StoredEntry old = view.live(key, nowMs);
     if (old != null) {
-      unindex(view, definition(view, dk.entity(), nowMs), dk.userKey(), old);
+      unindex(view, definition(view, scope, dk.entity(), nowMs), dk.userKey(), old);
     }
     // An expired document still stored is deleted too; its index entries expired with it and
     // the sweep removes them.
@@ -88,8 +107,17 @@ final class EntityWrites {
     }
   }
 
-  private EntityDefinition definition(WriteView view, String entity, long nowMs) {
-    EntityDefinition def = definitions.get(entity);
+  /** The store seen from the tenant {@code key} belongs to; the store itself for the default. */
+  private static WriteView scoped(WriteView store, byte[] key, int prefix) {
+    return prefix == 0 ? store : new TenantWriteView(store, Arrays.copyOf(key, prefix));
+  }
+
+  private static String scope(byte[] key, int prefix) {
+    return new String(key, 0, prefix, StandardCharsets.ISO_8859_1);
+  }
+
+  private EntityDefinition definition(WriteView view, String scope, String entity, long nowMs) {
+    EntityDefinition def = definitions.get(scope + entity);
     if (def == null) {
       StoredEntry stored = view.live(EntityKeys.definition(entity), nowMs);
       if (stored == null) {
@@ -97,7 +125,7 @@ final class EntityWrites {
             "entity " + entity + " is not defined");
       }
       def = EntityDefinition.decode(stored.value().payload());
-      definitions.put(entity, def);
+      definitions.put(scope + entity, def);
     }
     return def;
   }
@@ -108,7 +136,8 @@ final class EntityWrites {
    * the documents already stored would be stale; a new index is accepted and starts building over
    * them. An index kept unchanged keeps its build progress.
    */
-  private void define(WriteView view, byte[] key, Value value, Versionstamp vs, long nowMs) {
+  private void define(WriteView view, String scope, byte[] key, Value value, Versionstamp vs,
+      long nowMs) {
     EntityDefinition next = EntityDefinition.decode(value.payload());
     StoredEntry stored = view.live(key, nowMs);
     long version = 1;
@@ -135,7 +164,7 @@ final class EntityWrites {
       }
       version = current.version() + 1;
     }
-    definitions.remove(next.name());
+    definitions.remove(scope + next.name());
     view.put(key, Value.bytes(next.withVersion(version).withBuilding(building).encode()), vs, 0);
   }
 
@@ -147,7 +176,7 @@ final class EntityWrites {
    * The definition keeps its version and versionstamp: progress is not a redefinition. A step for
    * an index no longer building (finished, dropped, redefined) does nothing.
    */
-  private void buildStep(WriteView view, byte[] key, Value value, long nowMs) {
+  private void buildStep(WriteView view, String scope, byte[] key, Value value, long nowMs) {
     List<String> names = EntityKeys.parseBuildStep(key);
     String entity = names.get(0);
     byte[] defKey = EntityKeys.definition(entity);
@@ -183,11 +212,11 @@ final class EntityWrites {
     } else {
       building.put(names.get(1), Arrays.copyOfRange(last, prefix.length, last.length));
     }
-    definitions.remove(entity);
+    definitions.remove(scope + entity);
     view.put(defKey, Value.bytes(def.withBuilding(building).encode()), stored.versionstamp(), 0);
   }
 
-  private boolean drop(WriteView view, byte[] key, long nowMs) {
+  private boolean drop(WriteView view, String scope, byte[] key, long nowMs) {
     if (view.live(key, nowMs) == null) {
       return false;
     }
@@ -196,7 +225,7 @@ final class EntityWrites {
       throw new KvException(ErrorKind.FAILED_PRECONDITION, "entity " + entity
           + " still has documents: delete them before dropping it");
     }
-    definitions.remove(entity);
+    definitions.remove(scope + entity);
     return view.delete(key);
   }
 

@@ -21,6 +21,10 @@ import java.util.List;
  *       asks the applier to index the next documents of a building index (so the build goes
  *       through the ordinary write path and replicates like any write)
  * </ul>
+ *
+ * <p>These are the keys as the default tenant stores them. Another tenant's are the same keys
+ * behind its tenant prefix ({@code TenantKeys.dataPrefix}): the methods here work on a
+ * tenant-relative key, and the applier strips the prefix before asking.
  */
 public final class EntityKeys {
   static final byte INTERNAL = (byte) 0xFF;
@@ -42,6 +46,19 @@ public final class EntityKeys {
 
   public static byte[] definitionsEnd() {
     return new byte[] {INTERNAL, DOCUMENT};
+  }
+
+  /**
+   * Whether the bytes of {@code key} from {@code offset} on are a key a request may write to an
+   * entity: a definition, a document or a build step (never an index entry, which only the
+   * applier writes).
+   */
+  public static boolean isWritable(byte[] key, int offset) {
+    if (key.length <= offset + 2 || key[offset] != INTERNAL) {
+      return false;
+    }
+    byte kind = key[offset + 1];
+    return kind == DEFINITION || kind == DOCUMENT || kind == BUILD;
   }
 
   public static boolean isDefinition(byte[] key) {
