@@ -18,11 +18,8 @@ import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.RevokeTokenRequest;
 import dev.atomkv.proto.v1.TenantLimits;
 import dev.atomkv.proto.v1.TokenRole;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.AbstractStub;
-import io.grpc.stub.MetadataUtils;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -42,10 +39,10 @@ class ClusterTenantIT {
   void tenantsTokensQuotasAndUsageAreTheSameOnEveryMember() throws Exception {
     try (TestCluster cluster = TestCluster.start(dir, "tenants", 3, "--auth-token=" + ROOT)) {
       cluster.awaitLeader();
-      var admin0 = as(cluster.admin(0), ROOT);
+      var admin0 = Wire.withToken(cluster.admin(0), ROOT);
       eventually(() -> admin0.createTenant(CreateTenantRequest.newBuilder().setName("acme")
           .setLimits(TenantLimits.newBuilder().setMaxKeys(5)).build()));
-      IssueTokenResponse issued = as(cluster.admin(1), ROOT).issueToken(IssueTokenRequest
+      IssueTokenResponse issued = Wire.withToken(cluster.admin(1), ROOT).issueToken(IssueTokenRequest
           .newBuilder().setTenant("acme").setRole(TokenRole.TOKEN_ROLE_READ_WRITE).build());
       String token = issued.getToken();
 
@@ -76,7 +73,7 @@ class ClusterTenantIT {
       }
 
       // Revoked through one member: refused by every member once it has applied the change.
-      as(cluster.admin(2), ROOT).revokeToken(RevokeTokenRequest.newBuilder().setTenant("acme")
+      Wire.withToken(cluster.admin(2), ROOT).revokeToken(RevokeTokenRequest.newBuilder().setTenant("acme")
           .setId(issued.getInfo().getId()).build());
       for (int i = 0; i < 3; i++) {
         int member = i;
@@ -100,22 +97,16 @@ class ClusterTenantIT {
 
   private static long usageKeys(TestCluster cluster, int member) {
     // Each member answers DescribeTenant from its own store's usage table.
-    return as(cluster.admin(member), ROOT).describeTenant(DescribeTenantRequest.newBuilder()
+    return Wire.withToken(cluster.admin(member), ROOT).describeTenant(DescribeTenantRequest.newBuilder()
         .setName("acme").build()).getTenant().getUsage().getStoredKeys();
   }
 
   private static KvServiceGrpc.KvServiceBlockingStub kv(TestCluster cluster, int member,
       String token) {
-    return as(KvServiceGrpc.newBlockingStub(cluster.node(member).channel()), token)
+    return Wire.withToken(KvServiceGrpc.newBlockingStub(cluster.node(member).channel()), token)
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  private static <S extends AbstractStub<S>> S as(S stub, String token) {
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + token);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-  }
 
   /** Retries a call refused while the cluster elects a leader. */
   private static <T> T eventually(Callable<T> call) throws Exception {

@@ -47,11 +47,8 @@ import dev.atomkv.proto.v1.ListTenantsRequest;
 import dev.atomkv.proto.v1.Mutation;
 import dev.atomkv.proto.v1.TenantLimits;
 import dev.atomkv.proto.v1.TokenRole;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.AbstractStub;
-import io.grpc.stub.MetadataUtils;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +76,7 @@ class TenantEntityIT {
   @BeforeAll
   static void start() throws Exception {
     server = RunningServer.start(dir.resolve("data"), "--auth-token=" + ROOT);
-    admin = as(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
+    admin = Wire.withToken(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
   }
 
   @AfterAll
@@ -322,21 +319,15 @@ class TenantEntityIT {
   }
 
   private static KvServiceBlockingStub kv(String token) {
-    return as(KvServiceGrpc.newBlockingStub(server.channel()), token)
+    return Wire.withToken(KvServiceGrpc.newBlockingStub(server.channel()), token)
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
   private static EntityServiceBlockingStub entities(String token) {
-    return as(EntityServiceGrpc.newBlockingStub(server.channel()), token)
+    return Wire.withToken(EntityServiceGrpc.newBlockingStub(server.channel()), token)
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  private static <S extends AbstractStub<S>> S as(S stub, String token) {
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + token);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-  }
 
   private static String name(Entry e) {
     return e.getValue().getJson().getStructValue().getFieldsOrThrow("name").getStringValue();

@@ -39,12 +39,9 @@ import dev.atomkv.proto.v1.TenantLimits;
 import dev.atomkv.proto.v1.TokenRole;
 import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.proto.v1.WatchResponse;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.grpc.stub.AbstractStub;
-import io.grpc.stub.MetadataUtils;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,7 +71,7 @@ class TenantIT {
   @BeforeAll
   static void start() throws Exception {
     server = RunningServer.start(dir.resolve("data"), "--auth-token=" + ROOT);
-    admin = as(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
+    admin = Wire.withToken(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
   }
 
   @AfterAll
@@ -154,12 +151,13 @@ class TenantIT {
 
     // A tenant's read-write token is not an administrator, of its tenant or any other.
     StatusRuntimeException notAdmin = assertThrows(StatusRuntimeException.class,
-        () -> as(AdminServiceGrpc.newBlockingStub(server.channel()),
+        () -> Wire.withToken(AdminServiceGrpc.newBlockingStub(server.channel()),
             issue("roles", TokenRole.TOKEN_ROLE_READ_WRITE))
             .listTenants(ListTenantsRequest.getDefaultInstance()));
     assertEquals(Status.Code.PERMISSION_DENIED, notAdmin.getStatus().getCode());
     // A tenant's admin manages its own tokens but no other tenant.
-    AdminServiceBlockingStub tenantAdmin = as(AdminServiceGrpc.newBlockingStub(server.channel()),
+    AdminServiceBlockingStub tenantAdmin = Wire.withToken(
+        AdminServiceGrpc.newBlockingStub(server.channel()),
         issue("roles", TokenRole.TOKEN_ROLE_ADMIN));
     assertEquals("roles", tenantAdmin.describeTenant(DescribeTenantRequest.getDefaultInstance())
         .getTenant().getName());
@@ -292,7 +290,7 @@ class TenantIT {
     String token = issue("durable", TokenRole.TOKEN_ROLE_READ_WRITE);
     commitOk(kv(token), atomic(set(key("kept"), stringValue("yes"))));
     server.restart();
-    admin = as(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
+    admin = Wire.withToken(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
     assertEquals("yes", get(kv(token), key("kept")).getValue().getString());
     assertFalse(get(kv(ROOT), key("kept")).hasValue());
   }
@@ -360,16 +358,10 @@ class TenantIT {
   }
 
   private static KvServiceBlockingStub kv(String token) {
-    return as(KvServiceGrpc.newBlockingStub(server.channel()), token)
+    return Wire.withToken(KvServiceGrpc.newBlockingStub(server.channel()), token)
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  private static <S extends AbstractStub<S>> S as(S stub, String token) {
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + token);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-  }
 
   private static String reason(StatusRuntimeException e) throws RuntimeException {
     com.google.rpc.Status status = StatusProto.fromThrowable(e);

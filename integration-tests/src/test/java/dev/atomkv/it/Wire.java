@@ -37,6 +37,14 @@ final class Wire {
   // ---- keys ----
 
   /** A wire key: String → string part, byte[] → bytes, Integer/Long → int, Double → number, Boolean → boolean. */
+  /** {@code stub} sending {@code authorization: Bearer <token>} with every call. */
+  static <S extends io.grpc.stub.AbstractStub<S>> S withToken(S stub, String token) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + token);
+    return stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
   static Key key(Object... parts) {
     Key.Builder k = Key.newBuilder();
     for (Object p : parts) {

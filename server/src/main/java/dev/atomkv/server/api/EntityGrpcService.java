@@ -196,8 +196,8 @@ public final class EntityGrpcService extends EntityServiceGrpc.EntityServiceImpl
           req.getLimit());
       List<Entry> results = new ArrayList<>();
       EntityReads.Page page = EntityReads.query(reader, stored, q, validator,
-          limits.maxResponseBytes() - RESPONSE_RESERVE, e -> {
-            Entry entry = ProtoMapper.toProtoEntry(e);
+          limits.maxResponseBytes() - RESPONSE_RESERVE, (documentKey, e) -> {
+            Entry entry = ProtoMapper.toProtoEntry(ProtoMapper.toProtoKey(documentKey), e);
             results.add(entry);
             return CodedOutputStream.computeMessageSize(1, entry);
           });

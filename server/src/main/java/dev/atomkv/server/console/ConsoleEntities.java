@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import dev.atomkv.server.engine.EntityReads;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.StoredEntry;
+import dev.atomkv.server.model.KeyCodec;
 import dev.atomkv.server.model.JsonValue;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.RequestValidator;
@@ -99,8 +100,9 @@ final class ConsoleEntities {
         (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, limit)));
     List<JsonObject> results = new ArrayList<>();
     EntityReads.Page page = EntityReads.query(engine, stored, q, validator,
-        validator.limits().maxResponseBytes() - RESPONSE_RESERVE, e -> {
-          JsonObject entry = JsonValues.entry(e);
+        validator.limits().maxResponseBytes() - RESPONSE_RESERVE, (documentKey, e) -> {
+          JsonObject entry = JsonValues.entry(new StoredEntry(KeyCodec.encode(documentKey),
+              e.value(), e.versionstamp(), e.expiresAtMs()));
           results.add(entry);
           return entry.toString().getBytes(StandardCharsets.UTF_8).length;
         });

@@ -9,6 +9,7 @@ import dev.atomkv.server.engine.QueueCounts;
 import dev.atomkv.server.engine.QueueSink;
 import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.RangeRead;
+import dev.atomkv.server.engine.KeyPrefix;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.engine.WatchUpdate;
@@ -26,7 +27,6 @@ import dev.atomkv.server.model.tenant.Usage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -45,13 +45,13 @@ final class TenantEngine implements KvEngine {
 
   private final KvEngine store;
   private final String tenant;
-  private final byte[] prefix;
+  private final KeyPrefix prefix;
   private final UUID databaseId;
 
   TenantEngine(KvEngine store, String tenant) {
     this.store = store;
     this.tenant = tenant;
-    this.prefix = TenantKeys.dataPrefix(tenant);
+    this.prefix = new KeyPrefix(TenantKeys.dataPrefix(tenant));
     // Each tenant is its own database to KV Connect clients: a stable id of its own.
     this.databaseId = UUID.nameUUIDFromBytes((store.databaseId() + "/" + tenant)
         .getBytes(StandardCharsets.UTF_8));
@@ -59,10 +59,10 @@ final class TenantEngine implements KvEngine {
 
   @Override
   public List<StoredEntry> get(List<byte[]> keys) {
-    List<StoredEntry> found = store.get(keys.stream().map(this::in).toList());
+    List<StoredEntry> found = store.get(keys.stream().map(prefix::in).toList());
     List<StoredEntry> out = new ArrayList<>(found.size());
     for (StoredEntry e : found) {
-      out.add(e == null ? null : out(e));
+      out.add(e == null ? null : prefix.out(e));
     }
     return out;
   }
@@ -70,14 +70,16 @@ final class TenantEngine implements KvEngine {
   @Override
   public ListPage list(byte[] start, byte[] end, boolean reverse, int limit, long maxBytes,
       ToLongFunction<StoredEntry> sizer) {
-    return out(store.list(in(start), in(end), reverse, limit, maxBytes, sized(sizer)));
+    return out(store.list(prefix.in(start), prefix.in(end), reverse, limit, maxBytes,
+        sized(sizer)));
   }
 
   @Override
   public List<ListPage> listRanges(List<RangeRead> ranges, long maxBytes,
       ToLongFunction<StoredEntry> sizer) {
     List<RangeRead> inside = ranges.stream()
-        .map(r -> new RangeRead(in(r.start()), in(r.end()), r.reverse(), r.limit())).toList();
+        .map(r -> new RangeRead(prefix.in(r.start()), prefix.in(r.end()), r.reverse(),
+            r.limit())).toList();
     return store.listRanges(inside, maxBytes, sized(sizer)).stream().map(this::out).toList();
   }
 
@@ -98,9 +100,9 @@ final class TenantEngine implements KvEngine {
       }
     }
     List<Check> checks = write.checks().stream()
-        .map(c -> new Check(in(c.key()), c.expectedVersionstamp(), c.where())).toList();
+        .map(c -> new Check(prefix.in(c.key()), c.expectedVersionstamp(), c.where())).toList();
     List<Mutation> mutations = write.mutations().stream()
-        .map(m -> new Mutation(in(m.key()), m.kind(), m.value(), m.expiresAtMs(),
+        .map(m -> new Mutation(prefix.in(m.key()), m.kind(), m.value(), m.expiresAtMs(),
             m.versionstampSuffix(), m.where(), m.merge())).toList();
     return store.commit(new AtomicWrite(checks, mutations, write.deadlineNanos()));
   }
@@ -122,7 +124,7 @@ final class TenantEngine implements KvEngine {
 
   @Override
   public KeyWatch watch(List<byte[]> keys, Versionstamp after, WatchListener listener) {
-    KeyWatch inner = store.watch(keys.stream().map(this::in).toList(), after, listener);
+    KeyWatch inner = store.watch(keys.stream().map(prefix::in).toList(), after, listener);
     return new KeyWatch() {
       @Override
       public WatchUpdate poll() {
@@ -130,8 +132,8 @@ final class TenantEngine implements KvEngine {
         if (u == null) {
           return null;
         }
-        List<WatchedKey> keys = u.keys().stream().map(k -> new WatchedKey(strip(k.key()),
-            k.entry() == null ? null : out(k.entry()), k.changed())).toList();
+        List<WatchedKey> keys = u.keys().stream().map(k -> new WatchedKey(prefix.strip(k.key()),
+            k.entry() == null ? null : prefix.out(k.entry()), k.changed())).toList();
         return new WatchUpdate(keys, u.readVersionstamp());
       }
 
@@ -190,26 +192,15 @@ final class TenantEngine implements KvEngine {
         + " tenant only; tenant '" + tenant + "' cannot enqueue or listen");
   }
 
-  private byte[] in(byte[] key) {
-    byte[] out = Arrays.copyOf(prefix, prefix.length + key.length);
-    System.arraycopy(key, 0, out, prefix.length, key.length);
-    return out;
-  }
 
-  private byte[] strip(byte[] key) {
-    return Arrays.copyOfRange(key, prefix.length, key.length);
-  }
 
-  private StoredEntry out(StoredEntry e) {
-    return new StoredEntry(strip(e.key()), e.value(), e.versionstamp(), e.expiresAtMs());
-  }
 
   private ListPage out(ListPage page) {
-    return new ListPage(page.entries().stream().map(this::out).toList(), page.more());
+    return new ListPage(page.entries().stream().map(prefix::out).toList(), page.more());
   }
 
   /** The caller sizes (and may convert) entries as it will see them: without the prefix. */
   private ToLongFunction<StoredEntry> sized(ToLongFunction<StoredEntry> sizer) {
-    return e -> sizer.applyAsLong(out(e));
+    return e -> sizer.applyAsLong(prefix.out(e));
   }
 }

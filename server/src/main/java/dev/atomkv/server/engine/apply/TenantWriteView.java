@@ -1,11 +1,11 @@
 package dev.atomkv.server.engine.apply;
 
+import dev.atomkv.server.engine.KeyPrefix;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.tenant.Usage;
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -16,39 +16,40 @@ import java.util.function.Consumer;
  */
 final class TenantWriteView implements WriteView {
   private final WriteView store;
-  private final byte[] prefix;
+  private final KeyPrefix prefix;
 
   TenantWriteView(WriteView store, byte[] prefix) {
     this.store = store;
-    this.prefix = prefix;
+    this.prefix = new KeyPrefix(prefix);
   }
 
   @Override
   public StoredEntry live(byte[] key, long nowMs) {
-    StoredEntry e = store.live(in(key), nowMs);
-    return e == null ? null : out(e);
+    StoredEntry e = store.live(prefix.in(key), nowMs);
+    return e == null ? null : prefix.out(e);
   }
 
   @Override
   public void put(byte[] key, Value value, Versionstamp vs, long expiresAtMs) {
-    store.put(in(key), value, vs, expiresAtMs);
+    store.put(prefix.in(key), value, vs, expiresAtMs);
   }
 
   @Override
   public boolean anyLive(byte[] start, byte[] end, long nowMs) {
-    return store.anyLive(in(start), in(end), nowMs);
+    return store.anyLive(prefix.in(start), prefix.in(end), nowMs);
   }
 
   @Override
   public byte[] scanLive(byte[] start, byte[] end, int limit, long nowMs,
       Consumer<StoredEntry> live) {
-    byte[] last = store.scanLive(in(start), in(end), limit, nowMs, e -> live.accept(out(e)));
-    return last == null ? null : strip(last);
+    byte[] last = store.scanLive(prefix.in(start), prefix.in(end), limit, nowMs,
+        e -> live.accept(prefix.out(e)));
+    return last == null ? null : prefix.strip(last);
   }
 
   @Override
   public boolean delete(byte[] key) {
-    return store.delete(in(key));
+    return store.delete(prefix.in(key));
   }
 
   @Override
@@ -61,17 +62,6 @@ final class TenantWriteView implements WriteView {
     return store.usage(tenant);
   }
 
-  private byte[] in(byte[] key) {
-    byte[] out = Arrays.copyOf(prefix, prefix.length + key.length);
-    System.arraycopy(key, 0, out, prefix.length, key.length);
-    return out;
-  }
 
-  private byte[] strip(byte[] key) {
-    return Arrays.copyOfRange(key, prefix.length, key.length);
-  }
 
-  private StoredEntry out(StoredEntry e) {
-    return new StoredEntry(strip(e.key()), e.value(), e.versionstamp(), e.expiresAtMs());
-  }
 }
