@@ -2,7 +2,10 @@ package dev.atomkv.server.engine;
 
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -66,6 +69,34 @@ public interface KvEngine extends AutoCloseable {
    * lease has already ended.
    */
   CompletableFuture<Void> ack(String leaseId, boolean success);
+
+  /**
+   * As {@link #listen(int, QueueSink)}, for {@code tenant}'s queue: each tenant has a queue of its
+   * own, and its listeners receive only its messages. An engine that keeps no tenants' queues
+   * serves the default tenant only.
+   */
+  default QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
+    if (TenantKeys.DEFAULT.equals(tenant)) {
+      return listen(maxInFlight, sink);
+    }
+    throw noTenantQueues();
+  }
+
+  /**
+   * As {@link #ack(String, boolean)}, for a lease of {@code tenant}'s queue: a lease of another
+   * tenant's message is answered as one that has ended.
+   */
+  default CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
+    if (TenantKeys.DEFAULT.equals(tenant)) {
+      return ack(leaseId, success);
+    }
+    return CompletableFuture.failedFuture(noTenantQueues());
+  }
+
+  private static KvException noTenantQueues() {
+    return new KvException(ErrorKind.FAILED_PRECONDITION,
+        "this engine keeps the default tenant's queue only");
+  }
 
   /**
    * Ends every queue listener ({@link QueueSink#end} with UNAVAILABLE) and stops delivering,

@@ -24,6 +24,7 @@ import dev.atomkv.server.engine.watch.KeysSnapshot;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.model.tenant.Usage;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -288,17 +289,18 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
-  public CompletableFuture<List<QueueDelivery>> leaseQueued(int max, long leaseMs,
+  public CompletableFuture<List<QueueDelivery>> leaseQueued(String tenant, int max, long leaseMs,
       long entryTimeMicros, LogPosition position) {
-    return replicated(queueWrites.leaseDue(max, position.index(), leaseMs), entryTimeMicros,
-        position).thenApply(leased -> leased.stream().map(m -> new QueueDelivery(m.leaseId(),
+    return replicated(queueWrites.leaseDue(tenant, max, position.index(), leaseMs),
+        entryTimeMicros, position).thenApply(leased -> leased.stream().map(m -> new QueueDelivery(m.leaseId(),
             m.payload(), m.deliveries(), m.lease().expiresAtMs(), m.versionstamp())).toList());
   }
 
   @Override
-  public CompletableFuture<Boolean> settleLease(String leaseId, QueueOutcome outcome,
-      long entryTimeMicros, LogPosition position) {
-    return replicated(queueWrites.settleLease(leaseId, outcome), entryTimeMicros, position);
+  public CompletableFuture<Boolean> settleLease(String tenant, String leaseId,
+      QueueOutcome outcome, long entryTimeMicros, LogPosition position) {
+    return replicated(queueWrites.settleLease(tenant, leaseId, outcome), entryTimeMicros,
+        position);
   }
 
   @Override
@@ -326,13 +328,28 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
+  public long nextReadyAtMs(String tenant) {
+    return read(txn -> store.queues.nextReadyAtMs(txn, tenant));
+  }
+
+  @Override
   public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return queue.listen(maxInFlight, sink);
+    return listen(TenantKeys.DEFAULT, maxInFlight, sink);
+  }
+
+  @Override
+  public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
+    return queue.listen(tenant, maxInFlight, sink);
   }
 
   @Override
   public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return queue.ack(leaseId, success);
+    return ack(TenantKeys.DEFAULT, leaseId, success);
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
+    return queue.ack(tenant, leaseId, success);
   }
 
   @Override

@@ -303,9 +303,10 @@ final class AtomkvStateMachine extends BaseStateMachine {
       LogPosition position) {
     QueueEvents events = queueEvents;
     return switch (q.getOpCase()) {
-      case LEASE -> store.leaseQueued(q.getLease().getMax(), q.getLease().getLeaseMs(),
-          timeMicros, position).thenApply(leased -> EntryCodec.leased(leased, position.index()));
-      case SETTLE -> store.settleLease(q.getSettle().getLeaseId(),
+      case LEASE -> store.leaseQueued(EntryCodec.tenant(q.getLease().getTenant()),
+          q.getLease().getMax(), q.getLease().getLeaseMs(), timeMicros, position).thenApply(leased -> EntryCodec.leased(leased, position.index()));
+      case SETTLE -> store.settleLease(EntryCodec.tenant(q.getSettle().getTenant()),
+          q.getSettle().getLeaseId(),
           EntryCodec.outcome(q.getSettle()), timeMicros, position).thenApply(settled -> {
             if (!settled) {
               return EntryCodec.reply(QueueDelivery.leaseEnded());

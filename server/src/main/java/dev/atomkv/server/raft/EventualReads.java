@@ -17,6 +17,7 @@ import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.model.tenant.Usage;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,8 +72,18 @@ final class EventualReads implements KvEngine {
   }
 
   @Override
+  public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
+    return cluster.listen(tenant, maxInFlight, sink);
+  }
+
+  @Override
   public CompletableFuture<Void> ack(String leaseId, boolean success) {
     return cluster.ack(leaseId, success);
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
+    return cluster.ack(tenant, leaseId, success);
   }
 
   @Override
