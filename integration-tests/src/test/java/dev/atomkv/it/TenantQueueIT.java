@@ -24,9 +24,11 @@ import dev.atomkv.proto.v1.ListenResponse;
 import dev.atomkv.proto.v1.TokenRole;
 import io.grpc.Channel;
 import io.grpc.Context;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -112,6 +114,38 @@ class TenantQueueIT {
       assertEquals("a's job", get(kv(server.channel(), a), dead).getValue().getString());
       assertFalse(get(kv(server.channel(), b), dead).hasValue(), "in another tenant's keyspace");
       assertFalse(get(kv(server.channel(), ROOT), dead).hasValue(), "in the default keyspace");
+    }
+  }
+
+  @Test
+  void aTenantsMessagesStayItsOwnAcrossARestartWaitingOrInFlight() throws Exception {
+    try (RunningServer server = RunningServer.start(dir, "--auth-token=" + ROOT)) {
+      AdminServiceBlockingStub admin = as(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
+      String a = tenantToken(admin, "restart-a");
+      // A backoff of a minute: redelivered within the test only if it did not take the failure
+      // path.
+      enqueue(kv(server.channel(), a), message("held").addBackoffScheduleMs(60_000));
+      enqueue(kv(server.channel(), a), message("waiting").setDelayMs(1500));
+      // Its own channel, so that the server's stop, not the test's channel, ends the stream.
+      ManagedChannel own = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+          .usePlaintext().build();
+      try (Listener la = Listener.open(own, a, 1)) {
+        assertEquals(List.of("held"), payloads(la.take(1)));
+        // Stopped while the listener holds it: in flight, it is ready again after the restart.
+        server.restart();
+      } finally {
+        own.shutdownNow();
+      }
+      try (Listener ld = Listener.open(server.channel(), ROOT, 10);
+          Listener la = Listener.open(server.channel(), a, 10)) {
+        List<ListenResponse> back = la.take(2);
+        assertEquals(List.of("held", "waiting"), payloads(back));
+        assertEquals(1, back.get(0).getAttempt(), "the delivery cut short is not counted");
+        ld.assertQuiet();
+        for (ListenResponse m : back) {
+          ack(kv(server.channel(), a), m.getLeaseId(), true);
+        }
+      }
     }
   }
 
