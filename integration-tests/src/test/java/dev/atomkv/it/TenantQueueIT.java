@@ -14,11 +14,13 @@ import dev.atomkv.proto.v1.AdminServiceGrpc;
 import dev.atomkv.proto.v1.AdminServiceGrpc.AdminServiceBlockingStub;
 import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.CreateTenantRequest;
+import dev.atomkv.proto.v1.DeleteTenantRequest;
 import dev.atomkv.proto.v1.Enqueue;
 import dev.atomkv.proto.v1.IssueTokenRequest;
 import dev.atomkv.proto.v1.Key;
 import dev.atomkv.proto.v1.KvServiceGrpc;
 import dev.atomkv.proto.v1.KvServiceGrpc.KvServiceBlockingStub;
+import dev.atomkv.proto.v1.ListTenantsRequest;
 import dev.atomkv.proto.v1.ListenRequest;
 import dev.atomkv.proto.v1.ListenResponse;
 import dev.atomkv.proto.v1.TokenRole;
@@ -145,6 +147,49 @@ class TenantQueueIT {
         for (ListenResponse m : back) {
           ack(kv(server.channel(), a), m.getLeaseId(), true);
         }
+      }
+    }
+  }
+
+  @Test
+  void aDeletedTenantsMessagesNeverReachATenantMadeLaterUnderItsName() throws Exception {
+    try (RunningServer server = RunningServer.start(dir, "--auth-token=" + ROOT)) {
+      AdminServiceBlockingStub admin = as(AdminServiceGrpc.newBlockingStub(server.channel()), ROOT);
+      String old = tenantToken(admin, "reborn");
+      enqueue(kv(server.channel(), old), message("old, held"));
+      enqueue(kv(server.channel(), old), message("old, waiting"));
+      enqueue(kv(server.channel(), old), message("old, delayed").setDelayMs(1000));
+      // One of them in flight when the tenant goes, on a stream that outlives the token.
+      ManagedChannel own = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+          .usePlaintext().build();
+      try (Listener holder = Listener.open(own, old, 1)) {
+        assertEquals(List.of("old, held"), payloads(holder.take(1)));
+        admin.deleteTenant(DeleteTenantRequest.newBuilder().setName("reborn").build());
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (admin.listTenants(ListTenantsRequest.getDefaultInstance()).getTenantsList()
+            .stream().anyMatch(t -> t.getName().equals("reborn"))) {
+          assertTrue(System.currentTimeMillis() < deadline, "the deleted tenant never went");
+          Thread.sleep(100);
+        }
+        // Its stream ended with its tenant, so it cannot serve the next tenant of the name.
+        while (holder.ended == null) {
+          assertTrue(System.currentTimeMillis() < deadline, "the deleted tenant's stream is open");
+          Thread.sleep(50);
+        }
+        Status ended = Status.fromThrowable(holder.ended);
+        assertEquals(Status.Code.FAILED_PRECONDITION, ended.getCode());
+        assertEquals("tenant 'reborn' was deleted", ended.getDescription());
+        holder.assertQuiet();
+      } finally {
+        own.shutdownNow();
+      }
+      String reborn = tenantToken(admin, "reborn");
+      try (Listener l = Listener.open(server.channel(), reborn, 10)) {
+        Thread.sleep(1000); // past the old delayed message's ready time
+        l.assertQuiet();
+        enqueue(kv(server.channel(), reborn), message("new"));
+        assertEquals(List.of("new"), payloads(l.take(1)));
+        l.assertQuiet();
       }
     }
   }

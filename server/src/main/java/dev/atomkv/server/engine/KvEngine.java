@@ -93,6 +93,15 @@ public interface KvEngine extends AutoCloseable {
     return CompletableFuture.failedFuture(noTenantQueues());
   }
 
+  /**
+   * Drops every message of {@code tenant}'s queue, waiting or in flight, once the tenant is
+   * deleted, so that a tenant made later under its name starts with an empty queue. Completes
+   * with how many there were once that is durably committed.
+   */
+  default CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return CompletableFuture.failedFuture(noTenantQueues());
+  }
+
   private static KvException noTenantQueues() {
     return new KvException(ErrorKind.FAILED_PRECONDITION,
         "this engine keeps the default tenant's queue only");

@@ -114,6 +114,15 @@ public interface ReplicaStore extends KvEngine {
    */
   CompletableFuture<Integer> requeueLeases(long entryTimeMicros, LogPosition position);
 
+  /**
+   * Applies a drop entry: every message of {@code tenant}'s queue, waiting or in flight, is
+   * removed (its leases end as unknown).
+   *
+   * @return how many there were
+   */
+  CompletableFuture<Integer> dropTenantQueue(String tenant, long entryTimeMicros,
+      LogPosition position);
+
   /** This replica's queue as it is now: whether proposing queue work would find any. */
   QueueState queueState();
 

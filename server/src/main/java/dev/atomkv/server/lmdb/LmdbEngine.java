@@ -328,6 +328,18 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
+  public CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return writer.submit(queueWrites.dropTenantQueue(tenant))
+        .whenComplete((n, failure) -> queue.endTenant(tenant));
+  }
+
+  @Override
+  public CompletableFuture<Integer> dropTenantQueue(String tenant, long entryTimeMicros,
+      LogPosition position) {
+    return replicated(queueWrites.dropTenantQueue(tenant), entryTimeMicros, position);
+  }
+
+  @Override
   public long nextReadyAtMs(String tenant) {
     return read(txn -> store.queues.nextReadyAtMs(txn, tenant));
   }

@@ -169,6 +169,32 @@ final class QueueDispatcher {
     executor.shutdownNow();
   }
 
+  /**
+   * Ends a deleted tenant's listeners (their streams outlive the tokens that opened them); what
+   * they held went with the tenant's queue.
+   */
+  void endTenant(String tenant) {
+    List<QueueSink> sinks;
+    synchronized (this) {
+      QueueListeners<Lease> own = listeners.remove(tenant);
+      if (own == null) {
+        return;
+      }
+      QueueListeners.Stopped<Lease> ended = own.stop();
+      for (Lease lease : ended.leases()) {
+        lease.timeout.cancel(false);
+      }
+      sinks = ended.sinks();
+    }
+    for (QueueSink sink : sinks) {
+      try {
+        sink.end(QueueListeners.tenantDeleted(tenant));
+      } catch (RuntimeException e) {
+        LOG.warn("queue listener failed to end", e);
+      }
+    }
+  }
+
   // ---- dispatching (on the queue thread) -------------------------------------------------------
 
   private void wake() {

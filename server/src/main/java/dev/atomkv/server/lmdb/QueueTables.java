@@ -190,6 +190,32 @@ final class QueueTables {
     return held.size();
   }
 
+  /** Removes every message of {@code tenant}, waiting or in flight; returns how many. */
+  int dropTenant(Txn<byte[]> txn, String tenant) {
+    byte[] prefix = TenantKeys.dataPrefix(tenant);
+    List<byte[]> doomed = new ArrayList<>();
+    try (TableCursor c = queue.cursor(txn)) {
+      for (boolean on = seek(c, prefix); on && inPartition(c.key(), prefix); on = c.next()) {
+        doomed.add(c.key());
+      }
+    }
+    for (byte[] key : doomed) {
+      queue.delete(txn, key);
+    }
+    List<byte[]> held = new ArrayList<>();
+    try (TableCursor c = inflight.cursor(txn)) {
+      for (boolean on = c.first(); on; on = c.next()) {
+        if (QueuedMessage.decode(c.key(), 0, c.value()).tenant().equals(tenant)) {
+          held.add(c.key());
+        }
+      }
+    }
+    for (byte[] id : held) {
+      inflight.delete(txn, id);
+    }
+    return doomed.size() + held.size();
+  }
+
   /** Messages waiting, from LMDB's statistics (no scan: the keys are short, one entry each). */
   long waitingEntries(Txn<byte[]> txn) {
     return queue.rawEntries(txn);

@@ -126,6 +126,11 @@ final class QueueWrites {
     };
   }
 
+  /** Drops every message of {@code tenant}'s queue, waiting or in flight; returns how many. */
+  WriterTask<Integer> dropTenantQueue(String tenant) {
+    return (txn, ctx) -> store.queues.dropTenant(txn, tenant);
+  }
+
   /** Ends every replicated lease expired at the task's time as failed; returns their ids. */
   WriterTask<List<String>> expireLeases() {
     return (txn, ctx) -> {

@@ -327,6 +327,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
         events.requeued(position.index());
         return EntryCodec.SWEPT;
       });
+      case DROP_TENANT_QUEUE -> store.dropTenantQueue(q.getDropTenantQueue(), timeMicros, position)
+          .thenApply(n -> {
+            events.tenantQueueDropped(q.getDropTenantQueue());
+            return EntryCodec.SWEPT;
+          });
       default -> CompletableFuture.failedFuture(new KvException(ErrorKind.INTERNAL,
           "log entry holds an unknown queue operation " + q.getOpCase()));
     };

@@ -208,6 +208,26 @@ final class ClusterQueues implements QueueEvents {
     wake();
   }
 
+  /** Ends a deleted tenant's listeners here; what they held went with its queue. */
+  @Override
+  public void tenantQueueDropped(String tenant) {
+    List<QueueSink> sinks;
+    synchronized (this) {
+      QueueListeners<Lease> own = listeners.remove(tenant);
+      if (own == null) {
+        return;
+      }
+      sinks = own.stop().sinks();
+    }
+    for (QueueSink sink : sinks) {
+      try {
+        sink.end(QueueListeners.tenantDeleted(tenant));
+      } catch (RuntimeException e) {
+        LOG.warn("queue listener failed to end", e);
+      }
+    }
+  }
+
   @Override
   public void leaderReady() {
     leaderDuty.owed();

@@ -131,6 +131,11 @@ final class EntryCodec {
     return TenantKeys.DEFAULT.equals(tenant) ? "" : tenant;
   }
 
+  /** A deleted tenant's: drop every message of its queue. */
+  static byte[] encodeDropTenantQueue(String tenant) {
+    return queue(QueueEntry.newBuilder().setDropTenantQueue(tenant).build());
+  }
+
   /** The leader's: end the leases expired at the entry's time. */
   static byte[] encodeExpireLeases() {
     return queue(QueueEntry.newBuilder().setExpireLeases(true).build());

@@ -87,6 +87,11 @@ final class EventualReads implements KvEngine {
   }
 
   @Override
+  public CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return cluster.dropTenantQueue(tenant);
+  }
+
+  @Override
   public void stopQueueDelivery() {
     cluster.stopQueueDelivery();
   }

@@ -263,6 +263,15 @@ public final class ReplicatedEngine implements KvEngine {
   }
 
   @Override
+  public CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return propose(EntryCodec.encodeDropTenantQueue(tenant), DEFAULT_WRITE_TIMEOUT_MS)
+        .thenApply(reply -> {
+          EntryCodec.check(reply);
+          return 0; // counted by each member as it applies the entry
+        });
+  }
+
+  @Override
   public void stopQueueDelivery() {
     queues.stop();
   }

@@ -178,7 +178,23 @@ class ReplicaQueueTest {
     assertEquals(List.of("d"), payloads(same(r -> r.leaseQueued(D, 10, 1000, micros(T + 21),
         next()))));
     assertEquals(List.of(), same(r -> r.leaseQueued("b", 10, 1000, micros(T + 21), next())));
-    assertEquals(49, same(r -> r.leaseQueued("a", 100, 1000, micros(T + 21), next())).size());
+    List<QueueDelivery> restOfA = same(r -> r.leaseQueued("a", 100, 1000, micros(T + 21),
+        next()));
+    assertEquals(49, restOfA.size());
+
+    // A deleted tenant's queue goes, waiting and in flight, and nothing else with it.
+    each(r -> r.apply(new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE, List.of(
+        new Enqueue(Value.string("a late"), T + 22, List.of(), new long[0], "a"))),
+        micros(T + 22), next()));
+    assertEquals(50, (int) this.<Integer>same(r -> r.dropTenantQueue("a", micros(T + 23),
+        next())));
+    assertFalse(this.<Boolean>same(r -> r.settleLease("a", restOfA.get(0).leaseId(),
+        QueueOutcome.ACKED, micros(T + 24), next())));
+    assertEquals(Long.MAX_VALUE, (long) same(r -> CompletableFuture.completedFuture(
+        r.nextReadyAtMs("a"))));
+    assertEquals(1, (int) this.<Integer>same(r -> r.requeueLeases(micros(T + 25), next())));
+    assertEquals(List.of("d"), payloads(same(r -> r.leaseQueued(D, 10, 1000, micros(T + 26),
+        next()))));
   }
 
   @Test
