@@ -54,43 +54,31 @@ public interface KvEngine extends AutoCloseable {
   CompletableFuture<CommitResult> commit(AtomicWrite write);
 
   /**
-   * Registers a queue listener. Every message that is ready (AtomicWrite enqueues, once their
-   * delay has passed) goes to exactly one listener with room, under a lease, until the listener
+   * Registers a listener of {@code tenant}'s queue (each tenant has a queue of its own). Every
+   * message of the tenant's that is ready (AtomicWrite enqueues, once their delay has passed)
+   * goes to exactly one of the tenant's listeners with room, under a lease, until the listener
    * settles it with {@link #ack} or the lease expires; a listener holds at most
    * {@code maxInFlight} unsettled messages. Fails with UNAVAILABLE once the engine is stopping.
    */
-  QueueSubscription listen(int maxInFlight, QueueSink sink);
+  QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink);
+
+  /** A listener of the default tenant's queue. */
+  default QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    return listen(TenantKeys.DEFAULT, maxInFlight, sink);
+  }
 
   /**
    * Settles a delivery. Success removes the message; failure (as the end of the lease does)
    * makes it ready again after the next interval of its backoff schedule, or, when none is left,
    * writes its payload to each of its undelivered keys in a commit of its own and drops it. The
    * future completes once that is durably committed; it fails with FAILED_PRECONDITION when the
-   * lease has already ended.
+   * lease has already ended, or is another tenant's than {@code tenant}.
    */
-  CompletableFuture<Void> ack(String leaseId, boolean success);
+  CompletableFuture<Void> ack(String tenant, String leaseId, boolean success);
 
-  /**
-   * As {@link #listen(int, QueueSink)}, for {@code tenant}'s queue: each tenant has a queue of its
-   * own, and its listeners receive only its messages. An engine that keeps no tenants' queues
-   * serves the default tenant only.
-   */
-  default QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
-    if (TenantKeys.DEFAULT.equals(tenant)) {
-      return listen(maxInFlight, sink);
-    }
-    throw noTenantQueues();
-  }
-
-  /**
-   * As {@link #ack(String, boolean)}, for a lease of {@code tenant}'s queue: a lease of another
-   * tenant's message is answered as one that has ended.
-   */
-  default CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
-    if (TenantKeys.DEFAULT.equals(tenant)) {
-      return ack(leaseId, success);
-    }
-    return CompletableFuture.failedFuture(noTenantQueues());
+  /** Settles a delivery of the default tenant's queue. */
+  default CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return ack(TenantKeys.DEFAULT, leaseId, success);
   }
 
   /**
@@ -99,12 +87,8 @@ public interface KvEngine extends AutoCloseable {
    * with how many there were once that is durably committed.
    */
   default CompletableFuture<Integer> dropTenantQueue(String tenant) {
-    return CompletableFuture.failedFuture(noTenantQueues());
-  }
-
-  private static KvException noTenantQueues() {
-    return new KvException(ErrorKind.FAILED_PRECONDITION,
-        "this engine keeps the default tenant's queue only");
+    return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
+        "this engine keeps no tenant's queue"));
   }
 
   /**

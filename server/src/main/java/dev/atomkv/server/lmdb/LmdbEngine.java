@@ -24,7 +24,6 @@ import dev.atomkv.server.engine.watch.KeysSnapshot;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Versionstamp;
-import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.model.tenant.Usage;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -292,15 +291,13 @@ public final class LmdbEngine implements ReplicaStore {
   public CompletableFuture<List<QueueDelivery>> leaseQueued(String tenant, int max, long leaseMs,
       long entryTimeMicros, LogPosition position) {
     return replicated(queueWrites.leaseDue(tenant, max, position.index(), leaseMs),
-        entryTimeMicros, position).thenApply(leased -> leased.stream().map(m -> new QueueDelivery(m.leaseId(),
-            m.payload(), m.deliveries(), m.lease().expiresAtMs(), m.versionstamp())).toList());
+        entryTimeMicros, position).thenApply(l -> l.stream().map(QueuedMessage::delivery).toList());
   }
 
   @Override
   public CompletableFuture<Boolean> settleLease(String tenant, String leaseId,
-      QueueOutcome outcome, long entryTimeMicros, LogPosition position) {
-    return replicated(queueWrites.settleLease(tenant, leaseId, outcome), entryTimeMicros,
-        position);
+      QueueOutcome outcome, long entryMicros, LogPosition position) {
+    return replicated(queueWrites.settleLease(tenant, leaseId, outcome), entryMicros, position);
   }
 
   @Override
@@ -334,9 +331,9 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
-  public CompletableFuture<Integer> dropTenantQueue(String tenant, long entryTimeMicros,
+  public CompletableFuture<Integer> dropTenantQueue(String tenant, long entryMicros,
       LogPosition position) {
-    return replicated(queueWrites.dropTenantQueue(tenant), entryTimeMicros, position);
+    return replicated(queueWrites.dropTenantQueue(tenant), entryMicros, position);
   }
 
   @Override
@@ -345,18 +342,8 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return listen(TenantKeys.DEFAULT, maxInFlight, sink);
-  }
-
-  @Override
   public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
     return queue.listen(tenant, maxInFlight, sink);
-  }
-
-  @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return ack(TenantKeys.DEFAULT, leaseId, success);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.ValueKind;
@@ -54,6 +55,11 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
   /** The lease id a listener acks with: {@code <log index hex>.<message id hex>}. */
   String leaseId() {
     return Long.toHexString(lease.index()) + LEASE_ID_SEPARATOR + HexFormat.of().formatHex(id);
+  }
+
+  /** This message as its listener receives it, under its replicated lease. */
+  QueueDelivery delivery() {
+    return new QueueDelivery(leaseId(), payload, deliveries, lease.expiresAtMs(), versionstamp());
   }
 
   /** The message id and lease index a {@link #leaseId()} names; null when it is not one. */

@@ -304,7 +304,8 @@ final class AtomkvStateMachine extends BaseStateMachine {
     QueueEvents events = queueEvents;
     return switch (q.getOpCase()) {
       case LEASE -> store.leaseQueued(EntryCodec.tenant(q.getLease().getTenant()),
-          q.getLease().getMax(), q.getLease().getLeaseMs(), timeMicros, position).thenApply(leased -> EntryCodec.leased(leased, position.index()));
+          q.getLease().getMax(), q.getLease().getLeaseMs(), timeMicros, position)
+          .thenApply(leased -> EntryCodec.leased(leased, position.index()));
       case SETTLE -> store.settleLease(EntryCodec.tenant(q.getSettle().getTenant()),
           q.getSettle().getLeaseId(),
           EntryCodec.outcome(q.getSettle()), timeMicros, position).thenApply(settled -> {

@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Each tenant has a queue of its own. A member whose listeners of a tenant have room, and
  *       whose replica holds a due message of that tenant, proposes a lease entry for that many of
  *       the tenant's messages (one entry at a time, taking the tenants in turn; a tenant without
- *       listeners here is never proposed for, so its backlog costs the others nothing). Applying it moves the messages due at
- *       the entry's time to the in-flight table under leases named by the entry's log index; the
- *       reply goes to the proposer only, which hands them to its listeners. Members racing for
+ *       listeners here is never proposed for, so its backlog costs the others nothing). Applying
+ *       it moves the tenant's messages due at the entry's time to the in-flight table under
+ *       leases named by the entry's log index; the reply goes to the proposer only, which hands
+ *       them to its tenant's listeners. Members racing for
  *       the same messages get disjoint ones, since the log orders their entries: each message is
  *       delivered once.
  *   <li>An ack through any member is a settle entry; every member hears which leases ended and

@@ -122,7 +122,7 @@ final class EntryCodec {
         .setTenant(tenantField(tenant))).build());
   }
 
-  /** The tenant a queue field names: empty (entries from before tenants had queues) is the default. */
+  /** The tenant a queue field names: empty (entries older than tenants' queues) is the default. */
   static String tenant(String field) {
     return field.isEmpty() ? TenantKeys.DEFAULT : field;
   }

@@ -17,7 +17,6 @@ import dev.atomkv.server.engine.WatchListener;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Versionstamp;
-import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.model.tenant.Usage;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,18 +66,8 @@ final class EventualReads implements KvEngine {
   }
 
   @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return cluster.listen(maxInFlight, sink);
-  }
-
-  @Override
   public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
     return cluster.listen(tenant, maxInFlight, sink);
-  }
-
-  @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return cluster.ack(leaseId, success);
   }
 
   @Override

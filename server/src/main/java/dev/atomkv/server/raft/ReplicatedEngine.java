@@ -21,7 +21,6 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.MergeCodec;
 import dev.atomkv.server.model.Versionstamp;
-import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.model.tenant.Usage;
 import dev.atomkv.server.raft.wire.AtomicWriteEntry;
 import java.io.IOException;
@@ -242,21 +241,11 @@ public final class ReplicatedEngine implements KvEngine {
 
   /** A listener on this member: see {@link ClusterQueues} for how delivery is decided. */
   @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return listen(TenantKeys.DEFAULT, maxInFlight, sink);
-  }
-
-  @Override
   public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
     return queues.listen(tenant, maxInFlight, sink);
   }
 
   /** Settles a lease taken through any member, as a log entry. */
-  @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return ack(TenantKeys.DEFAULT, leaseId, success);
-  }
-
   @Override
   public CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
     return queues.ack(tenant, leaseId, success);

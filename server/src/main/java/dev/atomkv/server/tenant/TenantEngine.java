@@ -117,27 +117,19 @@ final class TenantEngine implements KvEngine {
     return store.commit(new AtomicWrite(checks, mutations, write.deadlineNanos(), enqueues));
   }
 
-  /** The tenant's own queue: its listeners receive only its messages. */
-  @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return store.listen(tenant, maxInFlight, sink);
-  }
-
-  /** A view serves its own tenant's queue only, whichever tenant is named. */
+  /**
+   * The tenant's own queue, whichever tenant is named (the edges name none): its listeners
+   * receive only its messages.
+   */
   @Override
   public QueueSubscription listen(String ignored, int maxInFlight, QueueSink sink) {
-    return listen(maxInFlight, sink);
+    return store.listen(tenant, maxInFlight, sink);
   }
 
   /** Settles a lease of the tenant's own; another tenant's lease counts as ended. */
   @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return store.ack(tenant, leaseId, success);
-  }
-
-  @Override
   public CompletableFuture<Void> ack(String ignored, String leaseId, boolean success) {
-    return ack(leaseId, success);
+    return store.ack(tenant, leaseId, success);
   }
 
   @Override

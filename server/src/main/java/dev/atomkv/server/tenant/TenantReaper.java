@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes deleted tenants' data (and, last, their queue's messages), a bounded chunk of keys per commit so the writer is never held
+ * Removes deleted tenants' data, a bounded chunk of keys per commit so the writer is never held
  * for long and other tenants' writes interleave; when nothing is left (expired keys wait for the
- * expiry sweep, which accounts for them) the tenant's record goes and its name is free again.
+ * expiry sweep, which accounts for them) its queue's messages are dropped, then the tenant's
+ * record goes and its name is free again.
  * Only the member that leads (or a single node) proposes the deletes; they are idempotent.
  */
 public final class TenantReaper implements AutoCloseable {
