@@ -17,11 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.ErrorInfo;
+import dev.atomkv.proto.v1.AckRequest;
 import dev.atomkv.proto.v1.AdminServiceGrpc;
 import dev.atomkv.proto.v1.AdminServiceGrpc.AdminServiceBlockingStub;
+import dev.atomkv.proto.v1.AtomicRequest;
 import dev.atomkv.proto.v1.CreateTenantRequest;
 import dev.atomkv.proto.v1.DeleteTenantRequest;
 import dev.atomkv.proto.v1.DescribeTenantRequest;
+import dev.atomkv.proto.v1.Enqueue;
 import dev.atomkv.proto.v1.Entry;
 import dev.atomkv.proto.v1.IssueTokenRequest;
 import dev.atomkv.proto.v1.Key;
@@ -32,6 +35,7 @@ import dev.atomkv.proto.v1.ListResponse;
 import dev.atomkv.proto.v1.ListTenantsRequest;
 import dev.atomkv.proto.v1.ListTokensRequest;
 import dev.atomkv.proto.v1.ListenRequest;
+import dev.atomkv.proto.v1.ListenResponse;
 import dev.atomkv.proto.v1.RevokeTokenRequest;
 import dev.atomkv.proto.v1.SetTenantLimitsRequest;
 import dev.atomkv.proto.v1.Tenant;
@@ -39,6 +43,8 @@ import dev.atomkv.proto.v1.TenantLimits;
 import dev.atomkv.proto.v1.TokenRole;
 import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.proto.v1.WatchResponse;
+import io.grpc.Context;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -117,15 +123,25 @@ class TenantIT {
   }
 
   @Test
-  void queuesAreRefusedToTenantsOtherThanTheDefault() {
+  void aTenantHasAQueueOfItsOwn() throws Exception {
     createTenant("queue-t");
     KvServiceBlockingStub t = kv(issue("queue-t", TokenRole.TOKEN_ROLE_READ_WRITE));
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> t.withDeadlineAfter(5, TimeUnit.SECONDS)
-            .listen(ListenRequest.newBuilder().build()).hasNext());
-    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("queues are available to the default"
-        + " tenant only"), e.getStatus().getDescription());
+    assertTrue(t.atomic(AtomicRequest.newBuilder().addEnqueues(Enqueue.newBuilder()
+        .setPayload(stringValue("for queue-t"))).build()).getOk());
+    Context.CancellableContext context = Context.current().withCancellation();
+    try {
+      Iterator<ListenResponse> messages = context.call(() -> t.withDeadlineAfter(10,
+          TimeUnit.SECONDS).listen(ListenRequest.newBuilder().build()));
+      ListenResponse m = messages.next();
+      assertEquals("for queue-t", m.getPayload().getString());
+      // The lease is the tenant's: the default tenant cannot settle it, the tenant can.
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> kv(ROOT).ack(AckRequest.newBuilder().setLeaseId(m.getLeaseId()).build()));
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+      t.ack(AckRequest.newBuilder().setLeaseId(m.getLeaseId()).setSuccess(true).build());
+    } finally {
+      context.cancel(null);
+    }
   }
 
   @Test

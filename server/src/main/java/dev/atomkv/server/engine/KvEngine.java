@@ -2,7 +2,10 @@ package dev.atomkv.server.engine;
 
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -51,21 +54,42 @@ public interface KvEngine extends AutoCloseable {
   CompletableFuture<CommitResult> commit(AtomicWrite write);
 
   /**
-   * Registers a queue listener. Every message that is ready (AtomicWrite enqueues, once their
-   * delay has passed) goes to exactly one listener with room, under a lease, until the listener
+   * Registers a listener of {@code tenant}'s queue (each tenant has a queue of its own). Every
+   * message of the tenant's that is ready (AtomicWrite enqueues, once their delay has passed)
+   * goes to exactly one of the tenant's listeners with room, under a lease, until the listener
    * settles it with {@link #ack} or the lease expires; a listener holds at most
    * {@code maxInFlight} unsettled messages. Fails with UNAVAILABLE once the engine is stopping.
    */
-  QueueSubscription listen(int maxInFlight, QueueSink sink);
+  QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink);
+
+  /** A listener of the default tenant's queue. */
+  default QueueSubscription listen(int maxInFlight, QueueSink sink) {
+    return listen(TenantKeys.DEFAULT, maxInFlight, sink);
+  }
 
   /**
    * Settles a delivery. Success removes the message; failure (as the end of the lease does)
    * makes it ready again after the next interval of its backoff schedule, or, when none is left,
    * writes its payload to each of its undelivered keys in a commit of its own and drops it. The
    * future completes once that is durably committed; it fails with FAILED_PRECONDITION when the
-   * lease has already ended.
+   * lease has already ended, or is another tenant's than {@code tenant}.
    */
-  CompletableFuture<Void> ack(String leaseId, boolean success);
+  CompletableFuture<Void> ack(String tenant, String leaseId, boolean success);
+
+  /** Settles a delivery of the default tenant's queue. */
+  default CompletableFuture<Void> ack(String leaseId, boolean success) {
+    return ack(TenantKeys.DEFAULT, leaseId, success);
+  }
+
+  /**
+   * Drops every message of {@code tenant}'s queue, waiting or in flight, once the tenant is
+   * deleted, so that a tenant made later under its name starts with an empty queue. Completes
+   * with how many there were once that is durably committed.
+   */
+  default CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return CompletableFuture.failedFuture(new KvException(ErrorKind.FAILED_PRECONDITION,
+        "this engine keeps no tenant's queue"));
+  }
 
   /**
    * Ends every queue listener ({@link QueueSink#end} with UNAVAILABLE) and stops delivering,

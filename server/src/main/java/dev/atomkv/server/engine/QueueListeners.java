@@ -1,5 +1,7 @@
 package dev.atomkv.server.engine;
 
+import dev.atomkv.server.model.ErrorKind;
+import dev.atomkv.server.model.KvException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -157,6 +159,11 @@ public final class QueueListeners<L> {
         release(e.getKey());
       }
     }
+  }
+
+  /** Why a deleted tenant's listeners end. */
+  public static KvException tenantDeleted(String tenant) {
+    return new KvException(ErrorKind.FAILED_PRECONDITION, "tenant '" + tenant + "' was deleted");
   }
 
   /** What stopping leaves: the listeners to end, and the leases they held. */

@@ -79,22 +79,24 @@ public interface ReplicaStore extends KvEngine {
   // ---- queues: every decision is the entry's (its time, its log index), never the replica's ----
 
   /**
-   * Applies a lease entry: moves up to {@code max} messages ready at the entry's time to the
+   * Applies a lease entry: moves up to {@code max} of {@code tenant}'s messages ready at the
+   * entry's time to the
    * in-flight table under leases named by the entry's log index, expiring {@code leaseMs} after
    * the entry's time, and counts their delivery.
    *
    * @return the leased messages, in delivery order, as their listener receives them
    */
-  CompletableFuture<List<QueueDelivery>> leaseQueued(int max, long leaseMs, long entryTimeMicros,
-      LogPosition position);
+  CompletableFuture<List<QueueDelivery>> leaseQueued(String tenant, int max, long leaseMs,
+      long entryTimeMicros, LogPosition position);
 
   /**
    * Applies a settle entry: ends the lease {@code leaseId} with {@code outcome} at the entry's
    * time (a message given up on writes its undelivered keys, stamped like a write entry).
    *
-   * @return false when the lease had already ended (settled, expired or requeued)
+   * @return false when the lease had already ended (settled, expired or requeued), or holds
+   *     a message of a tenant other than {@code tenant}
    */
-  CompletableFuture<Boolean> settleLease(String leaseId, QueueOutcome outcome,
+  CompletableFuture<Boolean> settleLease(String tenant, String leaseId, QueueOutcome outcome,
       long entryTimeMicros, LogPosition position);
 
   /**
@@ -112,6 +114,18 @@ public interface ReplicaStore extends KvEngine {
    */
   CompletableFuture<Integer> requeueLeases(long entryTimeMicros, LogPosition position);
 
+  /**
+   * Applies a drop entry: every message of {@code tenant}'s queue, waiting or in flight, is
+   * removed (its leases end as unknown).
+   *
+   * @return how many there were
+   */
+  CompletableFuture<Integer> dropTenantQueue(String tenant, long entryTimeMicros,
+      LogPosition position);
+
   /** This replica's queue as it is now: whether proposing queue work would find any. */
   QueueState queueState();
+
+  /** The ready time of {@code tenant}'s first waiting message ({@link Long#MAX_VALUE}: none). */
+  long nextReadyAtMs(String tenant);
 }

@@ -288,17 +288,16 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
-  public CompletableFuture<List<QueueDelivery>> leaseQueued(int max, long leaseMs,
+  public CompletableFuture<List<QueueDelivery>> leaseQueued(String tenant, int max, long leaseMs,
       long entryTimeMicros, LogPosition position) {
-    return replicated(queueWrites.leaseDue(max, position.index(), leaseMs), entryTimeMicros,
-        position).thenApply(leased -> leased.stream().map(m -> new QueueDelivery(m.leaseId(),
-            m.payload(), m.deliveries(), m.lease().expiresAtMs(), m.versionstamp())).toList());
+    return replicated(queueWrites.leaseDue(tenant, max, position.index(), leaseMs),
+        entryTimeMicros, position).thenApply(l -> l.stream().map(QueuedMessage::delivery).toList());
   }
 
   @Override
-  public CompletableFuture<Boolean> settleLease(String leaseId, QueueOutcome outcome,
-      long entryTimeMicros, LogPosition position) {
-    return replicated(queueWrites.settleLease(leaseId, outcome), entryTimeMicros, position);
+  public CompletableFuture<Boolean> settleLease(String tenant, String leaseId,
+      QueueOutcome outcome, long entryMicros, LogPosition position) {
+    return replicated(queueWrites.settleLease(tenant, leaseId, outcome), entryMicros, position);
   }
 
   @Override
@@ -326,13 +325,30 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return queue.listen(maxInFlight, sink);
+  public CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return writer.submit(queueWrites.dropTenantQueue(tenant))
+        .whenComplete((n, failure) -> queue.endTenant(tenant));
   }
 
   @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return queue.ack(leaseId, success);
+  public CompletableFuture<Integer> dropTenantQueue(String tenant, long entryMicros,
+      LogPosition position) {
+    return replicated(queueWrites.dropTenantQueue(tenant), entryMicros, position);
+  }
+
+  @Override
+  public long nextReadyAtMs(String tenant) {
+    return read(txn -> store.queues.nextReadyAtMs(txn, tenant));
+  }
+
+  @Override
+  public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
+    return queue.listen(tenant, maxInFlight, sink);
+  }
+
+  @Override
+  public CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
+    return queue.ack(tenant, leaseId, success);
   }
 
   @Override

@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,9 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands ready queue messages to listeners. One thread serves every listener: it finds the due
- * messages (a prefix of the queue table), asks the writer to move them to the in-flight table,
- * then gives each to a listener with room under a lease. Leases live in memory only: after a
+ * Hands ready queue messages to listeners. One thread serves every listener: for each tenant
+ * whose listeners have room it finds that tenant's due messages (a prefix of its partition of the
+ * queue table), asks the writer to move them to the in-flight table, then gives each to one of
+ * that tenant's listeners with room under a lease. A tenant without listeners is never scanned,
+ * so its backlog costs the others nothing. Leases live in memory only: after a
  * restart every in-flight message is ready again. Settling (ack, lease expiry, a listener going
  * away) is a writer task too, so every change to the tables goes through the single writer.
  */
@@ -57,7 +61,8 @@ final class QueueDispatcher {
   private final AtomicBoolean dispatchQueued = new AtomicBoolean();
 
   // Guarded by this.
-  private final QueueListeners<Lease> listeners = new QueueListeners<>(this, this::letGo);
+  /** Each tenant's listeners, and the leases they hold. */
+  private final Map<String, QueueListeners<Lease>> listeners = new LinkedHashMap<>();
   /** Ids of messages being moved to the in-flight table, so a new scan does not take them again. */
   private final Set<ByteBuffer> leasing = new HashSet<>();
   private boolean stopped;
@@ -105,22 +110,25 @@ final class QueueDispatcher {
         });
   }
 
-  QueueSubscription listen(int maxInFlight, QueueSink sink) {
+  QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
     QueueSubscription listener;
     synchronized (this) {
       if (stopped) {
         throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
       }
-      listener = listeners.add(maxInFlight, sink);
+      listener = listeners.computeIfAbsent(tenant, t -> new QueueListeners<>(this, this::letGo))
+          .add(maxInFlight, sink);
     }
     wake();
     return listener;
   }
 
-  CompletableFuture<Void> ack(String leaseId, boolean success) {
+  /** Settles a lease of {@code tenant}'s: another tenant's lease is, to it, one that ended. */
+  CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
     Lease lease;
     synchronized (this) {
-      lease = release(leaseId);
+      QueueListeners<Lease> own = listeners.get(tenant);
+      lease = own == null ? null : release(own, leaseId);
     }
     if (lease == null) {
       return CompletableFuture.failedFuture(QueueDelivery.leaseEnded());
@@ -135,20 +143,23 @@ final class QueueDispatcher {
   }
 
   void stop() {
-    QueueListeners.Stopped<Lease> ended;
+    List<QueueSink> sinks = new ArrayList<>();
     synchronized (this) {
       if (stopped) {
         return;
       }
       stopped = true;
-      ended = listeners.stop();
-      for (Lease lease : ended.leases()) {
-        lease.timeout.cancel(false);
+      for (QueueListeners<Lease> each : listeners.values()) {
+        QueueListeners.Stopped<Lease> s = each.stop();
+        sinks.addAll(s.sinks());
+        for (Lease lease : s.leases()) {
+          lease.timeout.cancel(false);
+        }
       }
     }
     // Their messages stay in the in-flight table: the next start makes them ready again.
     KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
-    for (QueueSink sink : ended.sinks()) {
+    for (QueueSink sink : sinks) {
       try {
         sink.end(reason);
       } catch (RuntimeException e) {
@@ -156,6 +167,32 @@ final class QueueDispatcher {
       }
     }
     executor.shutdownNow();
+  }
+
+  /**
+   * Ends a deleted tenant's listeners (their streams outlive the tokens that opened them); what
+   * they held went with the tenant's queue.
+   */
+  void endTenant(String tenant) {
+    List<QueueSink> sinks;
+    synchronized (this) {
+      QueueListeners<Lease> own = listeners.remove(tenant);
+      if (own == null) {
+        return;
+      }
+      QueueListeners.Stopped<Lease> ended = own.stop();
+      for (Lease lease : ended.leases()) {
+        lease.timeout.cancel(false);
+      }
+      sinks = ended.sinks();
+    }
+    for (QueueSink sink : sinks) {
+      try {
+        sink.end(QueueListeners.tenantDeleted(tenant));
+      } catch (RuntimeException e) {
+        LOG.warn("queue listener failed to end", e);
+      }
+    }
   }
 
   // ---- dispatching (on the queue thread) -------------------------------------------------------
@@ -174,26 +211,34 @@ final class QueueDispatcher {
     }
   }
 
-  private record Assignment(QueuedMessage message, QueueListeners<Lease>.Listener listener) {}
+  private record Assignment(QueuedMessage message, QueueListeners<Lease> owner,
+      QueueListeners<Lease>.Listener listener) {}
 
   private void dispatch() {
-    int room;
+    Map<String, Integer> rooms = new LinkedHashMap<>();
     Set<ByteBuffer> skip;
     synchronized (this) {
       if (stopped) {
         return;
       }
-      room = listeners.room();
-      if (room == 0) {
+      listeners.forEach((tenant, each) -> {
+        if (each.room() > 0) {
+          rooms.put(tenant, each.room());
+        }
+      });
+      if (rooms.isEmpty()) {
         return; // an ack, an expiry or a new listener wakes us again
       }
       skip = new HashSet<>(leasing);
     }
     long nowMs = clock.millis();
-    int wanted = room;
-    QueueTables.Due due;
+    Map<String, QueueTables.Due> dues = new LinkedHashMap<>();
     try {
-      due = reader.read(txn -> store.queues.due(txn, nowMs, wanted, skip));
+      reader.read(txn -> {
+        rooms.forEach((tenant, room) ->
+            dues.put(tenant, store.queues.due(txn, tenant, nowMs, room, skip)));
+        return null;
+      });
     } catch (RuntimeException e) {
       LOG.warn("queue scan failed; retrying", e);
       synchronized (this) {
@@ -206,18 +251,21 @@ final class QueueDispatcher {
       if (stopped) {
         return;
       }
-      if (due.nextReadyAtMs() != Long.MAX_VALUE) {
-        arm(due.nextReadyAtMs());
-      }
-      for (QueuedMessage m : due.messages()) {
-        QueueListeners<Lease>.Listener l = listeners.withRoom();
-        if (l == null) {
-          break;
+      dues.forEach((tenant, due) -> {
+        if (due.nextReadyAtMs() != Long.MAX_VALUE) {
+          arm(due.nextReadyAtMs());
         }
-        listeners.reserve(l);
-        leasing.add(ByteBuffer.wrap(m.id()));
-        assignments.add(new Assignment(m, l));
-      }
+        QueueListeners<Lease> own = listeners.get(tenant);
+        for (QueuedMessage m : due.messages()) {
+          QueueListeners<Lease>.Listener l = own.withRoom();
+          if (l == null) {
+            break;
+          }
+          own.reserve(l);
+          leasing.add(ByteBuffer.wrap(m.id()));
+          assignments.add(new Assignment(m, own, l));
+        }
+      });
     }
     if (assignments.isEmpty()) {
       return;
@@ -238,16 +286,16 @@ final class QueueDispatcher {
         leasing.remove(ByteBuffer.wrap(a.message().id()));
         QueuedMessage m = failure == null ? moved.get(i) : null;
         if (m == null || stopped) {
-          listeners.unreserve(l);
+          a.owner().unreserve(l);
           continue;
         }
         if (l.closed()) {
-          listeners.unreserve(l);
+          a.owner().unreserve(l);
           orphans.add(m.id());
           continue;
         }
-        Lease lease = new Lease(newLeaseId(), m.id());
-        listeners.hold(l, lease.id, lease);
+        Lease lease = new Lease(newLeaseId(), m.id(), a.owner());
+        a.owner().hold(l, lease.id, lease);
         lease.timeout = executor.schedule(() -> expire(lease), leaseMs, TimeUnit.MILLISECONDS);
         QueueDelivery delivery = new QueueDelivery(lease.id, m.payload(), m.deliveries(),
             nowMs + leaseMs, m.versionstamp());
@@ -274,10 +322,10 @@ final class QueueDispatcher {
 
   private void expire(Lease lease) {
     synchronized (this) {
-      if (listeners.get(lease.id) != lease) {
+      if (lease.owner.get(lease.id) != lease) {
         return; // settled meanwhile
       }
-      release(lease.id);
+      release(lease.owner, lease.id);
     }
     settle(lease.messageId, false);
     wake();
@@ -320,8 +368,8 @@ final class QueueDispatcher {
   // ---- bookkeeping (under this) ----------------------------------------------------------------
 
   /** Ends a lease, freeing its listener's room; the lease, or null when it had ended. */
-  private Lease release(String leaseId) {
-    Lease lease = listeners.release(leaseId);
+  private Lease release(QueueListeners<Lease> owner, String leaseId) {
+    Lease lease = owner.release(leaseId);
     if (lease != null) {
       lease.timeout.cancel(false);
     }
@@ -361,11 +409,14 @@ final class QueueDispatcher {
   private static final class Lease {
     final String id;
     final byte[] messageId;
+    /** The listeners of the tenant whose message it is. */
+    final QueueListeners<Lease> owner;
     ScheduledFuture<?> timeout;
 
-    Lease(String id, byte[] messageId) {
+    Lease(String id, byte[] messageId, QueueListeners<Lease> owner) {
       this.id = id;
       this.messageId = messageId;
+      this.owner = owner;
     }
   }
 }

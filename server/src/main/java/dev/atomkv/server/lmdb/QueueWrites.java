@@ -36,7 +36,7 @@ final class QueueWrites {
     return (txn, ctx) -> {
       List<QueuedMessage> moved = new ArrayList<>(messages.size());
       for (QueuedMessage m : messages) {
-        moved.add(store.queues.lease(txn, m.readyAtMs(), m.id()));
+        moved.add(store.queues.lease(txn, m));
       }
       return moved;
     };
@@ -89,26 +89,31 @@ final class QueueWrites {
   // ---- replicated leases: the task's time and the lease index come from the log entry --------
 
   /**
-   * Leases up to {@code max} messages due at the task's time under the lease named by
-   * {@code leaseIndex}, expiring {@code leaseMs} later; returns them in delivery order.
+   * Leases up to {@code max} messages of {@code tenant} due at the task's time under the lease
+   * named by {@code leaseIndex}, expiring {@code leaseMs} later; returns them in delivery order.
    */
-  WriterTask<List<QueuedMessage>> leaseDue(int max, long leaseIndex, long leaseMs) {
+  WriterTask<List<QueuedMessage>> leaseDue(String tenant, int max, long leaseIndex,
+      long leaseMs) {
     return (txn, ctx) -> {
       QueuedMessage.Lease lease = new QueuedMessage.Lease(leaseIndex, ctx.nowMs() + leaseMs);
       List<QueuedMessage> leased = new ArrayList<>();
-      for (QueuedMessage m : store.queues.due(txn, ctx.nowMs(), max, Set.of()).messages()) {
-        leased.add(store.queues.lease(txn, m.readyAtMs(), m.id(), lease));
+      for (QueuedMessage m : store.queues.due(txn, tenant, ctx.nowMs(), max, Set.of())
+          .messages()) {
+        leased.add(store.queues.lease(txn, m, lease));
       }
       return leased;
     };
   }
 
-  /** Ends a replicated lease; false when it had ended already (or never was). */
-  WriterTask<Boolean> settleLease(String leaseId, QueueOutcome outcome) {
+  /**
+   * Ends a replicated lease of {@code tenant}'s; false when it had ended already (or never was,
+   * or is another tenant's).
+   */
+  WriterTask<Boolean> settleLease(String tenant, String leaseId, QueueOutcome outcome) {
     return (txn, ctx) -> {
       Map.Entry<byte[], Long> named = QueuedMessage.parseLeaseId(leaseId);
       QueuedMessage m = named == null ? null
-          : store.queues.takeLeased(txn, named.getKey(), named.getValue());
+          : store.queues.takeLeased(txn, tenant, named.getKey(), named.getValue());
       if (m == null) {
         return false;
       }
@@ -119,6 +124,11 @@ final class QueueWrites {
       }
       return true;
     };
+  }
+
+  /** Drops every message of {@code tenant}'s queue, waiting or in flight; returns how many. */
+  WriterTask<Integer> dropTenantQueue(String tenant) {
+    return (txn, ctx) -> store.queues.dropTenant(txn, tenant);
   }
 
   /** Ends every replicated lease expired at the task's time as failed; returns their ids. */

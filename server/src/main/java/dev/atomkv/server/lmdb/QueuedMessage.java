@@ -1,10 +1,13 @@
 package dev.atomkv.server.lmdb;
 
+import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.ValueKind;
 import dev.atomkv.server.model.Versionstamp;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -21,9 +24,10 @@ import java.util.Map;
  * @param backoffMs the waits still left for redeliveries, first the next one
  * @param lease the replicated lease it is in flight under; null when waiting, and always on a
  *     single node (whose leases live in memory)
+ * @param tenant whose queue it is in
  */
 record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
-    List<byte[]> keysIfUndelivered, long[] backoffMs, Lease lease) {
+    List<byte[]> keysIfUndelivered, long[] backoffMs, Lease lease, String tenant) {
   static final int ID_LENGTH = Versionstamp.LENGTH + Short.BYTES;
   private static final byte FORMAT = 1;
   /** Format 1 followed by the lease: written for replicated leases only. */
@@ -38,12 +42,24 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
 
   QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
       List<byte[]> keysIfUndelivered, long[] backoffMs) {
-    this(id, readyAtMs, deliveries, payload, keysIfUndelivered, backoffMs, null);
+    this(id, readyAtMs, deliveries, payload, keysIfUndelivered, backoffMs, null,
+        TenantKeys.DEFAULT);
+  }
+
+  QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
+      List<byte[]> keysIfUndelivered, long[] backoffMs, Lease lease) {
+    this(id, readyAtMs, deliveries, payload, keysIfUndelivered, backoffMs, lease,
+        TenantKeys.DEFAULT);
   }
 
   /** The lease id a listener acks with: {@code <log index hex>.<message id hex>}. */
   String leaseId() {
     return Long.toHexString(lease.index()) + LEASE_ID_SEPARATOR + HexFormat.of().formatHex(id);
+  }
+
+  /** This message as its listener receives it, under its replicated lease. */
+  QueueDelivery delivery() {
+    return new QueueDelivery(leaseId(), payload, deliveries, lease.expiresAtMs(), versionstamp());
   }
 
   /** The message id and lease index a {@link #leaseId()} names; null when it is not one. */
@@ -63,13 +79,13 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
   /** In flight under {@code lease}, its delivery counted. */
   QueuedMessage leased(Lease lease) {
     return new QueuedMessage(id, readyAtMs, deliveries + 1, payload, keysIfUndelivered, backoffMs,
-        lease);
+        lease, tenant);
   }
 
   static QueuedMessage enqueued(Versionstamp vs, int index, Enqueue e) {
     byte[] id = ByteBuffer.allocate(ID_LENGTH).put(vs.toBytes()).putShort((short) index).array();
     return new QueuedMessage(id, e.readyAtMs(), 0, e.payload(), e.keysIfUndelivered(),
-        e.backoffScheduleMs());
+        e.backoffScheduleMs(), null, e.tenant());
   }
 
   Versionstamp versionstamp() {
@@ -77,19 +93,20 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
   }
 
   QueuedMessage delivered() {
-    return new QueuedMessage(id, readyAtMs, deliveries + 1, payload, keysIfUndelivered, backoffMs);
+    return new QueuedMessage(id, readyAtMs, deliveries + 1, payload, keysIfUndelivered, backoffMs,
+        null, tenant);
   }
 
   /** Ready again at {@code readyAtMs}, having delivered it once less (an attempt not counted). */
   QueuedMessage undelivered(long readyAtMs) {
     return new QueuedMessage(id, readyAtMs, Math.max(0, deliveries - 1), payload,
-        keysIfUndelivered, backoffMs);
+        keysIfUndelivered, backoffMs, null, tenant);
   }
 
   /** After a failure: ready after the next interval, which leaves the schedule. */
   QueuedMessage retried(long nowMs) {
     return new QueuedMessage(id, nowMs + backoffMs[0], deliveries, payload, keysIfUndelivered,
-        Arrays.copyOfRange(backoffMs, 1, backoffMs.length));
+        Arrays.copyOfRange(backoffMs, 1, backoffMs.length), null, tenant);
   }
 
   boolean canRetry() {
@@ -98,11 +115,15 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
 
   /**
    * {@code [format:1][deliveries:4][kind:1][len:4][payload][n:1]([len:2][key])*[n:1]([ms:8])*},
-   * then {@code [leaseIndex:8][leaseExpiresAtMs:8]} in format 2.
+   * then {@code [leaseIndex:8][leaseExpiresAtMs:8]} in format 2, then, for a tenant other than
+   * the default, {@code [n:1][tenant name]} (so the default tenant's records are as they were
+   * before tenants had queues).
    */
   byte[] record() {
+    byte[] name = TenantKeys.DEFAULT.equals(tenant) ? null
+        : tenant.getBytes(StandardCharsets.US_ASCII);
     int size = 1 + 4 + 1 + 4 + payload.payload().length + 1 + 1 + 8 * backoffMs.length
-        + (lease == null ? 0 : 16);
+        + (lease == null ? 0 : 16) + (name == null ? 0 : 1 + name.length);
     for (byte[] k : keysIfUndelivered) {
       size += 2 + k.length;
     }
@@ -122,6 +143,9 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
     }
     if (lease != null) {
       b.putLong(lease.index()).putLong(lease.expiresAtMs());
+    }
+    if (name != null) {
+      b.put((byte) name.length).put(name);
     }
     return b.array();
   }
@@ -148,7 +172,13 @@ record QueuedMessage(byte[] id, long readyAtMs, int deliveries, Value payload,
       backoff[i] = b.getLong();
     }
     Lease lease = format == FORMAT_LEASED ? new Lease(b.getLong(), b.getLong()) : null;
+    String tenant = TenantKeys.DEFAULT;
+    if (b.hasRemaining()) {
+      byte[] name = new byte[Byte.toUnsignedInt(b.get())];
+      b.get(name);
+      tenant = new String(name, StandardCharsets.US_ASCII);
+    }
     return new QueuedMessage(id, readyAtMs, deliveries, new Value(kind, payload), keys, backoff,
-        lease);
+        lease, tenant);
   }
 }

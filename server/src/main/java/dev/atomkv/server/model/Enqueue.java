@@ -1,5 +1,6 @@
 package dev.atomkv.server.model;
 
+import dev.atomkv.server.model.tenant.TenantKeys;
 import java.util.Arrays;
 import java.util.List;
 
@@ -13,9 +14,11 @@ import java.util.List;
  * @param keysIfUndelivered encoded keys written with the payload when the message is given up on
  * @param backoffScheduleMs the waits before each redelivery, already resolved: the default
  *     schedule when none was given, empty for no redelivery
+ * @param tenant whose queue the message joins: only that tenant's listeners receive it, and its
+ *     {@code keysIfUndelivered} are keys as stored (already behind the tenant's prefix)
  */
 public record Enqueue(Value payload, long readyAtMs, List<byte[]> keysIfUndelivered,
-    long[] backoffScheduleMs) {
+    long[] backoffScheduleMs, String tenant) {
 
   /** Deno's limits on one message; fixed by its API rather than server settings. */
   public static final long MAX_DELAY_MS = 30L * 24 * 60 * 60 * 1000;
@@ -62,9 +65,21 @@ public record Enqueue(Value payload, long readyAtMs, List<byte[]> keysIfUndelive
     return new Enqueue(payload, receivedAtMs + delayMs, keysIfUndelivered, schedule);
   }
 
+  /** A message of the default tenant. */
+  public Enqueue(Value payload, long readyAtMs, List<byte[]> keysIfUndelivered,
+      long[] backoffScheduleMs) {
+    this(payload, readyAtMs, keysIfUndelivered, backoffScheduleMs, TenantKeys.DEFAULT);
+  }
+
   public Enqueue {
+    tenant = tenant == null ? TenantKeys.DEFAULT : tenant;
     keysIfUndelivered = List.copyOf(keysIfUndelivered);
     backoffScheduleMs = backoffScheduleMs.clone();
+  }
+
+  /** This message in {@code tenant}'s queue, its undelivered keys given as stored. */
+  public Enqueue inTenant(String tenant, List<byte[]> storedKeysIfUndelivered) {
+    return new Enqueue(payload, readyAtMs, storedKeysIfUndelivered, backoffScheduleMs, tenant);
   }
 
   @Override
@@ -75,6 +90,7 @@ public record Enqueue(Value payload, long readyAtMs, List<byte[]> keysIfUndelive
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof Enqueue e) || !payload.equals(e.payload) || readyAtMs != e.readyAtMs
+        || !tenant.equals(e.tenant)
         || !Arrays.equals(backoffScheduleMs, e.backoffScheduleMs)
         || keysIfUndelivered.size() != e.keysIfUndelivered.size()) {
       return false;

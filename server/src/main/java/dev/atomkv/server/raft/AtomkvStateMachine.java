@@ -303,9 +303,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
       LogPosition position) {
     QueueEvents events = queueEvents;
     return switch (q.getOpCase()) {
-      case LEASE -> store.leaseQueued(q.getLease().getMax(), q.getLease().getLeaseMs(),
-          timeMicros, position).thenApply(leased -> EntryCodec.leased(leased, position.index()));
-      case SETTLE -> store.settleLease(q.getSettle().getLeaseId(),
+      case LEASE -> store.leaseQueued(EntryCodec.tenant(q.getLease().getTenant()),
+          q.getLease().getMax(), q.getLease().getLeaseMs(), timeMicros, position)
+          .thenApply(leased -> EntryCodec.leased(leased, position.index()));
+      case SETTLE -> store.settleLease(EntryCodec.tenant(q.getSettle().getTenant()),
+          q.getSettle().getLeaseId(),
           EntryCodec.outcome(q.getSettle()), timeMicros, position).thenApply(settled -> {
             if (!settled) {
               return EntryCodec.reply(QueueDelivery.leaseEnded());
@@ -326,6 +328,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
         events.requeued(position.index());
         return EntryCodec.SWEPT;
       });
+      case DROP_TENANT_QUEUE -> store.dropTenantQueue(q.getDropTenantQueue(), timeMicros, position)
+          .thenApply(n -> {
+            events.tenantQueueDropped(q.getDropTenantQueue());
+            return EntryCodec.SWEPT;
+          });
       default -> CompletableFuture.failedFuture(new KvException(ErrorKind.INTERNAL,
           "log entry holds an unknown queue operation " + q.getOpCase()));
     };

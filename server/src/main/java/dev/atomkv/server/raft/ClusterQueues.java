@@ -9,7 +9,10 @@ import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,10 +34,13 @@ import org.slf4j.LoggerFactory;
  * same messages and leases. What stays local is who listens here.
  *
  * <ul>
- *   <li>A member whose listeners have room, and whose replica holds a due message, proposes a
- *       lease entry for that many messages (one at a time). Applying it moves the messages due at
- *       the entry's time to the in-flight table under leases named by the entry's log index; the
- *       reply goes to the proposer only, which hands them to its listeners. Members racing for
+ *   <li>Each tenant has a queue of its own. A member whose listeners of a tenant have room, and
+ *       whose replica holds a due message of that tenant, proposes a lease entry for that many of
+ *       the tenant's messages (one entry at a time, taking the tenants in turn; a tenant without
+ *       listeners here is never proposed for, so its backlog costs the others nothing). Applying
+ *       it moves the tenant's messages due at the entry's time to the in-flight table under
+ *       leases named by the entry's log index; the reply goes to the proposer only, which hands
+ *       them to its tenant's listeners. Members racing for
  *       the same messages get disjoint ones, since the log orders their entries: each message is
  *       delivered once.
  *   <li>An ack through any member is a settle entry; every member hears which leases ended and
@@ -72,7 +78,10 @@ final class ClusterQueues implements QueueEvents {
   private final LeaderQueueDuty leaderDuty;
 
   // Guarded by this.
-  private final QueueListeners<Lease> listeners = new QueueListeners<>(this, this::letGo);
+  /** Each tenant's listeners here, and the leases they hold. */
+  private final Map<String, QueueListeners<Lease>> listeners = new LinkedHashMap<>();
+  /** Where the next dispatch starts among the tenants, so that each gets its turn. */
+  private int turn;
   private boolean leasing;
   /** Leases taken by entries before this index have ended (a requeue applied here). */
   private long requeuedBelow;
@@ -95,21 +104,25 @@ final class ClusterQueues implements QueueEvents {
         TimeUnit.MILLISECONDS);
   }
 
-  QueueSubscription listen(int maxInFlight, QueueSink sink) {
+  QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
     QueueSubscription listener;
     synchronized (this) {
       if (stopped) {
         throw new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
       }
-      listener = listeners.add(maxInFlight, sink);
+      listener = listeners.computeIfAbsent(tenant, t -> new QueueListeners<>(this, this::letGo))
+          .add(maxInFlight, sink);
     }
     wake();
     return listener;
   }
 
-  /** Settles a lease held through any member; fails with FAILED_PRECONDITION once it ended. */
-  CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return proposer.apply(EntryCodec.encodeSettle(leaseId,
+  /**
+   * Settles a lease of {@code tenant}'s held through any member; fails with FAILED_PRECONDITION
+   * once it ended (or when it is another tenant's).
+   */
+  CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
+    return proposer.apply(EntryCodec.encodeSettle(tenant, leaseId,
             success ? QueueOutcome.ACKED : QueueOutcome.FAILED))
         .thenApply(reply -> {
           EntryCodec.check(reply);
@@ -125,17 +138,22 @@ final class ClusterQueues implements QueueEvents {
    * instead, or the next leader requeues them.
    */
   void stop() {
-    QueueListeners.Stopped<Lease> ended;
+    List<QueueSink> sinks = new ArrayList<>();
+    List<Lease> held = new ArrayList<>();
     synchronized (this) {
       if (stopped) {
         return;
       }
       stopped = true;
-      ended = listeners.stop();
+      for (QueueListeners<Lease> each : listeners.values()) {
+        QueueListeners.Stopped<Lease> ended = each.stop();
+        sinks.addAll(ended.sinks());
+        held.addAll(ended.leases());
+      }
     }
     // The streams end first: nothing acks what is being handed back.
     KvException reason = new KvException(ErrorKind.UNAVAILABLE, "server is shutting down");
-    for (QueueSink sink : ended.sinks()) {
+    for (QueueSink sink : sinks) {
       try {
         sink.end(reason);
       } catch (RuntimeException e) {
@@ -144,10 +162,10 @@ final class ClusterQueues implements QueueEvents {
     }
     // Listeners that went away just before (their clients stopping too) are being settled:
     // waiting for those as well keeps their messages from waiting out their leases.
-    List<Lease> held = ended.leases();
     List<CompletableFuture<?>> outstanding = new ArrayList<>(settling);
     for (Lease lease : held) {
-      outstanding.add(proposer.apply(EntryCodec.encodeSettle(lease.id, QueueOutcome.RETURNED)));
+      outstanding.add(proposer.apply(
+          EntryCodec.encodeSettle(lease.tenant, lease.id, QueueOutcome.RETURNED)));
     }
     try {
       CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new))
@@ -172,7 +190,9 @@ final class ClusterQueues implements QueueEvents {
   public void leasesEnded(List<String> leaseIds) {
     synchronized (this) {
       for (String id : leaseIds) {
-        listeners.release(id);
+        for (QueueListeners<Lease> each : listeners.values()) {
+          each.release(id);
+        }
       }
     }
     wake();
@@ -182,9 +202,31 @@ final class ClusterQueues implements QueueEvents {
   public void requeued(long index) {
     synchronized (this) {
       requeuedBelow = Math.max(requeuedBelow, index);
-      listeners.releaseIf(lease -> lease.index < index);
+      for (QueueListeners<Lease> each : listeners.values()) {
+        each.releaseIf(lease -> lease.index < index);
+      }
     }
     wake();
+  }
+
+  /** Ends a deleted tenant's listeners here; what they held went with its queue. */
+  @Override
+  public void tenantQueueDropped(String tenant) {
+    List<QueueSink> sinks;
+    synchronized (this) {
+      QueueListeners<Lease> own = listeners.remove(tenant);
+      if (own == null) {
+        return;
+      }
+      sinks = own.stop().sinks();
+    }
+    for (QueueSink sink : sinks) {
+      try {
+        sink.end(QueueListeners.tenantDeleted(tenant));
+      } catch (RuntimeException e) {
+        LOG.warn("queue listener failed to end", e);
+      }
+    }
   }
 
   @Override
@@ -214,25 +256,41 @@ final class ClusterQueues implements QueueEvents {
   }
 
   private void dispatch() {
-    int room;
+    List<Map.Entry<String, Integer>> rooms = new ArrayList<>();
     synchronized (this) {
       if (stopped || leasing) {
         return; // the lease in flight wakes us again when answered
       }
-      room = listeners.room();
-      if (room == 0) {
+      listeners.forEach((tenant, each) -> {
+        if (each.room() > 0) {
+          rooms.add(Map.entry(tenant, each.room()));
+        }
+      });
+      if (rooms.isEmpty()) {
         return; // an ack, an expiry or a new listener wakes us again
       }
+      Collections.rotate(rooms, -(turn++ % rooms.size()));
     }
-    long nextReadyAtMs;
+    String tenant = null;
+    int room = 0;
+    long nextReadyAtMs = Long.MAX_VALUE;
+    long nowMs = System.currentTimeMillis();
     try {
-      nextReadyAtMs = local.queueState().nextReadyAtMs();
+      for (Map.Entry<String, Integer> each : rooms) {
+        long next = local.nextReadyAtMs(each.getKey());
+        if (next <= nowMs) {
+          tenant = each.getKey();
+          room = each.getValue();
+          break;
+        }
+        nextReadyAtMs = Math.min(nextReadyAtMs, next);
+      }
     } catch (RuntimeException e) {
       LOG.warn("queue scan failed; retrying", e);
       arm(System.currentTimeMillis() + RETRY_MS);
       return;
     }
-    if (nextReadyAtMs > System.currentTimeMillis()) {
+    if (tenant == null) {
       if (nextReadyAtMs != Long.MAX_VALUE) {
         arm(nextReadyAtMs);
       }
@@ -246,14 +304,15 @@ final class ClusterQueues implements QueueEvents {
     }
     CompletableFuture<byte[]> reply;
     try {
-      reply = proposer.apply(EntryCodec.encodeLease(room, leaseMs));
+      reply = proposer.apply(EntryCodec.encodeLease(tenant, room, leaseMs));
     } catch (RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
     }
-    reply.whenCompleteAsync(this::leased, executor);
+    String leasedFor = tenant;
+    reply.whenCompleteAsync((r, failure) -> leased(leasedFor, r, failure), executor);
   }
 
-  private void leased(byte[] reply, Throwable failure) {
+  private void leased(String tenant, byte[] reply, Throwable failure) {
     EntryCodec.Leased leased = null;
     if (failure == null) {
       try {
@@ -282,14 +341,15 @@ final class ClusterQueues implements QueueEvents {
       if (leased.leaseIndex() < requeuedBelow) {
         leased = new EntryCodec.Leased(List.of(), leased.leaseIndex()); // ready again already
       }
+      QueueListeners<Lease> own = listeners.get(tenant);
       for (QueueDelivery d : leased.deliveries()) {
-        QueueListeners<Lease>.Listener l = listeners.withRoom();
+        QueueListeners<Lease>.Listener l = own.withRoom();
         if (l == null) {
           orphans.add(d.leaseId()); // its listener closed meanwhile
           continue;
         }
-        listeners.reserve(l);
-        listeners.hold(l, d.leaseId(), new Lease(d.leaseId(), leased.leaseIndex()));
+        own.reserve(l);
+        own.hold(l, d.leaseId(), new Lease(d.leaseId(), leased.leaseIndex(), tenant));
         deliveries.add(() -> l.sink().deliver(d));
       }
     }
@@ -301,7 +361,7 @@ final class ClusterQueues implements QueueEvents {
       }
     }
     for (String id : orphans) {
-      settleUntilDone(id, QueueOutcome.RETURNED);
+      settleUntilDone(tenant, id, QueueOutcome.RETURNED);
     }
     wake();
   }
@@ -310,8 +370,9 @@ final class ClusterQueues implements QueueEvents {
    * Settles a lease this member let go of, proposing again later when the cluster does not
    * answer (no leader for now): otherwise the message would wait for its lease to expire.
    */
-  private void settleUntilDone(String leaseId, QueueOutcome outcome) {
-    CompletableFuture<byte[]> settled = proposer.apply(EntryCodec.encodeSettle(leaseId, outcome));
+  private void settleUntilDone(String tenant, String leaseId, QueueOutcome outcome) {
+    CompletableFuture<byte[]> settled =
+        proposer.apply(EntryCodec.encodeSettle(tenant, leaseId, outcome));
     settling.add(settled);
     settled.whenComplete((reply, failure) -> {
       settling.remove(settled);
@@ -322,7 +383,7 @@ final class ClusterQueues implements QueueEvents {
       }
       LOG.warn("queue settle failed; retrying: cause={}", failure.toString());
       try {
-        executor.schedule(() -> settleUntilDone(leaseId, outcome), RETRY_MS,
+        executor.schedule(() -> settleUntilDone(tenant, leaseId, outcome), RETRY_MS,
             TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         // stopped meanwhile: the lease expires, or the next leader requeues it
@@ -356,10 +417,10 @@ final class ClusterQueues implements QueueEvents {
   /** What a closing listener held counts as failed, as on a single node. */
   private void letGo(List<Lease> dropped) {
     for (Lease lease : dropped) {
-      settleUntilDone(lease.id, QueueOutcome.FAILED);
+      settleUntilDone(lease.tenant, lease.id, QueueOutcome.FAILED);
     }
   }
 
-  /** A lease held here, taken by the lease entry at {@code index}. */
-  private record Lease(String id, long index) {}
+  /** A lease held here of {@code tenant}'s message, taken by the lease entry at {@code index}. */
+  private record Lease(String id, long index, String tenant) {}
 }

@@ -22,6 +22,7 @@ import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.ValueKind;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.Where;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.raft.wire.AtomicWriteEntry;
 import dev.atomkv.server.raft.wire.CheckEntry;
 import dev.atomkv.server.raft.wire.ConditionEntry;
@@ -95,6 +96,7 @@ final class EntryCodec {
           .setReadyAtMs(q.readyAtMs());
       q.keysIfUndelivered().forEach(k -> e.addKeysIfUndelivered(ByteString.copyFrom(k)));
       Arrays.stream(q.backoffScheduleMs()).forEach(e::addBackoffMs);
+      e.setTenant(tenantField(q.tenant()));
       b.addEnqueues(e);
     }
     return b.build();
@@ -105,15 +107,33 @@ final class EntryCodec {
     return LogEntry.newBuilder().setFormat(FORMAT).setSweep(true).build().toByteArray();
   }
 
-  /** A member's request for up to {@code max} ready queue messages for its listeners. */
-  static byte[] encodeLease(int max, long leaseMs) {
-    return queue(QueueEntry.newBuilder()
-        .setLease(LeaseEntry.newBuilder().setMax(max).setLeaseMs(leaseMs)).build());
+  /**
+   * A member's request for up to {@code max} ready queue messages of {@code tenant} for its
+   * listeners.
+   */
+  static byte[] encodeLease(String tenant, int max, long leaseMs) {
+    return queue(QueueEntry.newBuilder().setLease(LeaseEntry.newBuilder().setMax(max)
+        .setLeaseMs(leaseMs).setTenant(tenantField(tenant))).build());
   }
 
-  static byte[] encodeSettle(String leaseId, QueueOutcome outcome) {
+  static byte[] encodeSettle(String tenant, String leaseId, QueueOutcome outcome) {
     return queue(QueueEntry.newBuilder().setSettle(SettleEntry.newBuilder().setLeaseId(leaseId)
-        .setOutcome(SettleEntry.Outcome.valueOf("OUTCOME_" + outcome.name()))).build());
+        .setOutcome(SettleEntry.Outcome.valueOf("OUTCOME_" + outcome.name()))
+        .setTenant(tenantField(tenant))).build());
+  }
+
+  /** The tenant a queue field names: empty (entries older than tenants' queues) is the default. */
+  static String tenant(String field) {
+    return field.isEmpty() ? TenantKeys.DEFAULT : field;
+  }
+
+  private static String tenantField(String tenant) {
+    return TenantKeys.DEFAULT.equals(tenant) ? "" : tenant;
+  }
+
+  /** A deleted tenant's: drop every message of its queue. */
+  static byte[] encodeDropTenantQueue(String tenant) {
+    return queue(QueueEntry.newBuilder().setDropTenantQueue(tenant).build());
   }
 
   /** The leader's: end the leases expired at the entry's time. */
@@ -199,7 +219,8 @@ final class EntryCodec {
     for (EnqueueEntry q : w.getEnqueuesList()) {
       enqueues.add(new Enqueue(value(q.getPayload()), q.getReadyAtMs(),
           q.getKeysIfUndeliveredList().stream().map(ByteString::toByteArray).toList(),
-          q.getBackoffMsList().stream().mapToLong(Long::longValue).toArray()));
+          q.getBackoffMsList().stream().mapToLong(Long::longValue).toArray(),
+          tenant(q.getTenant())));
     }
     return new AtomicWrite(checks, mutations, Long.MAX_VALUE, enqueues);
   }

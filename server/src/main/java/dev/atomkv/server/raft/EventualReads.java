@@ -66,13 +66,18 @@ final class EventualReads implements KvEngine {
   }
 
   @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return cluster.listen(maxInFlight, sink);
+  public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
+    return cluster.listen(tenant, maxInFlight, sink);
   }
 
   @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return cluster.ack(leaseId, success);
+  public CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
+    return cluster.ack(tenant, leaseId, success);
+  }
+
+  @Override
+  public CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return cluster.dropTenantQueue(tenant);
   }
 
   @Override

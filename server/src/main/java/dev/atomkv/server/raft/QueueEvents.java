@@ -19,6 +19,9 @@ interface QueueEvents {
   /** Every lease taken by an entry before {@code index} ended: the messages are ready again. */
   default void requeued(long index) {}
 
+  /** A deleted tenant's queue was dropped: its listeners here end. */
+  default void tenantQueueDropped(String tenant) {}
+
   /** This member became leader and has applied every entry of earlier terms. */
   default void leaderReady() {}
 }

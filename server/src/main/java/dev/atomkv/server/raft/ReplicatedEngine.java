@@ -241,14 +241,23 @@ public final class ReplicatedEngine implements KvEngine {
 
   /** A listener on this member: see {@link ClusterQueues} for how delivery is decided. */
   @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    return queues.listen(maxInFlight, sink);
+  public QueueSubscription listen(String tenant, int maxInFlight, QueueSink sink) {
+    return queues.listen(tenant, maxInFlight, sink);
   }
 
   /** Settles a lease taken through any member, as a log entry. */
   @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return queues.ack(leaseId, success);
+  public CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
+    return queues.ack(tenant, leaseId, success);
+  }
+
+  @Override
+  public CompletableFuture<Integer> dropTenantQueue(String tenant) {
+    return propose(EntryCodec.encodeDropTenantQueue(tenant), DEFAULT_WRITE_TIMEOUT_MS)
+        .thenApply(reply -> {
+          EntryCodec.check(reply);
+          return 0; // counted by each member as it applies the entry
+        });
   }
 
   @Override

@@ -17,6 +17,7 @@ import dev.atomkv.server.engine.WatchedKey;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Mutation;
@@ -85,8 +86,14 @@ final class TenantEngine implements KvEngine {
 
   @Override
   public CompletableFuture<CommitResult> commit(AtomicWrite write) {
-    if (!write.enqueues().isEmpty()) {
-      return CompletableFuture.failedFuture(queuesRefused());
+    for (Enqueue q : write.enqueues()) {
+      for (byte[] key : q.keysIfUndelivered()) {
+        // Written as they are when the message is given up on, past the entity checks below.
+        if (key.length > 0 && key[0] == (byte) 0xFF) {
+          return CompletableFuture.failedFuture(KvException.invalid("keys starting with 0xFF are"
+              + " reserved; tenant '" + tenant + "' cannot name one in keys_if_undelivered"));
+        }
+      }
     }
     for (Mutation m : write.mutations()) {
       // Every key lands behind the prefix, so a tenant cannot name another tenant's keys or the
@@ -104,22 +111,32 @@ final class TenantEngine implements KvEngine {
     List<Mutation> mutations = write.mutations().stream()
         .map(m -> new Mutation(prefix.in(m.key()), m.kind(), m.value(), m.expiresAtMs(),
             m.versionstampSuffix(), m.where(), m.merge())).toList();
-    return store.commit(new AtomicWrite(checks, mutations, write.deadlineNanos()));
+    // Its messages join the tenant's own queue; what they write when given up on lands in the
+    // tenant's keyspace.
+    List<Enqueue> enqueues = write.enqueues().stream()
+        .map(q -> q.inTenant(tenant, q.keysIfUndelivered().stream().map(prefix::in).toList()))
+        .toList();
+    return store.commit(new AtomicWrite(checks, mutations, write.deadlineNanos(), enqueues));
   }
 
+  /**
+   * The tenant's own queue, whichever tenant is named (the edges name none): its listeners
+   * receive only its messages.
+   */
   @Override
-  public QueueSubscription listen(int maxInFlight, QueueSink sink) {
-    throw queuesRefused();
+  public QueueSubscription listen(String ignored, int maxInFlight, QueueSink sink) {
+    return store.listen(tenant, maxInFlight, sink);
   }
 
+  /** Settles a lease of the tenant's own; another tenant's lease counts as ended. */
   @Override
-  public CompletableFuture<Void> ack(String leaseId, boolean success) {
-    return CompletableFuture.failedFuture(queuesRefused());
+  public CompletableFuture<Void> ack(String ignored, String leaseId, boolean success) {
+    return store.ack(tenant, leaseId, success);
   }
 
   @Override
   public void stopQueueDelivery() {
-    // The default tenant's engine owns delivery.
+    // The store's engine owns delivery, every tenant's.
   }
 
   @Override
@@ -165,12 +182,16 @@ final class TenantEngine implements KvEngine {
     return store.usage(of);
   }
 
+  /**
+   * Queue counts are the server's, summed over every tenant, for its administrators (console,
+   * metrics); a tenant's view reports none rather than other tenants' figures.
+   */
   @Override
   public QueueCounts queueCounts(long nowMs, int maxReadyCounted) {
     return new QueueCounts(0, 0, 0, true);
   }
 
-  /** A tenant has no queue, so none of its messages was ever given up on. */
+  /** The dead-letter log is the server's, every tenant's; a tenant's view shows none of it. */
   @Override
   public dev.atomkv.server.engine.DeadLetterLog deadLetters() {
     return NO_DEAD_LETTERS;
@@ -186,14 +207,6 @@ final class TenantEngine implements KvEngine {
   public void close() {
     // The store belongs to the server, not to one tenant's view of it.
   }
-
-  private KvException queuesRefused() {
-    return new KvException(ErrorKind.FAILED_PRECONDITION, "queues are available to the default"
-        + " tenant only; tenant '" + tenant + "' cannot enqueue or listen");
-  }
-
-
-
 
   private ListPage out(ListPage page) {
     return new ListPage(page.entries().stream().map(prefix::out).toList(), page.more());

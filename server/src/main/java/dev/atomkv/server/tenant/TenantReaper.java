@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Removes deleted tenants' data, a bounded chunk of keys per commit so the writer is never held
  * for long and other tenants' writes interleave; when nothing is left (expired keys wait for the
- * expiry sweep, which accounts for them) the tenant's record goes and its name is free again.
+ * expiry sweep, which accounts for them) its queue's messages are dropped, then the tenant's
+ * record goes and its name is free again.
  * Only the member that leads (or a single node) proposes the deletes; they are idempotent.
  */
 public final class TenantReaper implements AutoCloseable {
@@ -75,6 +76,13 @@ public final class TenantReaper implements AutoCloseable {
       ListPage page = store.list(start, end, true, CHUNK, Long.MAX_VALUE, e -> 0);
       if (page.entries().isEmpty()) {
         if (store.usage(tenant).keys() == 0) {
+          // Its queue goes too, before the name is free: a tenant made later under it must not
+          // receive the deleted one's messages.
+          int dropped = store.dropTenantQueue(tenant).get(30, TimeUnit.SECONDS);
+          if (dropped > 0) {
+            LOG.info("deleted tenant's queue messages dropped: tenant={} count={}", tenant,
+                dropped);
+          }
           registry.forget(tenant);
           forgotten.accept(tenant);
           LOG.info("tenant removed: tenant={}", tenant);

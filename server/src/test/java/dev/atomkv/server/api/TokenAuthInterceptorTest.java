@@ -207,14 +207,14 @@ class TokenAuthInterceptorTest {
     }
 
     @Override
-    public dev.atomkv.server.engine.QueueSubscription listen(int maxInFlight,
+    public dev.atomkv.server.engine.QueueSubscription listen(String tenant, int maxInFlight,
         dev.atomkv.server.engine.QueueSink sink) {
       engineCalls++;
       throw new UnsupportedOperationException("not used by these tests");
     }
 
     @Override
-    public CompletableFuture<Void> ack(String leaseId, boolean success) {
+    public CompletableFuture<Void> ack(String tenant, String leaseId, boolean success) {
       engineCalls++;
       throw new UnsupportedOperationException("not used by these tests");
     }

@@ -28,6 +28,7 @@ import dev.atomkv.server.model.ValueKind;
 import dev.atomkv.server.model.ValueMerge;
 import dev.atomkv.server.model.Versionstamp;
 import dev.atomkv.server.model.Where;
+import dev.atomkv.server.model.tenant.TenantKeys;
 import dev.atomkv.server.raft.wire.QueueEntry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -129,7 +130,7 @@ class EntryCodecTest {
     Enqueue withKeys = new Enqueue(Value.string("job"), 1_700_000_001_000L,
         List.of(bytes("dead/1"), bytes("dead/2")), new long[] {100, 1000});
     Enqueue noRetries = new Enqueue(new Value(ValueKind.BYTES, new byte[] {1, 2}), 5,
-        List.of(), new long[0]);
+        List.of(), new long[0], "acme");
     AtomicWrite write = new AtomicWrite(List.of(), List.of(Mutation.delete(bytes("d"))),
         Long.MAX_VALUE, List.of(withKeys, noRetries));
 
@@ -139,21 +140,27 @@ class EntryCodecTest {
     assertFalse(back.sweep());
     assertNull(back.queue());
     assertEquals(List.of(withKeys, noRetries), back.write().enqueues());
+    assertEquals(TenantKeys.DEFAULT, back.write().enqueues().get(0).tenant());
+    assertEquals("acme", back.write().enqueues().get(1).tenant());
   }
 
   @Test
   void queueOperationsRoundTripAndAreNotWritesOrSweeps() {
-    EntryCodec.Decoded lease = codec.decode(concat(EntryCodec.encodeLease(7, 30_000),
+    EntryCodec.Decoded lease = codec.decode(concat(EntryCodec.encodeLease("acme", 7, 30_000),
         EntryCodec.timeStamp(11)));
     assertFalse(lease.sweep());
     assertNull(lease.write());
     assertEquals(7, lease.queue().getLease().getMax());
     assertEquals(30_000, lease.queue().getLease().getLeaseMs());
     assertEquals(11, lease.timeMicros());
+    assertEquals("acme", EntryCodec.tenant(lease.queue().getLease().getTenant()));
+    assertEquals(TenantKeys.DEFAULT, EntryCodec.tenant(codec.decode(EntryCodec.encodeLease(
+        TenantKeys.DEFAULT, 1, 1)).queue().getLease().getTenant()));
 
     for (QueueOutcome outcome : QueueOutcome.values()) {
-      QueueEntry settle = codec.decode(EntryCodec.encodeSettle("3.ab", outcome)).queue();
+      QueueEntry settle = codec.decode(EntryCodec.encodeSettle("b", "3.ab", outcome)).queue();
       assertEquals("3.ab", settle.getSettle().getLeaseId());
+      assertEquals("b", EntryCodec.tenant(settle.getSettle().getTenant()));
       assertEquals(outcome, EntryCodec.outcome(settle.getSettle()));
     }
     assertTrue(codec.decode(EntryCodec.encodeExpireLeases()).queue().getExpireLeases());
