@@ -50,13 +50,15 @@ final class ConsoleHandler extends EdgeHandler {
       "/views.js", "text/javascript; charset=utf-8",
       "/server.js", "text/javascript; charset=utf-8",
       "/charts.js", "text/javascript; charset=utf-8",
-      "/entities.js", "text/javascript; charset=utf-8");
+      "/entities.js", "text/javascript; charset=utf-8",
+      "/tenants.js", "text/javascript; charset=utf-8");
   /** The page may load only its own files and talk only to its own origin. */
   private static final String CSP = "default-src 'self'; img-src 'self' data:; "
       + "frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
 
   /** The views that only read the server's own state, never change anything. */
-  record Views(ConsoleStatus status, ServerView server, ConsoleEntities entities) {}
+  record Views(ConsoleStatus status, ServerView server, ConsoleEntities entities,
+      TenantsView tenants) {}
 
   private final ConsoleApi api;
   private final Views views;
@@ -132,6 +134,9 @@ final class ConsoleHandler extends EdgeHandler {
     if (path.equals("/api/write") && !access.canWrite()) {
       throw ApiFailure.readOnly();
     }
+    if (path.equals("/api/tenants") && !access.role().atLeast(Principal.Role.SERVER_ADMIN)) {
+      throw ApiFailure.notServerAdmin();
+    }
     admit(path, tenant, body.length);
     switch (path) {
       case "/api/session" -> sendJson(response, callback, 200, session(access));
@@ -148,6 +153,7 @@ final class ConsoleHandler extends EdgeHandler {
       case "/api/metrics" -> sendJson(response, callback, 200, views.server().metrics());
       case "/api/entities" -> sendJson(response, callback, 200, views.entities().list());
       case "/api/query" -> sendJson(response, callback, 200, views.entities().query(req));
+      case "/api/tenants" -> sendJson(response, callback, 200, views.tenants().tenants());
       default -> throw ApiFailure.notFound(path);
     }
   }
@@ -173,6 +179,8 @@ final class ConsoleHandler extends EdgeHandler {
   private JsonObject session(Principal access) {
     JsonObject out = new JsonObject();
     out.addProperty("access", access.canWrite() ? "read-write" : "read-only");
+    // Which views to offer: the page hides what the server would refuse this token.
+    out.addProperty("serverAdmin", access.role().atLeast(Principal.Role.SERVER_ADMIN));
     out.addProperty("databaseId", databaseId.toString());
     return out;
   }
