@@ -26,7 +26,7 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Routes the console: its static files (GET, no token: they hold no data) and the JSON API under
  * {@code /api/} (POST, bearer token when tokens are configured; a read-only token may do
- * everything but write).
+ * everything but write, and only a server administrator may list the tenants).
  */
 final class ConsoleHandler extends EdgeHandler {
   private static final String JSON = "application/json";
