@@ -83,7 +83,7 @@ class ConsoleTenantsIT {
     for (int i = 0; i < 8; i++) {
       commitOk(kv(token("acme-rw")), atomic(set(key("item", "n" + i), bytesValue(10 * (i + 1)))));
     }
-    // default: 2 keys ["d", "kI"] (9 encoded bytes each) with 5-byte values.
+    // default: 2 keys ["d", "kI"] (7 encoded bytes each) with 5-byte values.
     for (int i = 0; i < 2; i++) {
       commitOk(kv(ROOT), atomic(set(key("d", "k" + i), bytesValue(5))));
     }
@@ -127,7 +127,7 @@ class ConsoleTenantsIT {
       // What was written: 8 keys of 10 encoded bytes, values of 10 + 20 + ... + 80 bytes.
       assertUsage(acme, 8, 8 * 10 + 360);
       assertUsage(byName.get("zeta"), 0, 0);
-      assertUsage(byName.get("default"), 2, 2 * (9 + 5));
+      assertUsage(byName.get("default"), 2, 2 * (7 + 5));
       for (String tenant : List.of("acme", "zeta", "default")) {
         TenantUsage described = admin.describeTenant(DescribeTenantRequest.newBuilder()
             .setName(tenant).build()).getTenant().getUsage();

@@ -40,18 +40,18 @@ final class ConsoleHandler extends EdgeHandler {
       "\n".getBytes(StandardCharsets.UTF_8), false);
   private static final String ASSETS = "assets/";
   /** The files the console is made of; nothing else under the class path is served. */
-  private static final Map<String, String> FILES = Map.of(
-      "/index.html", "text/html; charset=utf-8",
-      "/console.css", "text/css; charset=utf-8",
-      "/app.js", "text/javascript; charset=utf-8",
-      "/api.js", "text/javascript; charset=utf-8",
-      "/keys.js", "text/javascript; charset=utf-8",
-      "/values.js", "text/javascript; charset=utf-8",
-      "/views.js", "text/javascript; charset=utf-8",
-      "/server.js", "text/javascript; charset=utf-8",
-      "/charts.js", "text/javascript; charset=utf-8",
-      "/entities.js", "text/javascript; charset=utf-8",
-      "/tenants.js", "text/javascript; charset=utf-8");
+  private static final Map<String, String> FILES = Map.ofEntries(
+      Map.entry("/index.html", "text/html; charset=utf-8"),
+      Map.entry("/console.css", "text/css; charset=utf-8"),
+      Map.entry("/app.js", "text/javascript; charset=utf-8"),
+      Map.entry("/api.js", "text/javascript; charset=utf-8"),
+      Map.entry("/keys.js", "text/javascript; charset=utf-8"),
+      Map.entry("/values.js", "text/javascript; charset=utf-8"),
+      Map.entry("/views.js", "text/javascript; charset=utf-8"),
+      Map.entry("/server.js", "text/javascript; charset=utf-8"),
+      Map.entry("/charts.js", "text/javascript; charset=utf-8"),
+      Map.entry("/entities.js", "text/javascript; charset=utf-8"),
+      Map.entry("/tenants.js", "text/javascript; charset=utf-8"));
   /** The page may load only its own files and talk only to its own origin. */
   private static final String CSP = "default-src 'self'; img-src 'self' data:; "
       + "frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
