@@ -215,7 +215,7 @@ public final class AtomkvServer implements AutoCloseable {
     if (config.console.port >= 0) {
       try {
         server.console = ConsoleLauncher.start(config, engine, server.authenticator,
-            server.rateLimiter, registry);
+            server.rateLimiter, registry, server.tenancy.registry());
       } catch (IOException e) {
         server.close();
         throw StartupException.cannotListen("console", "--console-port", config.bind(),

@@ -5,6 +5,8 @@ import dev.atomkv.server.auth.Authenticator;
 import dev.atomkv.server.tenant.RateLimiter;
 import dev.atomkv.server.console.ConsoleServer;
 import dev.atomkv.server.console.ServerFacts;
+import dev.atomkv.server.console.TenantDirectory;
+import dev.atomkv.server.tenant.TenantRegistry;
 import dev.atomkv.server.engine.KvEngine;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -33,7 +35,8 @@ final class ConsoleLauncher {
   private ConsoleLauncher() {}
 
   static ConsoleServer start(ServerConfig config, KvEngine engine, Authenticator tokens,
-      RateLimiter rateLimiter, MeterRegistry registry) throws IOException {
+      RateLimiter rateLimiter, MeterRegistry registry, TenantRegistry tenants)
+      throws IOException {
     ConsoleServer.Options options = new ConsoleServer.Options(config.bind(), config.console.port,
         config.maxInboundMessageBytes(), config.tlsEnabled()
             ? new ConsoleServer.Tls(config.tlsCert(), config.tlsKey(), config.tlsClientCa())
@@ -43,7 +46,8 @@ final class ConsoleLauncher {
     MetricsHistory history = new MetricsHistory(registry, System::currentTimeMillis,
         MetricsHistory.INTERVAL_MS, MetricsHistory.CAPACITY);
     ServerFacts facts = new ServerFacts(Main.VERSION, settings, new Metrics(history));
-    return ConsoleServer.start(options, engine, config.limits(), tokens, rateLimiter, facts);
+    return ConsoleServer.start(options, engine, config.limits(), tokens, rateLimiter, facts,
+        TenantDirectory.of(tenants, engine));
   }
 
   /** Every flag with its value in force, in --help's order; secrets as "(hidden)". */

@@ -47,6 +47,13 @@ final class ApiFailure extends RuntimeException {
         "this token is read-only: it cannot change data");
   }
 
+  /** The tenant list is administration: not for a token that only reads or writes data. */
+  static ApiFailure notServerAdmin() {
+    return new ApiFailure(403, "PERMISSION_DENIED", "the tenants view is administration: it "
+        + "needs a server administrator's token (a read-write token of --auth-token or "
+        + "--auth-tokens-file, or an admin token of the default tenant)");
+  }
+
   static ApiFailure notFound(String path) {
     return new ApiFailure(404, "NOT_FOUND", "no such console path: " + path);
   }

@@ -26,7 +26,7 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Routes the console: its static files (GET, no token: they hold no data) and the JSON API under
  * {@code /api/} (POST, bearer token when tokens are configured; a read-only token may do
- * everything but write).
+ * everything but write, and only a server administrator may list the tenants).
  */
 final class ConsoleHandler extends EdgeHandler {
   private static final String JSON = "application/json";
@@ -40,23 +40,25 @@ final class ConsoleHandler extends EdgeHandler {
       "\n".getBytes(StandardCharsets.UTF_8), false);
   private static final String ASSETS = "assets/";
   /** The files the console is made of; nothing else under the class path is served. */
-  private static final Map<String, String> FILES = Map.of(
-      "/index.html", "text/html; charset=utf-8",
-      "/console.css", "text/css; charset=utf-8",
-      "/app.js", "text/javascript; charset=utf-8",
-      "/api.js", "text/javascript; charset=utf-8",
-      "/keys.js", "text/javascript; charset=utf-8",
-      "/values.js", "text/javascript; charset=utf-8",
-      "/views.js", "text/javascript; charset=utf-8",
-      "/server.js", "text/javascript; charset=utf-8",
-      "/charts.js", "text/javascript; charset=utf-8",
-      "/entities.js", "text/javascript; charset=utf-8");
+  private static final Map<String, String> FILES = Map.ofEntries(
+      Map.entry("/index.html", "text/html; charset=utf-8"),
+      Map.entry("/console.css", "text/css; charset=utf-8"),
+      Map.entry("/app.js", "text/javascript; charset=utf-8"),
+      Map.entry("/api.js", "text/javascript; charset=utf-8"),
+      Map.entry("/keys.js", "text/javascript; charset=utf-8"),
+      Map.entry("/values.js", "text/javascript; charset=utf-8"),
+      Map.entry("/views.js", "text/javascript; charset=utf-8"),
+      Map.entry("/server.js", "text/javascript; charset=utf-8"),
+      Map.entry("/charts.js", "text/javascript; charset=utf-8"),
+      Map.entry("/entities.js", "text/javascript; charset=utf-8"),
+      Map.entry("/tenants.js", "text/javascript; charset=utf-8"));
   /** The page may load only its own files and talk only to its own origin. */
   private static final String CSP = "default-src 'self'; img-src 'self' data:; "
       + "frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
 
   /** The views that only read the server's own state, never change anything. */
-  record Views(ConsoleStatus status, ServerView server, ConsoleEntities entities) {}
+  record Views(ConsoleStatus status, ServerView server, ConsoleEntities entities,
+      TenantsView tenants) {}
 
   private final ConsoleApi api;
   private final Views views;
@@ -132,6 +134,9 @@ final class ConsoleHandler extends EdgeHandler {
     if (path.equals("/api/write") && !access.canWrite()) {
       throw ApiFailure.readOnly();
     }
+    if (path.equals("/api/tenants") && !access.role().atLeast(Principal.Role.SERVER_ADMIN)) {
+      throw ApiFailure.notServerAdmin();
+    }
     admit(path, tenant, body.length);
     switch (path) {
       case "/api/session" -> sendJson(response, callback, 200, session(access));
@@ -148,6 +153,7 @@ final class ConsoleHandler extends EdgeHandler {
       case "/api/metrics" -> sendJson(response, callback, 200, views.server().metrics());
       case "/api/entities" -> sendJson(response, callback, 200, views.entities().list());
       case "/api/query" -> sendJson(response, callback, 200, views.entities().query(req));
+      case "/api/tenants" -> sendJson(response, callback, 200, views.tenants().tenants());
       default -> throw ApiFailure.notFound(path);
     }
   }
@@ -173,6 +179,8 @@ final class ConsoleHandler extends EdgeHandler {
   private JsonObject session(Principal access) {
     JsonObject out = new JsonObject();
     out.addProperty("access", access.canWrite() ? "read-write" : "read-only");
+    // Which views to offer: the page hides what the server would refuse this token.
+    out.addProperty("serverAdmin", access.role().atLeast(Principal.Role.SERVER_ADMIN));
     out.addProperty("databaseId", databaseId.toString());
     return out;
   }

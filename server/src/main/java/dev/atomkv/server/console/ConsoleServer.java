@@ -49,9 +49,11 @@ public final class ConsoleServer implements AutoCloseable {
    *     tenant only
    * @param rateLimiter the tenants' rate limits
    * @param facts the server's version, settings and metrics; the console closes its metrics
+   * @param tenants the tenants, their tokens' grants and usage, for a server administrator
    */
   public static ConsoleServer start(Options options, KvEngine engine, Limits limits,
-      Authenticator tokens, RateLimiter rateLimiter, ServerFacts facts) throws IOException {
+      Authenticator tokens, RateLimiter rateLimiter, ServerFacts facts, TenantDirectory tenants)
+      throws IOException {
     Tls tls = options.tls();
     // Browsers speak HTTP/1.1 to it; the console needs nothing of HTTP/2.
     JettyEdge.Options jetty = new JettyEdge.Options("atomkv-console", "the console", "console",
@@ -61,7 +63,7 @@ public final class ConsoleServer implements AutoCloseable {
     ConsoleApi api = new ConsoleApi(engine, validator, Clock.systemUTC());
     ConsoleHandler.Views views = new ConsoleHandler.Views(
         new ConsoleStatus(engine, Clock.systemUTC()), new ServerView(engine, facts),
-        new ConsoleEntities(engine, validator));
+        new ConsoleEntities(engine, validator), new TenantsView(tenants));
     JettyEdge edge;
     try {
       edge = JettyEdge.start(jetty, (responseExecutor, watches) ->

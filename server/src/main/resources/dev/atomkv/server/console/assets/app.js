@@ -35,6 +35,7 @@ function message(text, good) {
 function failed(e) {
   if (e instanceof api.ApiError && e.status === 401) {
     state.access = null;
+    views.setServerAdmin(false);
     document.body.classList.remove('read-only');
     $('access').textContent = '';
     $('entries').tBodies[0].replaceChildren();
@@ -51,6 +52,7 @@ async function connect() {
     state.access = session.access;
     document.body.classList.toggle('read-only', session.access !== 'read-write');
     $('access').textContent = session.access;
+    views.setServerAdmin(session.serverAdmin);
     status('');
     views.refresh();
     await loadPage();

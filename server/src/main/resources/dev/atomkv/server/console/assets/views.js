@@ -1,9 +1,11 @@
 // The views of the server itself, beside the data browser (app.js): the server (server.js), this
-// member's view of its cluster, its queue's messages and dead letters, and the entities
-// (entities.js). The one shown asks the server again every few seconds. None of them writes.
+// member's view of its cluster, its queue's messages and dead letters, the entities
+// (entities.js) and, for a server administrator, the tenants (tenants.js). The one shown asks
+// the server again every few seconds. None of them writes.
 import * as api from './api.js';
 import * as entities from './entities.js';
 import * as server from './server.js';
+import * as tenants from './tenants.js';
 import { formatKey } from './keys.js';
 import * as values from './values.js';
 
@@ -16,6 +18,10 @@ const loaders = {
   'cluster-view': loadCluster,
   'queues-view': loadQueues,
   'entities-view': entities.load,
+  'tenants-view': async () => {
+    await tenants.load();
+    updated('tenants-updated');
+  },
 };
 let shown = 'data-view';
 let timer = null;
@@ -30,6 +36,15 @@ export function init(failed) {
   for (const tab of document.querySelectorAll('#tabs .tab')) {
     tab.addEventListener('click', () => show(tab.dataset.view));
   }
+}
+
+/**
+ * Offers the Tenants tab to a server administrator only (the server refuses anyone else); a page
+ * that showed it to the previous token goes back to the data.
+ */
+export function setServerAdmin(admin) {
+  $('tab-tenants').hidden = !admin;
+  if (!admin && shown === 'tenants-view') show('data-view');
 }
 
 function show(view) {
