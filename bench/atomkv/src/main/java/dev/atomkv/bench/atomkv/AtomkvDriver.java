@@ -153,7 +153,7 @@ public final class AtomkvDriver {
     return switch (what) {
       case "preload" -> preload(!Boolean.FALSE.equals(cmd.get("list_data")));
       case "tenant_setup" -> {
-        tenant = TenantScenarios.setUp(channels.get(0), keys);
+        tenant = TenantScenarios.setUp(channels.get(0), keys, this::noteCommitted);
         yield Map.of("tenant", TenantScenarios.TENANT, "keys", keys.length);
       }
       case "preload_entities" -> entities.preload();
@@ -424,7 +424,8 @@ public final class AtomkvDriver {
         yield entityOp;
       }
     };
-    boolean writes = scenario.equals("atomic") || EntityLoad.writes(scenario);
+    boolean writes = scenario.equals("atomic") || scenario.equals("atomic_tenant")
+        || EntityLoad.writes(scenario);
     LoadLoop.Window serverStats = new LoadLoop.Window() {
       StatsResponse before;
 
