@@ -16,6 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import com.google.rpc.ErrorInfo;
 import dev.atomkv.proto.v1.AckRequest;
 import dev.atomkv.proto.v1.AdminServiceGrpc;
@@ -43,6 +45,14 @@ import dev.atomkv.proto.v1.TenantLimits;
 import dev.atomkv.proto.v1.TokenRole;
 import dev.atomkv.proto.v1.WatchRequest;
 import dev.atomkv.proto.v1.WatchResponse;
+import dev.atomkv.server.kvconnect.wire.AtomicWrite;
+import dev.atomkv.server.kvconnect.wire.KvValue;
+import dev.atomkv.server.kvconnect.wire.Mutation;
+import dev.atomkv.server.kvconnect.wire.MutationType;
+import dev.atomkv.server.kvconnect.wire.ReadRange;
+import dev.atomkv.server.kvconnect.wire.SnapshotRead;
+import dev.atomkv.server.kvconnect.wire.SnapshotReadOutput;
+import dev.atomkv.server.kvconnect.wire.ValueEncoding;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -301,6 +311,37 @@ class TenantIT {
   }
 
   @Test
+  void kvConnectKeepsEachTenantsDataApart() throws Exception {
+    createTenant("kc-a");
+    createTenant("kc-b");
+    String a = issue("kc-a", TokenRole.TOKEN_ROLE_READ_WRITE);
+    String b = issue("kc-b", TokenRole.TOKEN_ROLE_READ_WRITE);
+    String aId = databaseId(kvConnectMetadata(a));
+    String bId = databaseId(kvConnectMetadata(b));
+    // ("kc", "x") in the key encoding: a string part is 0x02, its UTF-8 bytes, 0x00.
+    ByteString k = ByteString.copyFrom(new byte[] {2, 'k', 'c', 0, 2, 'x', 0});
+    AtomicWrite write = AtomicWrite.newBuilder()
+        .addMutations(Mutation.newBuilder().setKey(k).setMutationType(MutationType.M_SET)
+            .setValue(KvValue.newBuilder().setEncoding(ValueEncoding.VE_BYTES)
+                .setData(ByteString.copyFrom(new byte[] {7}))))
+        .build();
+    assertEquals(200, kvConnectData("atomic_write", write, a, aId).statusCode());
+    // The widest range a Deno client reads, [0x00, 0xFF): a's key, and nothing in b.
+    SnapshotRead everything = SnapshotRead.newBuilder()
+        .addRanges(ReadRange.newBuilder().setStart(ByteString.copyFrom(new byte[] {0}))
+            .setEnd(ByteString.copyFrom(new byte[] {(byte) 0xFF})).setLimit(1000))
+        .build();
+    assertEquals(1, SnapshotReadOutput.parseFrom(
+        kvConnectData("snapshot_read", everything, a, aId).body()).getRanges(0).getValuesCount());
+    assertEquals(0, SnapshotReadOutput.parseFrom(
+        kvConnectData("snapshot_read", everything, b, bId).body()).getRanges(0).getValuesCount());
+    assertFalse(get(kv(ROOT), key("kc", "x")).hasValue(), "the default tenant sees a's key");
+    assertEquals(7, get(kv(a), key("kc", "x")).getValue().getBytes().byteAt(0));
+    // b cannot name a's database.
+    assertEquals(400, kvConnectData("snapshot_read", everything, b, aId).statusCode());
+  }
+
+  @Test
   void tenantsTokensAndDataSurviveARestart() throws Exception {
     createTenant("durable");
     String token = issue("durable", TokenRole.TOKEN_ROLE_READ_WRITE);
@@ -393,7 +434,7 @@ class TenantIT {
     return null;
   }
 
-  private static <T extends com.google.protobuf.Message> T detail(StatusRuntimeException e,
+  private static <T extends Message> T detail(StatusRuntimeException e,
       Class<T> type) {
     try {
       for (com.google.protobuf.Any d : StatusProto.fromThrowable(e).getDetailsList()) {
@@ -434,6 +475,18 @@ class TenantIT {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return r.body();
+  }
+
+  private static HttpResponse<byte[]> kvConnectData(String endpoint, Message body,
+      String token, String databaseId) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + server.kvConnectPort() + "/v2/" + endpoint))
+        .header("authorization", "Bearer " + token)
+        .header("x-denokv-version", "3")
+        .header("x-denokv-database-id", databaseId)
+        .header("content-type", "application/x-protobuf")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private static String databaseId(String metadata) {
