@@ -48,12 +48,13 @@ class ClusterSnapshotIT {
   /** A snapshot every 40 entries and 64 KiB segments: ~1 KiB values fill a segment in ~60. */
   private static final String[] FLAGS = {"--raft-snapshot-every=40",
       "--raft-log-segment-bytes=64k"};
-  private static final int VALUE_BYTES = 1000;
 
   @TempDir Path dir;
 
   private TestCluster cluster;
   private Random random;
+  /** The size of each value written: ~1 KiB fills a 64 KiB segment in ~60 entries. */
+  private int valueBytes = 1000;
 
   @BeforeEach
   void startCluster() throws IOException {
@@ -102,6 +103,42 @@ class ClusterSnapshotIT {
     // It goes on applying the log after the copy, with versionstamps like everyone's.
     write(away, 420, 10, written);
     assertSameEverywhere(written, Consistency.STRONG);
+  }
+
+  /**
+   * A leader stopped with every entry of its term applied, and a new leader whose log starts
+   * right after them: it purged the old term's segment (a term begins a segment) and no longer
+   * knows the term of the entry before its first. The old leader must still catch up, whether
+   * from the log or from a copy. (Where the old leader's store ends exactly before the new
+   * leader's first entry, Ratis alone would ask it for ever to install a snapshot it already
+   * has; {@code CatchUpLogAppenderTest} pins that decision.)
+   */
+  @Test
+  void aFormerLeaderCatchesUpAfterTheNextLeaderPurgedItsTerm() throws Exception {
+    // Small entries: the new leader's open segment (64 KiB) holds all it writes below, so only
+    // the old term's segment is purged.
+    valueBytes = 20;
+    int old = cluster.awaitLeader();
+    Map<String, Versionstamp> written = new ConcurrentHashMap<>();
+    write(old, 0, 20, written);
+    for (int i = 0; i < 3; i++) {
+      awaitApplied(i, status(old).commitIndex());
+    }
+    long oldApplied = status(old).appliedIndex();
+    cluster.stop(old);
+    int leader = awaitLeaderOtherThan(old);
+    for (int from = 20; firstLogIndex(leader) <= oldApplied; from += 50) {
+      assertTrue(from < 2000, "the leader never purged the old term's segment");
+      write(leader, from, 50, written);
+    }
+    assertEquals(oldApplied + 1, firstLogIndex(leader),
+        "the leader's log starts right after the old leader's last entry");
+
+    cluster.restart(old);
+    awaitApplied(old, status(leader).commitIndex());
+    assertSameEverywhere(written, Consistency.STRONG);
+    write(old, 5000, 10, written);
+    assertSameEverywhere(written, Consistency.EVENTUAL);
   }
 
   @Test
@@ -181,9 +218,9 @@ class ClusterSnapshotIT {
   }
 
   private String value(int n) {
-    StringBuilder b = new StringBuilder(VALUE_BYTES);
+    StringBuilder b = new StringBuilder(valueBytes);
     b.append(n).append(':');
-    while (b.length() < VALUE_BYTES) {
+    while (b.length() < valueBytes) {
       b.append((char) ('a' + random.nextInt(26)));
     }
     return b.toString();
@@ -228,6 +265,19 @@ class ClusterSnapshotIT {
 
   private ClusterStatus status(int i) {
     return cluster.node(i).server().clusterStatus();
+  }
+
+  /** The leader the running members agree on, once it is not {@code stopped}. */
+  private int awaitLeaderOtherThan(int stopped) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + TestCluster.WAIT_MS;
+    while (true) {
+      int leader = cluster.awaitLeader();
+      if (leader != stopped) {
+        return leader;
+      }
+      assertTrue(System.currentTimeMillis() < deadline, "no new leader within the wait");
+      Thread.sleep(50);
+    }
   }
 
   private void awaitApplied(int i, long index) throws InterruptedException {

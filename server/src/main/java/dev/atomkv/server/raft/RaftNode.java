@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
@@ -78,6 +79,7 @@ public final class RaftNode implements Closeable {
     RaftGroup serverGroup = settings.join() ? RaftGroup.valueOf(groupId) : group;
 
     RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, new CatchUpRpcType());
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
     // Followers serve reads too: ReadIndex through the leader keeps them linearizable.
     RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
