@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Three cluster members as processes of their own under a recorded load from clients spread over
  * every member (most bound to one member, some given all three addresses), while seeded rounds of
- * faults {@code kill -9} the leader or a follower and start it again on its data directory. Then
+ * faults {@code kill -9} the leader or a follower and start it again on its data directory, or
+ * on an empty one (a wiped follower, rebuilt from a peer's store copy). Then
  * the whole history is checked by {@link LinearizabilityChecker}, every member's state is compared
  * with what the writes that landed make it, and the members' data must be identical. Rounds: {@code
  * reliability.cluster.rounds}; calls at least {@code reliability.cluster.ops}. A failed run keeps
@@ -155,49 +156,66 @@ class ClusterHistoryIT {
           .put("writes", writes).put("landed", landed).put("unknown", unknown)
           .put("reads", history.reads().size()).put("kills-of-leader", faults.leaders())
           .put("kills-of-follower", faults.followers())
-          .put("restarts", faults.leaders() + faults.followers())
+          .put("followers-wiped", faults.wiped())
+          .put("restarts", rounds)
           .put("entries-per-member", digests.get(0).split(" ")[0])
           .put("violations", violations.size()).report();
       assertEquals(List.of(), violations, LinearizabilityChecker.describe(violations));
       assertTrue(landed * 10 > writes, "too few writes landed: " + landed + " of " + writes);
-      assertEquals(rounds, faults.leaders() + faults.followers());
-      if (rounds >= 2) {
-        assertTrue(faults.leaders() > 0 && faults.followers() > 0,
-            "both a leader and a follower were killed: " + faults);
+      assertEquals(rounds, faults.leaders() + faults.followers() + faults.wiped());
+      if (rounds >= 4) {
+        assertTrue(faults.leaders() > 0 && faults.followers() > 0 && faults.wiped() > 0,
+            "a leader killed, a follower killed, a follower wiped: " + faults);
       }
       cluster.stop();
     }
   }
 
-  /** How many kills hit the leader, how many a follower. */
-  private record Faults(int leaders, int followers) {}
+  /** What a round of faults does. */
+  private enum Fault {
+    KILL_LEADER,
+    KILL_FOLLOWER,
+    /** A follower's data directory deleted while it is down: it comes back from a peer's copy. */
+    WIPE_FOLLOWER
+  }
+
+  /** How many rounds killed the leader, a follower, and a follower whose data was then wiped. */
+  private record Faults(int leaders, int followers, int wiped) {}
 
   /**
-   * The rounds of faults, in a seeded order with as many leader kills as follower kills (one more
-   * leader kill for an odd count): after a stretch of load, {@code kill -9} of the member chosen,
-   * load on the two left, then a start of it on its data directory, and a wait until every member
-   * names the same leader (the restarted one has heard from it).
+   * The rounds of faults, in a seeded order: as many leader kills as follower kills (one more
+   * leader kill for an odd count), every second follower kill with the follower's data directory
+   * deleted before it starts again. After a stretch of load, the member chosen is killed, the two
+   * left carry the load, then it starts again (on its data directory, or an empty one), and the
+   * round ends once every member names the same leader (the restarted one has heard from it).
    */
   private static Faults faults(ProcessCluster cluster, List<ManagedChannel> channels, Random rnd,
       int rounds, List<HistoryDump.Event> events) throws Exception {
-    List<Boolean> killLeader = new ArrayList<>();
+    List<Fault> plan = new ArrayList<>();
     for (int k = 0; k < rounds; k++) {
-      killLeader.add(k % 2 == 0);
+      plan.add(k % 2 == 0 ? Fault.KILL_LEADER : k % 4 == 1 ? Fault.KILL_FOLLOWER
+          : Fault.WIPE_FOLLOWER);
     }
-    Collections.shuffle(killLeader, rnd);
-    int leaders = 0;
+    Collections.shuffle(plan, rnd);
+    int[] counts = new int[Fault.values().length];
     for (int k = 0; k < rounds; k++) {
       Thread.sleep(500 + rnd.nextInt(1500));
+      Fault fault = plan.get(k);
       int leader = cluster.awaitLeader();
-      int victim = killLeader.get(k) ? leader : (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
+      int victim = fault == Fault.KILL_LEADER ? leader
+          : (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
       long downMs = 300 + rnd.nextInt(1700);
       String what = "round " + (k + 1) + ": kill -9 of " + ProcessCluster.id(victim)
-          + (victim == leader ? " (leader)" : " (follower)");
+          + (fault == Fault.KILL_LEADER ? " (leader)" : " (follower)")
+          + (fault == Fault.WIPE_FOLLOWER ? ", its data directory deleted" : "");
       System.out.printf("ClusterHistoryIT %s, restart after %d ms (at %.1f s)%n", what, downMs,
           (System.nanoTime() - cluster.startedNanos()) / 1e9);
       events.add(new HistoryDump.Event(System.nanoTime(), what));
       cluster.kill(victim);
-      leaders += victim == leader ? 1 : 0;
+      counts[fault.ordinal()]++;
+      if (fault == Fault.WIPE_FOLLOWER) {
+        deleteTree(cluster.dataDir(victim));
+      }
       Thread.sleep(downMs);
       events.add(new HistoryDump.Event(System.nanoTime(), "restarting " + ProcessCluster.id(victim)));
       cluster.restart(victim);
@@ -209,7 +227,8 @@ class ClusterHistoryIT {
           "every member names " + ProcessCluster.id(agreed) + " leader"));
     }
     Thread.sleep(1000);
-    return new Faults(leaders, rounds - leaders);
+    return new Faults(counts[Fault.KILL_LEADER.ordinal()], counts[Fault.KILL_FOLLOWER.ordinal()],
+        counts[Fault.WIPE_FOLLOWER.ordinal()]);
   }
 
   /**
