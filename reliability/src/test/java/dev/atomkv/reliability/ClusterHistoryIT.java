@@ -9,7 +9,13 @@ import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.ListOptions;
 import dev.atomkv.client.ListSelector;
+import dev.atomkv.proto.v1.AddMemberRequest;
+import dev.atomkv.proto.v1.ClusterStatusRequest;
+import dev.atomkv.proto.v1.ClusterStatusResponse;
+import dev.atomkv.proto.v1.RemoveMemberRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +26,7 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * Three cluster members as processes of their own under a recorded load from clients spread over
  * every member (most bound to one member, some given all three addresses), while seeded rounds of
  * faults {@code kill -9} the leader or a follower and start it again on its data directory, or
- * on an empty one (a wiped follower, rebuilt from a peer's store copy). Then
+ * on an empty one (a wiped follower, rebuilt from a peer's store copy); after them a fourth member
+ * is added, promoted and removed while the clients write. Then
  * the whole history is checked by {@link LinearizabilityChecker}, every member's state is compared
  * with what the writes that landed make it, and the members' data must be identical. Rounds: {@code
  * reliability.cluster.rounds}; calls at least {@code reliability.cluster.ops}. A failed run keeps
@@ -42,6 +50,8 @@ class ClusterHistoryIT {
   private static final int CLIENTS = 4 * MEMBERS;
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Duration CONVERGE_WAIT = Duration.ofSeconds(60);
+  /** How long a membership change may take, from the call to the member's new role. */
+  private static final Duration MEMBERSHIP_WAIT = Duration.ofSeconds(90);
 
   @Test
   void historyAcrossKillsOfLeaderAndFollowersIsLinearizableAndMembersConverge() throws Exception {
@@ -118,6 +128,7 @@ class ClusterHistoryIT {
       Faults faults;
       try {
         faults = faults(cluster, channels, new Random(seed), rounds, events);
+        addAndRemoveAMember(cluster, events);
         while (calls.get() < minCalls) {
           Thread.sleep(50);
         }
@@ -229,6 +240,76 @@ class ClusterHistoryIT {
     Thread.sleep(1000);
     return new Faults(counts[Fault.KILL_LEADER.ordinal()], counts[Fault.KILL_FOLLOWER.ordinal()],
         counts[Fault.WIPE_FOLLOWER.ordinal()]);
+  }
+
+  /**
+   * While the clients write: a fourth member started with {@code --join}, added (a learner),
+   * promoted once it caught up (so four voters and a quorum of three for a while), then removed
+   * and stopped. The history and the three members' data are checked as after any fault.
+   */
+  private static void addAndRemoveAMember(ProcessCluster cluster, List<HistoryDump.Event> events)
+      throws Exception {
+    String id = cluster.spareId();
+    note(cluster, events, "starting " + id + " with --join");
+    cluster.startSpare();
+    retryAdmin("AddMember " + id, () -> cluster.admin(cluster.awaitLeader()).addMember(
+        AddMemberRequest.newBuilder().setId(id).setRaftAddress(cluster.spareRaftAddress()).build()),
+        () -> roleOf(cluster, id) != null);
+    note(cluster, events, id + " added as a learner");
+    long deadline = System.nanoTime() + MEMBERSHIP_WAIT.toNanos();
+    while (!"FOLLOWER".equals(roleOf(cluster, id)) && !"LEADER".equals(roleOf(cluster, id))) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(id + " was not promoted to voter within " + MEMBERSHIP_WAIT
+            + "; the leader lists it as " + roleOf(cluster, id));
+      }
+      Thread.sleep(100);
+    }
+    note(cluster, events, id + " promoted to voter: four voters");
+    Thread.sleep(1000);
+    retryAdmin("RemoveMember " + id, () -> cluster.admin(cluster.awaitLeader()).removeMember(
+        RemoveMemberRequest.newBuilder().setId(id).build()), () -> roleOf(cluster, id) == null);
+    note(cluster, events, id + " removed: three voters");
+    cluster.stopSpare();
+  }
+
+  /** The role the leader's configuration gives member {@code id}, or null if it has none. */
+  private static String roleOf(ProcessCluster cluster, String id) throws InterruptedException {
+    ClusterStatusResponse s = cluster.admin(cluster.awaitLeader())
+        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
+    return s.getMembersList().stream().filter(m -> m.getId().equals(id))
+        .map(ClusterStatusResponse.Member::getRole).findFirst().orElse(null);
+  }
+
+  /**
+   * A membership call, again while it is refused as unavailable or as another change in progress
+   * (a leader change meanwhile), until {@code done} says it took effect.
+   */
+  private static void retryAdmin(String what, Callable<?> call, Callable<Boolean> done)
+      throws Exception {
+    long deadline = System.nanoTime() + MEMBERSHIP_WAIT.toNanos();
+    while (true) {
+      try {
+        call.call();
+        return;
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        boolean again = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+            || code == Status.Code.FAILED_PRECONDITION || code == Status.Code.INVALID_ARGUMENT;
+        if (done.call()) {
+          return; // an earlier try took effect, and this one was refused for it
+        }
+        if (!again || System.nanoTime() > deadline) {
+          throw new AssertionError(what + " failed", e);
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  private static void note(ProcessCluster cluster, List<HistoryDump.Event> events, String what) {
+    System.out.printf("ClusterHistoryIT %s (at %.1f s)%n", what,
+        (System.nanoTime() - cluster.startedNanos()) / 1e9);
+    events.add(new HistoryDump.Event(System.nanoTime(), what));
   }
 
   /**

@@ -26,6 +26,11 @@ final class ProcessCluster implements AutoCloseable {
   private final int[] ports;
   private final ServerProcess[] members;
   private final int[] starts;
+  private final String peers;
+  /** The spare member's gRPC port and Raft address: it joins with --join (startSpare). */
+  private final int sparePort;
+  private final String spareRaftAddress;
+  private ServerProcess spare;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final long startedNanos = System.nanoTime();
 
@@ -36,13 +41,16 @@ final class ProcessCluster implements AutoCloseable {
     this.members = new ServerProcess[size];
     this.starts = new int[size];
     List<String> peers = new ArrayList<>();
-    int[] free = freePorts(2 * size);
+    int[] free = freePorts(2 * size + 2);
     for (int i = 0; i < size; i++) {
       ports[i] = free[2 * i];
       peers.add(id(i) + "=127.0.0.1:" + free[2 * i + 1]);
     }
+    this.peers = String.join(",", peers);
+    this.sparePort = free[2 * size];
+    this.spareRaftAddress = "127.0.0.1:" + free[2 * size + 1];
     List<String> common = new ArrayList<>(List.of("--cluster-id=" + clusterId,
-        "--peers=" + String.join(",", peers)));
+        "--peers=" + this.peers));
     common.addAll(List.of(extraFlags));
     this.flags = common.toArray(String[]::new);
     // The members wait for each other to elect a leader: started one by one, the first would sit
@@ -128,6 +136,44 @@ final class ProcessCluster implements AutoCloseable {
     members[i] = ServerProcess.start(dataDir(i), log, null, ports[i], own.toArray(String[]::new));
   }
 
+  /** The spare member's id: the one after the cluster's members ({@code n4} for three). */
+  String spareId() {
+    return id(members.length);
+  }
+
+  /** The spare member's Raft address, for AddMember. */
+  String spareRaftAddress() {
+    return spareRaftAddress;
+  }
+
+  /**
+   * Starts the spare member with {@code --join} (its --peers: the members' and its own) on an
+   * empty data directory of its own; it waits outside the configuration until AddMember adds it.
+   * It never counts in {@link #awaitLeader}.
+   */
+  void startSpare() throws IOException, InterruptedException {
+    List<String> own = new ArrayList<>();
+    for (String f : flags) {
+      own.add(f.startsWith("--peers=") ? f + "," + spareId() + "=" + spareRaftAddress : f);
+    }
+    own.add("--node-id=" + spareId());
+    own.add("--join");
+    spare = ServerProcess.start(dir.resolve(spareId()), dir.resolve(spareId() + "-0.log"), null,
+        sparePort, own.toArray(String[]::new));
+  }
+
+  /** SIGTERM to the spare member, if it runs. */
+  void stopSpare() throws InterruptedException {
+    if (spare != null && spare.isAlive()) {
+      spare.stop();
+    }
+  }
+
+  /** AdminService on member {@code i}, each call bounded by 30 s. */
+  AdminServiceGrpc.AdminServiceBlockingStub admin(int i) {
+    return AdminServiceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
   /**
    * The index of the member that every live member names as leader, once they agree (a restarted
    * member agrees once it has heard from the leader).
@@ -185,6 +231,7 @@ final class ProcessCluster implements AutoCloseable {
 
   /** SIGTERM to every live member; each finishes what is in flight and closes its store. */
   void stop() throws InterruptedException {
+    stopSpare();
     for (ServerProcess m : members) {
       if (m != null && m.isAlive()) {
         m.stop();
@@ -195,6 +242,9 @@ final class ProcessCluster implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     channels.forEach(ManagedChannel::shutdownNow);
+    if (spare != null) {
+      spare.close();
+    }
     for (ServerProcess m : members) {
       if (m != null) {
         m.close();
