@@ -1,19 +1,32 @@
 package dev.atomkv.it;
 
+import static dev.atomkv.it.Wire.atomic;
+import static dev.atomkv.it.Wire.commitOk;
+import static dev.atomkv.it.Wire.everything;
+import static dev.atomkv.it.Wire.get;
+import static dev.atomkv.it.Wire.key;
+import static dev.atomkv.it.Wire.set;
+import static dev.atomkv.it.Wire.stringValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.proto.v1.AdminServiceGrpc;
 import dev.atomkv.proto.v1.AdminServiceGrpc.AdminServiceBlockingStub;
+import dev.atomkv.proto.v1.Entry;
+import dev.atomkv.proto.v1.IssueTokenRequest;
+import dev.atomkv.proto.v1.KvServiceGrpc;
+import dev.atomkv.proto.v1.KvServiceGrpc.KvServiceBlockingStub;
 import dev.atomkv.proto.v1.ListTenantsRequest;
 import dev.atomkv.proto.v1.SetTenantLimitsRequest;
 import dev.atomkv.proto.v1.Tenant;
 import dev.atomkv.proto.v1.TenantLimits;
+import dev.atomkv.proto.v1.TokenRole;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -21,7 +34,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** --tenants-file through the real server: tenants and limits at start-up, and bad lines. */
+/**
+ * --tenants-file through the real server: tenants and limits at start-up, bad lines, and a data
+ * directory written before any tenant existed.
+ */
 class TenantsFileIT {
   private static final String ROOT = "tenants-file-it-root";
   @TempDir Path dir;
@@ -107,6 +123,40 @@ class TenantsFileIT {
         assertEquals(5000, seen.get("beta").getLimits().getMaxBytes(), "member " + i);
       }
     }
+  }
+
+  @Test
+  void keysWrittenBeforeAnyTenantExistedStayTheDefaultTenantsOnceTenantsAreConfigured()
+      throws Exception {
+    Path data = dir.resolve("data");
+    List<Entry> written;
+    try (RunningServer server = RunningServer.start(data, "--auth-token=" + ROOT)) {
+      KvServiceBlockingStub kv = kv(server, ROOT);
+      for (int i = 0; i < 20; i++) {
+        commitOk(kv, atomic(set(key("old", i), stringValue("v" + i))));
+      }
+      written = everything(kv);
+      assertEquals(20, written.size());
+    }
+    // The same data directory, now with tenants configured.
+    Path file = Files.writeString(dir.resolve("tenants.conf"), "tenant newcomer max_keys=5\n");
+    try (RunningServer server = RunningServer.start(data, "--auth-token=" + ROOT,
+        "--tenants-file=" + file)) {
+      assertEquals(written, everything(kv(server, ROOT)),
+          "every key, value and versionstamp is the default tenant's as it was");
+      String token = admin(server).issueToken(IssueTokenRequest.newBuilder().setTenant("newcomer")
+          .setRole(TokenRole.TOKEN_ROLE_READ_WRITE).build()).getToken();
+      assertEquals(List.of(), everything(kv(server, token)), "a new tenant starts empty");
+      commitOk(kv(server, token), atomic(set(key("old", 0), stringValue("newcomer's"))));
+      assertEquals("v0", get(kv(server, ROOT), key("old", 0)).getValue().getString());
+      Map<String, Tenant> tenants = tenants(server);
+      assertEquals(20, tenants.get("default").getUsage().getStoredKeys());
+      assertEquals(1, tenants.get("newcomer").getUsage().getStoredKeys());
+    }
+  }
+
+  private static KvServiceBlockingStub kv(RunningServer server, String token) {
+    return Wire.withToken(KvServiceGrpc.newBlockingStub(server.channel()), token);
   }
 
   private static Map<String, Tenant> tenants(RunningServer server) {
