@@ -50,6 +50,8 @@ class ClusterHistoryIT {
   private static final int CLIENTS = 4 * MEMBERS;
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Duration CONVERGE_WAIT = Duration.ofSeconds(60);
+  /** How long the two members cut off from the leader may take to elect one of themselves. */
+  private static final Duration PARTITION_ELECTION_WAIT = Duration.ofSeconds(30);
   /** How long a membership change may take, from the call to the member's new role. */
   private static final Duration MEMBERSHIP_WAIT = Duration.ofSeconds(90);
 
@@ -128,6 +130,7 @@ class ClusterHistoryIT {
       Faults faults;
       try {
         faults = faults(cluster, channels, new Random(seed), rounds, events);
+        isolateTheLeader(cluster, new Random(seed + 1), events);
         addAndRemoveAMember(cluster, events);
         while (calls.get() < minCalls) {
           Thread.sleep(50);
@@ -240,6 +243,43 @@ class ClusterHistoryIT {
     Thread.sleep(1000);
     return new Faults(counts[Fault.KILL_LEADER.ordinal()], counts[Fault.KILL_FOLLOWER.ordinal()],
         counts[Fault.WIPE_FOLLOWER.ordinal()]);
+  }
+
+  /**
+   * While the clients write: the leader's Raft links to both followers cut both ways for 2–3 s,
+   * and at least until the two have elected a leader of their own (the old one can commit nothing
+   * meanwhile; its clients' calls end as unknown or reach the new leader), then mended; the round
+   * ends once all three name the same leader.
+   */
+  private static void isolateTheLeader(ProcessCluster cluster, Random rnd,
+      List<HistoryDump.Event> events) throws Exception {
+    Thread.sleep(500 + rnd.nextInt(1000));
+    int leader = cluster.awaitLeader();
+    long cutMs = 2000 + rnd.nextInt(1000);
+    note(cluster, events, "partition: " + ProcessCluster.id(leader) + " (leader) cut off from "
+        + "both followers for " + cutMs + " ms");
+    long cutAt = System.nanoTime();
+    cluster.isolate(leader);
+    // The cut holds: the two others elect one of themselves while it lasts.
+    String isolated = ProcessCluster.id(leader);
+    while (true) {
+      String a = cluster.leaderSeenBy((leader + 1) % MEMBERS);
+      String b = cluster.leaderSeenBy((leader + 2) % MEMBERS);
+      if (!a.isEmpty() && a.equals(b) && !a.equals(isolated)) {
+        note(cluster, events, "the majority side elected " + a);
+        break;
+      }
+      if (System.nanoTime() - cutAt > PARTITION_ELECTION_WAIT.toNanos()) {
+        throw new AssertionError("the followers cut off from " + isolated + " elected no leader "
+            + "within " + PARTITION_ELECTION_WAIT + ": they name '" + a + "' and '" + b + "'");
+      }
+      Thread.sleep(50);
+    }
+    Thread.sleep(Math.max(0, cutMs - (System.nanoTime() - cutAt) / 1_000_000));
+    cluster.heal();
+    note(cluster, events, "partition healed");
+    int agreed = cluster.awaitLeader();
+    note(cluster, events, "every member names " + ProcessCluster.id(agreed) + " leader");
   }
 
   /**

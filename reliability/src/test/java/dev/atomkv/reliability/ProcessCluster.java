@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,7 +134,36 @@ final class ProcessCluster implements AutoCloseable {
     List<String> own = new ArrayList<>(List.of(flags));
     own.add("--node-id=" + id(i));
     Path log = dir.resolve(id(i) + "-" + starts[i]++ + ".log");
-    members[i] = ServerProcess.start(dataDir(i), log, null, ports[i], own.toArray(String[]::new));
+    members[i] = ServerProcess.start(dataDir(i), log,
+        List.of("-Datomkv.raft.cut-peers-file=" + cutFile(i)), ports[i],
+        own.toArray(String[]::new));
+  }
+
+  /** The file in which member {@code i} finds the peers whose Raft requests it refuses. */
+  private Path cutFile(int i) {
+    return dir.resolve(id(i) + ".cut");
+  }
+
+  /**
+   * Cuts the Raft links between {@code isolated} and every other member, both ways: each refuses
+   * the other's requests (the server's test partition), whatever addresses Ratis dials.
+   */
+  void isolate(int isolated) throws IOException {
+    List<String> others = new ArrayList<>();
+    for (int i = 0; i < members.length; i++) {
+      if (i != isolated) {
+        others.add(id(i));
+        Files.writeString(cutFile(i), id(isolated));
+      }
+    }
+    Files.writeString(cutFile(isolated), String.join(",", others));
+  }
+
+  /** Mends every cut link. */
+  void heal() throws IOException {
+    for (int i = 0; i < members.length; i++) {
+      Files.writeString(cutFile(i), "");
+    }
   }
 
   /** The spare member's id: the one after the cluster's members ({@code n4} for three). */
@@ -158,8 +188,8 @@ final class ProcessCluster implements AutoCloseable {
     }
     own.add("--node-id=" + spareId());
     own.add("--join");
-    spare = ServerProcess.start(dir.resolve(spareId()), dir.resolve(spareId() + "-0.log"), null,
-        sparePort, own.toArray(String[]::new));
+    spare = ServerProcess.start(dir.resolve(spareId()), dir.resolve(spareId() + "-0.log"),
+        List.of(), sparePort, own.toArray(String[]::new));
   }
 
   /** SIGTERM to the spare member, if it runs. */
@@ -207,7 +237,8 @@ final class ProcessCluster implements AutoCloseable {
         + "; last seen: " + last);
   }
 
-  private String leaderSeenBy(int i) {
+  /** The leader member {@code i} names, or "" if it names none or does not answer. */
+  String leaderSeenBy(int i) {
     try {
       return AdminServiceGrpc.newBlockingStub(channels.get(i))
           .withDeadlineAfter(5, TimeUnit.SECONDS)

@@ -50,6 +50,15 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path dataDir, Path log, String failpoints, int port, String... flags)
       throws IOException, InterruptedException {
+    return start(dataDir, log, failpoints == null ? List.of()
+        : List.of("-Datomkv.failpoints=" + failpoints), port, flags);
+  }
+
+  /**
+   * As above, with {@code jvmOptions} (such as {@code -Dname=value}) given to the server's JVM.
+   */
+  static ServerProcess start(Path dataDir, Path log, List<String> jvmOptions, int port,
+      String... flags) throws IOException, InterruptedException {
     Path jar = Path.of(System.getProperty("atomkv.server.jar", "missing"));
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("the server jar " + jar + " is missing: build the reactor "
@@ -58,9 +67,7 @@ final class ServerProcess implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms64m", "-Xmx256m"));
-    if (failpoints != null) {
-      command.add("-Datomkv.failpoints=" + failpoints);
-    }
+    command.addAll(jvmOptions);
     command.addAll(List.of("-jar", jar.toString(),
         "--bind=127.0.0.1", "--port=" + port, "--metrics-port=-1", "--kv-connect-port=-1", "--console-port=-1",
         "--data-dir=" + dataDir,

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -104,8 +105,11 @@ public final class RaftNode implements Closeable {
     });
     ServerServiceDefinition copies = SnapshotTransfer.service(store, staging, copier);
     Parameters parameters = new Parameters();
-    GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) ->
-        types.contains(GrpcServices.Type.SERVER) ? builder.addService(copies) : builder);
+    Optional<CutPeers> cut = CutPeers.fromSystemProperty();
+    GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> {
+      cut.ifPresent(builder::intercept);
+      return types.contains(GrpcServices.Type.SERVER) ? builder.addService(copies) : builder;
+    });
 
     RaftServer server = RaftServer.newBuilder()
         .setServerId(id)

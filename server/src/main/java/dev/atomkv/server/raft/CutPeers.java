@@ -1,0 +1,142 @@
+package dev.atomkv.server.raft;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.proto.RaftProtos.InstallSnapshotRequestProto;
+import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
+import org.apache.ratis.proto.RaftProtos.ReadIndexRequestProto;
+import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
+import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
+import org.apache.ratis.thirdparty.io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import org.apache.ratis.thirdparty.io.grpc.Metadata;
+import org.apache.ratis.thirdparty.io.grpc.ServerCall;
+import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
+import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
+import org.apache.ratis.thirdparty.io.grpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A network partition a test draws inside the member, for fault tests that run without root: the
+ * Raft requests (appends, votes, snapshot notices, ReadIndex, election starts) of the peers named
+ * in a file are refused on arrival, as a dropped link would lose them. Each member cuts what it
+ * receives, so a link is cut both ways when both ends name each other, one way when one does.
+ * Addresses play no part, so the cut holds whatever addresses the configuration carries.
+ *
+ * <p>Off unless the system property {@value #PROPERTY} names a file. The file holds peer ids
+ * separated by commas or white space (empty or absent: nothing is cut) and is read again every
+ * {@value #POLL_MS} ms. Requests of the members' Ratis clients (writes forwarded to the leader)
+ * carry no member id and are not cut.
+ */
+final class CutPeers implements ServerInterceptor {
+  /** The system property naming the file. */
+  static final String PROPERTY = "atomkv.raft.cut-peers-file";
+  static final long POLL_MS = 20;
+  private static final Logger LOG = LoggerFactory.getLogger(CutPeers.class);
+
+  private final Path file;
+  private volatile Set<String> cut = Set.of();
+
+  private CutPeers(Path file) {
+    this.file = file;
+  }
+
+  /** The filter the system property asks for, polling its file on a daemon thread; or none. */
+  static Optional<CutPeers> fromSystemProperty() {
+    String name = System.getProperty(PROPERTY);
+    if (name == null || name.isBlank()) {
+      return Optional.empty();
+    }
+    CutPeers filter = new CutPeers(Path.of(name));
+    filter.reload();
+    Thread poller = new Thread(() -> {
+      while (true) {
+        try {
+          Thread.sleep(POLL_MS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        filter.reload();
+      }
+    }, "atomkv-cut-peers");
+    poller.setDaemon(true);
+    poller.start();
+    LOG.warn("test partitions are on: Raft requests of the peers named in {} are refused", name);
+    return Optional.of(filter);
+  }
+
+  private void reload() {
+    Set<String> now;
+    try {
+      now = parse(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      now = Set.of();
+    } catch (IOException e) {
+      return; // being rewritten: keep the last cut
+    }
+    if (!now.equals(cut)) {
+      LOG.info("Raft requests refused from: {}", now.isEmpty() ? "nobody" : now);
+      cut = now;
+    }
+  }
+
+  static Set<String> parse(String text) {
+    return Arrays.stream(text.split("[,\\s]+")).filter(s -> !s.isEmpty())
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  /** The member a Raft server request comes from, or null for any other message. */
+  static String requestor(Object message) {
+    RaftRpcRequestProto r = null;
+    if (message instanceof AppendEntriesRequestProto m) {
+      r = m.getServerRequest();
+    } else if (message instanceof RequestVoteRequestProto m) {
+      r = m.getServerRequest();
+    } else if (message instanceof InstallSnapshotRequestProto m) {
+      r = m.getServerRequest();
+    } else if (message instanceof ReadIndexRequestProto m) {
+      r = m.getServerRequest();
+    } else if (message instanceof StartLeaderElectionRequestProto m) {
+      r = m.getServerRequest();
+    }
+    return r == null ? null : r.getRequestorId().toStringUtf8();
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+      ServerCallHandler<Q, R> next) {
+    return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+      private boolean closed;
+
+      @Override
+      public void onMessage(Q message) {
+        if (closed) {
+          return;
+        }
+        String from = requestor(message);
+        if (from != null && cut.contains(from)) {
+          closed = true;
+          call.close(Status.UNAVAILABLE.withDescription("cut off from " + from
+              + " (a test partition)"), new Metadata());
+          return;
+        }
+        super.onMessage(message);
+      }
+
+      @Override
+      public void onHalfClose() {
+        if (!closed) {
+          super.onHalfClose();
+        }
+      }
+    };
+  }
+}
