@@ -149,14 +149,20 @@ final class ProcessCluster implements AutoCloseable {
    * the other's requests (the server's test partition), whatever addresses Ratis dials.
    */
   void isolate(int isolated) throws IOException {
-    List<String> others = new ArrayList<>();
+    List<Integer> others = new ArrayList<>();
     for (int i = 0; i < members.length; i++) {
       if (i != isolated) {
-        others.add(id(i));
-        Files.writeString(cutFile(i), id(isolated));
+        others.add(i);
+        refuse(i, List.of(isolated));
       }
     }
-    Files.writeString(cutFile(isolated), String.join(",", others));
+    refuse(isolated, others);
+  }
+
+  /** Member {@code member} refuses the Raft requests of {@code peers} (and of no one else). */
+  void refuse(int member, List<Integer> peers) throws IOException {
+    Files.writeString(cutFile(member),
+        String.join(",", peers.stream().map(ProcessCluster::id).toList()));
   }
 
   /** Mends every cut link. */

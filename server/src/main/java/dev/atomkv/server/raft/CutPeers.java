@@ -20,14 +20,13 @@ import org.apache.ratis.thirdparty.io.grpc.Metadata;
 import org.apache.ratis.thirdparty.io.grpc.ServerCall;
 import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
 import org.apache.ratis.thirdparty.io.grpc.ServerInterceptor;
-import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A network partition a test draws inside the member, for fault tests that run without root: the
  * Raft requests (appends, votes, snapshot notices, ReadIndex, election starts) of the peers named
- * in a file are refused on arrival, as a dropped link would lose them. Each member cuts what it
+ * in a file are dropped on arrival, as a dropped link would lose them. Each member cuts what it
  * receives, so a link is cut both ways when both ends name each other, one way when one does.
  * Addresses play no part, so the cut holds whatever addresses the configuration carries.
  *
@@ -110,32 +109,25 @@ final class CutPeers implements ServerInterceptor {
     return r == null ? null : r.getRequestorId().toStringUtf8();
   }
 
+  /**
+   * A refused request is dropped, as a lost packet: the caller hears nothing and gives up on its
+   * own deadline, or learns of the gap from the next request that does arrive (Raft's consistency
+   * check). The stream keeps reading, so that the sender is not held by flow control, and carries
+   * requests again once the link is mended. The call is never closed here: only Ratis answers on
+   * it, from its own threads.
+   */
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
     return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-      private boolean closed;
-
       @Override
       public void onMessage(Q message) {
-        if (closed) {
-          return;
-        }
         String from = requestor(message);
         if (from != null && cut.contains(from)) {
-          closed = true;
-          call.close(Status.UNAVAILABLE.withDescription("cut off from " + from
-              + " (a test partition)"), new Metadata());
+          call.request(1);
           return;
         }
         super.onMessage(message);
-      }
-
-      @Override
-      public void onHalfClose() {
-        if (!closed) {
-          super.onHalfClose();
-        }
       }
     };
   }
