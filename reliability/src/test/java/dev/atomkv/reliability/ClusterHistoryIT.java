@@ -286,10 +286,23 @@ class ClusterHistoryIT {
       Thread.sleep(50);
     }
     Thread.sleep(Math.max(0, cutMs - (System.nanoTime() - cutAt) / 1_000_000));
+    healAndAwaitALeader(cluster, events);
+  }
+
+  /** The leader every member names, and one of the two followers, chosen by {@code rnd}. */
+  private static int[] leaderAndAFollower(ProcessCluster cluster, Random rnd)
+      throws InterruptedException {
+    int leader = cluster.awaitLeader();
+    return new int[] {leader, (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS};
+  }
+
+  /** Mends every link, then waits until all three members name the same leader. */
+  private static void healAndAwaitALeader(ProcessCluster cluster, List<HistoryDump.Event> events)
+      throws Exception {
     cluster.heal();
-    note(cluster, events, "partition healed");
-    int agreed = cluster.awaitLeader();
-    note(cluster, events, "every member names " + ProcessCluster.id(agreed) + " leader");
+    note(cluster, events, "links mended");
+    note(cluster, events, "every member names "
+        + ProcessCluster.id(cluster.awaitLeader()) + " leader");
   }
 
   /**
@@ -299,8 +312,9 @@ class ClusterHistoryIT {
    */
   private static void flapALink(ProcessCluster cluster, Random rnd,
       List<HistoryDump.Event> events) throws Exception {
-    int leader = cluster.awaitLeader();
-    int follower = (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
+    int[] pair = leaderAndAFollower(cluster, rnd);
+    int leader = pair[0];
+    int follower = pair[1];
     note(cluster, events, "flapping link: " + ProcessCluster.id(leader) + " (leader) <-> "
         + ProcessCluster.id(follower) + " for 3000 ms");
     long end = System.nanoTime() + 3_000_000_000L;
@@ -311,9 +325,7 @@ class ClusterHistoryIT {
       cluster.refuse(follower, down ? List.of(leader) : List.of());
       Thread.sleep(100 + rnd.nextInt(300));
     }
-    cluster.heal();
-    note(cluster, events, "every member names "
-        + ProcessCluster.id(cluster.awaitLeader()) + " leader");
+    healAndAwaitALeader(cluster, events);
   }
 
   /**
@@ -323,15 +335,14 @@ class ClusterHistoryIT {
    */
   private static void deafenAFollower(ProcessCluster cluster, Random rnd,
       List<HistoryDump.Event> events) throws Exception {
-    int leader = cluster.awaitLeader();
-    int follower = (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
+    int[] pair = leaderAndAFollower(cluster, rnd);
+    int leader = pair[0];
+    int follower = pair[1];
     note(cluster, events, "one-way loss: " + ProcessCluster.id(follower) + " hears nothing from "
         + ProcessCluster.id(leader) + " (leader) for 2000 ms");
     cluster.refuse(follower, List.of(leader));
     Thread.sleep(2000);
-    cluster.heal();
-    note(cluster, events, "every member names "
-        + ProcessCluster.id(cluster.awaitLeader()) + " leader");
+    healAndAwaitALeader(cluster, events);
   }
 
   /**
