@@ -9,13 +9,7 @@ import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.ListOptions;
 import dev.atomkv.client.ListSelector;
-import dev.atomkv.proto.v1.AddMemberRequest;
-import dev.atomkv.proto.v1.ClusterStatusRequest;
-import dev.atomkv.proto.v1.ClusterStatusResponse;
-import dev.atomkv.proto.v1.RemoveMemberRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +20,6 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,10 +45,6 @@ class ClusterHistoryIT {
   private static final int CLIENTS = 4 * MEMBERS;
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Duration CONVERGE_WAIT = Duration.ofSeconds(60);
-  /** How long the two members cut off from the leader may take to elect one of themselves. */
-  private static final Duration PARTITION_ELECTION_WAIT = Duration.ofSeconds(30);
-  /** How long a membership change may take, from the call to the member's new role. */
-  private static final Duration MEMBERSHIP_WAIT = Duration.ofSeconds(90);
 
   @Test
   void historyAcrossKillsOfLeaderAndFollowersIsLinearizableAndMembersConverge() throws Exception {
@@ -132,16 +121,16 @@ class ClusterHistoryIT {
         threads.add(t);
         t.start();
       }
-      Faults faults;
+      ClusterFaults.Faults faults;
       try {
-        faults = faults(cluster, channels, new Random(seed), rounds, events);
+        faults = ClusterFaults.killRounds(cluster, channels, new Random(seed), rounds, events);
         if (partitions) {
           Random rnd = new Random(seed + 1);
-          isolateTheLeader(cluster, rnd, events);
-          flapALink(cluster, rnd, events);
-          deafenAFollower(cluster, rnd, events);
+          ClusterFaults.isolateTheLeader(cluster, rnd, events);
+          ClusterFaults.flapALink(cluster, rnd, events);
+          ClusterFaults.deafenAFollower(cluster, rnd, events);
         }
-        addAndRemoveAMember(cluster, events);
+        ClusterFaults.addAndRemoveAMember(cluster, events);
         while (calls.get() < minCalls) {
           Thread.sleep(50);
         }
@@ -193,226 +182,6 @@ class ClusterHistoryIT {
       }
       cluster.stop();
     }
-  }
-
-  /** What a round of faults does. */
-  private enum Fault {
-    KILL_LEADER,
-    KILL_FOLLOWER,
-    /** A follower's data directory deleted while it is down: it comes back from a peer's copy. */
-    WIPE_FOLLOWER
-  }
-
-  /** How many rounds killed the leader, a follower, and a follower whose data was then wiped. */
-  private record Faults(int leaders, int followers, int wiped) {}
-
-  /**
-   * The rounds of faults, in a seeded order: as many leader kills as follower kills (one more
-   * leader kill for an odd count), every second follower kill with the follower's data directory
-   * deleted before it starts again. After a stretch of load, the member chosen is killed, the two
-   * left carry the load, then it starts again (on its data directory, or an empty one), and the
-   * round ends once every member names the same leader (the restarted one has heard from it).
-   */
-  private static Faults faults(ProcessCluster cluster, List<ManagedChannel> channels, Random rnd,
-      int rounds, List<HistoryDump.Event> events) throws Exception {
-    List<Fault> plan = new ArrayList<>();
-    for (int k = 0; k < rounds; k++) {
-      plan.add(k % 2 == 0 ? Fault.KILL_LEADER : k % 4 == 1 ? Fault.KILL_FOLLOWER
-          : Fault.WIPE_FOLLOWER);
-    }
-    Collections.shuffle(plan, rnd);
-    int[] counts = new int[Fault.values().length];
-    for (int k = 0; k < rounds; k++) {
-      Thread.sleep(500 + rnd.nextInt(1500));
-      Fault fault = plan.get(k);
-      int leader = cluster.awaitLeader();
-      int victim = fault == Fault.KILL_LEADER ? leader
-          : (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
-      long downMs = 300 + rnd.nextInt(1700);
-      String what = "round " + (k + 1) + ": kill -9 of " + ProcessCluster.id(victim)
-          + (fault == Fault.KILL_LEADER ? " (leader)" : " (follower)")
-          + (fault == Fault.WIPE_FOLLOWER ? ", its data directory deleted" : "");
-      System.out.printf("ClusterHistoryIT %s, restart after %d ms (at %.1f s)%n", what, downMs,
-          (System.nanoTime() - cluster.startedNanos()) / 1e9);
-      events.add(new HistoryDump.Event(System.nanoTime(), what));
-      cluster.kill(victim);
-      counts[fault.ordinal()]++;
-      if (fault == Fault.WIPE_FOLLOWER) {
-        deleteTree(cluster.dataDir(victim));
-      }
-      Thread.sleep(downMs);
-      events.add(new HistoryDump.Event(System.nanoTime(), "restarting " + ProcessCluster.id(victim)));
-      cluster.restart(victim);
-      events.add(new HistoryDump.Event(System.nanoTime(), ProcessCluster.id(victim) + " serves"));
-      // The channels to it backed off while it was down; let them connect again now.
-      channels.forEach(ManagedChannel::resetConnectBackoff);
-      int agreed = cluster.awaitLeader();
-      events.add(new HistoryDump.Event(System.nanoTime(),
-          "every member names " + ProcessCluster.id(agreed) + " leader"));
-    }
-    Thread.sleep(1000);
-    return new Faults(counts[Fault.KILL_LEADER.ordinal()], counts[Fault.KILL_FOLLOWER.ordinal()],
-        counts[Fault.WIPE_FOLLOWER.ordinal()]);
-  }
-
-  /**
-   * While the clients write: the leader's Raft links to both followers cut both ways for 2–3 s,
-   * and at least until the two have elected a leader of their own (the old one can commit nothing
-   * meanwhile; its clients' calls end as unknown or reach the new leader), then mended; the round
-   * ends once all three name the same leader.
-   */
-  private static void isolateTheLeader(ProcessCluster cluster, Random rnd,
-      List<HistoryDump.Event> events) throws Exception {
-    Thread.sleep(500 + rnd.nextInt(1000));
-    int leader = cluster.awaitLeader();
-    long cutMs = 2000 + rnd.nextInt(1000);
-    note(cluster, events, "partition: " + ProcessCluster.id(leader) + " (leader) cut off from "
-        + "both followers for " + cutMs + " ms");
-    long cutAt = System.nanoTime();
-    cluster.isolate(leader);
-    // The cut holds: the two others elect one of themselves while it lasts.
-    String isolated = ProcessCluster.id(leader);
-    while (true) {
-      String a = cluster.leaderSeenBy((leader + 1) % MEMBERS);
-      String b = cluster.leaderSeenBy((leader + 2) % MEMBERS);
-      if (!a.isEmpty() && a.equals(b) && !a.equals(isolated)) {
-        note(cluster, events, "the majority side elected " + a);
-        break;
-      }
-      if (System.nanoTime() - cutAt > PARTITION_ELECTION_WAIT.toNanos()) {
-        throw new AssertionError("the followers cut off from " + isolated + " elected no leader "
-            + "within " + PARTITION_ELECTION_WAIT + ": they name '" + a + "' and '" + b + "'");
-      }
-      Thread.sleep(50);
-    }
-    Thread.sleep(Math.max(0, cutMs - (System.nanoTime() - cutAt) / 1_000_000));
-    healAndAwaitALeader(cluster, events);
-  }
-
-  /** The leader every member names, and one of the two followers, chosen by {@code rnd}. */
-  private static int[] leaderAndAFollower(ProcessCluster cluster, Random rnd)
-      throws InterruptedException {
-    int leader = cluster.awaitLeader();
-    return new int[] {leader, (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS};
-  }
-
-  /** Mends every link, then waits until all three members name the same leader. */
-  private static void healAndAwaitALeader(ProcessCluster cluster, List<HistoryDump.Event> events)
-      throws Exception {
-    cluster.heal();
-    note(cluster, events, "links mended");
-    note(cluster, events, "every member names "
-        + ProcessCluster.id(cluster.awaitLeader()) + " leader");
-  }
-
-  /**
-   * While the clients write: the link between the leader and one follower goes down and up again,
-   * both ways, every 100–400 ms for 3 s, then stays up; the round ends once all three name the
-   * same leader.
-   */
-  private static void flapALink(ProcessCluster cluster, Random rnd,
-      List<HistoryDump.Event> events) throws Exception {
-    int[] pair = leaderAndAFollower(cluster, rnd);
-    int leader = pair[0];
-    int follower = pair[1];
-    note(cluster, events, "flapping link: " + ProcessCluster.id(leader) + " (leader) <-> "
-        + ProcessCluster.id(follower) + " for 3000 ms");
-    long end = System.nanoTime() + 3_000_000_000L;
-    boolean down = false;
-    while (System.nanoTime() < end) {
-      down = !down;
-      cluster.refuse(leader, down ? List.of(follower) : List.of());
-      cluster.refuse(follower, down ? List.of(leader) : List.of());
-      Thread.sleep(100 + rnd.nextInt(300));
-    }
-    healAndAwaitALeader(cluster, events);
-  }
-
-  /**
-   * While the clients write: one follower refuses the leader's requests for 2 s (one-way loss:
-   * it hears no appends nor heartbeats, while its own requests still reach the leader), then
-   * hears it again; the round ends once all three name the same leader.
-   */
-  private static void deafenAFollower(ProcessCluster cluster, Random rnd,
-      List<HistoryDump.Event> events) throws Exception {
-    int[] pair = leaderAndAFollower(cluster, rnd);
-    int leader = pair[0];
-    int follower = pair[1];
-    note(cluster, events, "one-way loss: " + ProcessCluster.id(follower) + " hears nothing from "
-        + ProcessCluster.id(leader) + " (leader) for 2000 ms");
-    cluster.refuse(follower, List.of(leader));
-    Thread.sleep(2000);
-    healAndAwaitALeader(cluster, events);
-  }
-
-  /**
-   * While the clients write: a fourth member started with {@code --join}, added (a learner),
-   * promoted once it caught up (so four voters and a quorum of three for a while), then removed
-   * and stopped. The history and the three members' data are checked as after any fault.
-   */
-  private static void addAndRemoveAMember(ProcessCluster cluster, List<HistoryDump.Event> events)
-      throws Exception {
-    String id = cluster.spareId();
-    note(cluster, events, "starting " + id + " with --join");
-    cluster.startSpare();
-    retryAdmin("AddMember " + id, () -> cluster.admin(cluster.awaitLeader()).addMember(
-        AddMemberRequest.newBuilder().setId(id).setRaftAddress(cluster.spareRaftAddress()).build()),
-        () -> roleOf(cluster, id) != null);
-    note(cluster, events, id + " added as a learner");
-    long deadline = System.nanoTime() + MEMBERSHIP_WAIT.toNanos();
-    while (!"FOLLOWER".equals(roleOf(cluster, id)) && !"LEADER".equals(roleOf(cluster, id))) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(id + " was not promoted to voter within " + MEMBERSHIP_WAIT
-            + "; the leader lists it as " + roleOf(cluster, id));
-      }
-      Thread.sleep(100);
-    }
-    note(cluster, events, id + " promoted to voter: four voters");
-    Thread.sleep(1000);
-    retryAdmin("RemoveMember " + id, () -> cluster.admin(cluster.awaitLeader()).removeMember(
-        RemoveMemberRequest.newBuilder().setId(id).build()), () -> roleOf(cluster, id) == null);
-    note(cluster, events, id + " removed: three voters");
-    cluster.stopSpare();
-  }
-
-  /** The role the leader's configuration gives member {@code id}, or null if it has none. */
-  private static String roleOf(ProcessCluster cluster, String id) throws InterruptedException {
-    ClusterStatusResponse s = cluster.admin(cluster.awaitLeader())
-        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
-    return s.getMembersList().stream().filter(m -> m.getId().equals(id))
-        .map(ClusterStatusResponse.Member::getRole).findFirst().orElse(null);
-  }
-
-  /**
-   * A membership call, again while it is refused as unavailable or as another change in progress
-   * (a leader change meanwhile), until {@code done} says it took effect.
-   */
-  private static void retryAdmin(String what, Callable<?> call, Callable<Boolean> done)
-      throws Exception {
-    long deadline = System.nanoTime() + MEMBERSHIP_WAIT.toNanos();
-    while (true) {
-      try {
-        call.call();
-        return;
-      } catch (StatusRuntimeException e) {
-        Status.Code code = e.getStatus().getCode();
-        boolean again = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-            || code == Status.Code.FAILED_PRECONDITION || code == Status.Code.INVALID_ARGUMENT;
-        if (done.call()) {
-          return; // an earlier try took effect, and this one was refused for it
-        }
-        if (!again || System.nanoTime() > deadline) {
-          throw new AssertionError(what + " failed", e);
-        }
-        Thread.sleep(500);
-      }
-    }
-  }
-
-  private static void note(ProcessCluster cluster, List<HistoryDump.Event> events, String what) {
-    System.out.printf("ClusterHistoryIT %s (at %.1f s)%n", what,
-        (System.nanoTime() - cluster.startedNanos()) / 1e9);
-    events.add(new HistoryDump.Event(System.nanoTime(), what));
   }
 
   /**

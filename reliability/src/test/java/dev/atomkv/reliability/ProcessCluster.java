@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Cluster members, each the server's runnable jar in a JVM of its own, on loopback ports fixed for
@@ -137,6 +139,18 @@ final class ProcessCluster implements AutoCloseable {
     members[i] = ServerProcess.start(dataDir(i), log,
         List.of("-Datomkv.raft.cut-peers-file=" + cutFile(i)), ports[i],
         own.toArray(String[]::new));
+  }
+
+  /** Deletes member {@code i}'s data directory (it must be down): it comes back empty. */
+  void wipe(int i) throws IOException, InterruptedException {
+    if (isAlive(i)) {
+      throw new IllegalStateException(id(i) + " is still running");
+    }
+    try (Stream<Path> paths = Files.walk(dataDir(i))) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** The file in which member {@code i} finds the peers whose Raft requests it refuses. */
