@@ -73,6 +73,9 @@ class ClusterExactlyOnceIT {
     int leader = awaitLeader(-1);
     int follower = (leader + 1) % 3;
     int third = (leader + 2) % 3;
+    // Every member must hold the log before the leader dies: Ratis counts no vote from a member
+    // whose log is empty, so with a late starter still empty the two left could elect no one.
+    awaitEveryMemberApplied(status(leader).getCommitIndex());
 
     // One call through a follower: it sums 1 and sets a marker. The leader halts after applying
     // it; the call must still end with one success, not an unknown outcome or a second sum.
@@ -124,6 +127,24 @@ class ClusterExactlyOnceIT {
       Thread.sleep(100);
     }
     throw new AssertionError("no leader agreed on within " + ELECTION_WAIT);
+  }
+
+  private void awaitEveryMemberApplied(long index) throws InterruptedException {
+    long deadline = System.nanoTime() + ELECTION_WAIT.toNanos();
+    for (int i = 0; i < members.size(); i++) {
+      while (status(i).getAppliedIndex() < index) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("n" + (i + 1) + " did not apply entry " + index + " within "
+              + ELECTION_WAIT);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private ClusterStatusResponse status(int i) {
+    return AdminServiceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
   }
 
   private String leaderSeenBy(int i) {
