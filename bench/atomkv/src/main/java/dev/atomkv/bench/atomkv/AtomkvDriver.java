@@ -30,7 +30,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
-import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -203,7 +202,7 @@ public final class AtomkvDriver {
         seqs[j] = seq.incrementAndGet();
         req.addMutations(Mutation.newBuilder().setKey(keys[idx[j]]).setSet(value(idx[j], seqs[j])));
       }
-      pending.add(call(kv()::atomic, req.build()).thenAccept(resp -> {
+      pending.add(Calls.call(kv()::atomic, req.build()).thenAccept(resp -> {
         if (!resp.getOk()) {
           throw new IllegalStateException("preload commit refused");
         }
@@ -221,7 +220,7 @@ public final class AtomkvDriver {
         req.addMutations(Mutation.newBuilder().setKey(listKey(g, i))
             .setSet(value(g * Dataset.LIST_GROUP_SIZE + i, 0)));
       }
-      pending.add(call(kv()::atomic, req.build()).thenAccept(resp -> {
+      pending.add(Calls.call(kv()::atomic, req.build()).thenAccept(resp -> {
         if (!resp.getOk()) {
           throw new IllegalStateException("preload commit refused");
         }
@@ -243,29 +242,6 @@ public final class AtomkvDriver {
     while (pending.size() > max) {
       pending.remove(0).get(60, TimeUnit.SECONDS);
     }
-  }
-
-  private interface UnaryCall<Q, R> {
-    void call(Q request, StreamObserver<R> observer);
-  }
-
-  private <Q, R> CompletableFuture<R> call(UnaryCall<Q, R> method, Q request) {
-    CompletableFuture<R> f = new CompletableFuture<>();
-    method.call(request, new StreamObserver<>() {
-      @Override
-      public void onNext(R value) {
-        f.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        f.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    return f;
   }
 
   private void noteCommitted(ByteString versionstamp) {
@@ -306,7 +282,7 @@ public final class AtomkvDriver {
       int k = ThreadLocalRandom.current().nextInt(Dataset.KEYS);
       long s = seq.incrementAndGet();
       AtomicRequest req = atomicRequest(k, s);
-      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Observer<>(done) {
+      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Calls.Observer<>(done) {
         @Override
         public void onNext(AtomicResponse resp) {
           if (resp.getOk()) {
@@ -346,7 +322,7 @@ public final class AtomkvDriver {
     return done -> {
       int k = ThreadLocalRandom.current().nextInt(Dataset.KEYS);
       AtomicRequest req = atomicRequest(k, seq.incrementAndGet());
-      noop.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Observer<>(done) {
+      noop.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Calls.Observer<>(done) {
         @Override
         public void onNext(AtomicResponse resp) {
           done.complete(resp.getOk() ? Outcome.OK : Outcome.NOT_OK, null);
@@ -360,7 +336,7 @@ public final class AtomkvDriver {
       int k = ThreadLocalRandom.current().nextInt(Dataset.KEYS);
       GetRequest req = GetRequest.newBuilder().addKeys(keys[k]).setConsistency(consistency)
           .build();
-      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).get(req, new Observer<>(done) {
+      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).get(req, new Calls.Observer<>(done) {
         @Override
         public void onNext(GetResponse resp) {
           boolean found = resp.getEntriesCount() == 1 && resp.getEntries(0).hasValue();
@@ -375,7 +351,7 @@ public final class AtomkvDriver {
       int g = ThreadLocalRandom.current().nextInt(Dataset.LIST_GROUPS);
       ListRequest req = ListRequest.newBuilder().setPrefix(listPrefix(g))
           .setLimit(Dataset.LIST_GROUP_SIZE).setConsistency(consistency).build();
-      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).list(req, new Observer<>(done) {
+      kv().withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).list(req, new Calls.Observer<>(done) {
         @Override
         public void onNext(ListResponse resp) {
           boolean full = resp.getEntriesCount() == Dataset.LIST_GROUP_SIZE
@@ -384,22 +360,6 @@ public final class AtomkvDriver {
         }
       });
     };
-  }
-
-  private abstract static class Observer<R> implements StreamObserver<R> {
-    final AsyncOp.Completion done;
-
-    Observer(AsyncOp.Completion done) {
-      this.done = done;
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      done.complete(Outcome.ERROR, t);
-    }
-
-    @Override
-    public void onCompleted() {}
   }
 
   private Map<String, Object> run(Map<String, Object> cmd) throws Exception {
@@ -490,7 +450,7 @@ public final class AtomkvDriver {
         req.addKeys(keys[i]);
       }
       // Wait for ready: the coordinator may have just restarted the server (same port and data).
-      GetResponse resp = call(kv().withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)::get,
+      GetResponse resp = Calls.call(kv().withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)::get,
           req.build()).get(30, TimeUnit.SECONDS);
       for (int i = from; i < end; i++) {
         Entry e = resp.getEntries(i - from);

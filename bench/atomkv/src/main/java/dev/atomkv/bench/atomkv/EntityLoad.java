@@ -24,7 +24,6 @@ import dev.atomkv.proto.v1.RangeCondition;
 import dev.atomkv.proto.v1.RangeOperator;
 import dev.atomkv.proto.v1.Value;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -162,7 +161,7 @@ final class EntityLoad {
       for (int n = from; n < Math.min(count, from + PER_REQUEST); n++) {
         req.addMutations(mutation.of(n));
       }
-      pending.add(call(kv.withDeadlineAfter(60, TimeUnit.SECONDS)::atomic, req.build()));
+      pending.add(Calls.call(kv.withDeadlineAfter(60, TimeUnit.SECONDS)::atomic, req.build()));
       while (pending.size() > (from + PER_REQUEST < count ? LOAD_IN_FLIGHT : 0)) {
         if (!pending.removeFirst().get(120, TimeUnit.SECONDS).getOk()) {
           throw new IllegalStateException("preload commit refused");
@@ -170,29 +169,6 @@ final class EntityLoad {
       }
     }
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private interface UnaryCall<Q, R> {
-    void call(Q request, StreamObserver<R> observer);
-  }
-
-  private static <Q, R> CompletableFuture<R> call(UnaryCall<Q, R> method, Q request) {
-    CompletableFuture<R> f = new CompletableFuture<>();
-    method.call(request, new StreamObserver<>() {
-      @Override
-      public void onNext(R value) {
-        f.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        f.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
-    return f;
   }
 
   // ---- the scenarios -----------------------------------------------------------------------------
@@ -220,7 +196,7 @@ final class EntityLoad {
             .addValues(num(from)).addValues(num(from + PAGE - 1)))
         .setLimit(PAGE).build();
     entities.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).query(req,
-        new Observer<>(done) {
+        new Calls.Observer<>(done) {
           @Override
           public void onNext(QueryResponse resp) {
             boolean full = resp.getResultsCount() == PAGE && resp.getCursor().isEmpty();
@@ -234,7 +210,7 @@ final class EntityLoad {
     int from = ThreadLocalRandom.current().nextInt(QUERY_DOCS - PAGE + 1);
     ListRequest req = ListRequest.newBuilder().setStart(key("p", from))
         .setEnd(key("p", from + PAGE)).setLimit(PAGE).build();
-    kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).list(req, new Observer<>(done) {
+    kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).list(req, new Calls.Observer<>(done) {
       @Override
       public void onNext(ListResponse resp) {
         boolean full = resp.getEntriesCount() == PAGE && resp.getCursor().isEmpty();
@@ -249,7 +225,7 @@ final class EntityLoad {
     int n = r.nextInt(WRITE_DOCS);
     AtomicRequest req = AtomicRequest.newBuilder().addMutations(m.setKey(key(space, n))
         .setSet(document(n, r.nextInt(QUERY_DOCS), 20 + r.nextInt(50), r.nextInt(20)))).build();
-    kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Observer<>(done) {
+    kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req, new Calls.Observer<>(done) {
       @Override
       public void onNext(AtomicResponse resp) {
         if (resp.getOk()) {
@@ -258,21 +234,5 @@ final class EntityLoad {
         done.complete(resp.getOk() ? Outcome.OK : Outcome.NOT_OK, null);
       }
     });
-  }
-
-  private abstract static class Observer<R> implements StreamObserver<R> {
-    final AsyncOp.Completion done;
-
-    Observer(AsyncOp.Completion done) {
-      this.done = done;
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      done.complete(Outcome.ERROR, t);
-    }
-
-    @Override
-    public void onCompleted() {}
   }
 }

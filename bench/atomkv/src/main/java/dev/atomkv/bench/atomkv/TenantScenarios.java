@@ -20,7 +20,6 @@ import dev.atomkv.proto.v1.Value;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,7 +89,7 @@ final class TenantScenarios {
               .setSet(value(k, seq.incrementAndGet())))
           .build();
       kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).atomic(req,
-          new Answer<AtomicResponse>(done) {
+          new Calls.Observer<AtomicResponse>(done) {
             @Override
             public void onNext(AtomicResponse resp) {
               if (resp.getOk()) {
@@ -107,7 +106,7 @@ final class TenantScenarios {
     return done -> {
       int k = ThreadLocalRandom.current().nextInt(keys.length);
       kv.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).get(
-          GetRequest.newBuilder().addKeys(keys[k]).build(), new Answer<GetResponse>(done) {
+          GetRequest.newBuilder().addKeys(keys[k]).build(), new Calls.Observer<GetResponse>(done) {
             @Override
             public void onNext(GetResponse resp) {
               boolean found = resp.getEntriesCount() == 1 && resp.getEntries(0).hasValue();
@@ -119,21 +118,5 @@ final class TenantScenarios {
 
   private static Value value(int index, long seq) {
     return Value.newBuilder().setBytes(ByteString.copyFrom(Dataset.value(index, seq))).build();
-  }
-
-  private abstract static class Answer<R> implements StreamObserver<R> {
-    final AsyncOp.Completion done;
-
-    Answer(AsyncOp.Completion done) {
-      this.done = done;
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      done.complete(Outcome.ERROR, t);
-    }
-
-    @Override
-    public void onCompleted() {}
   }
 }
