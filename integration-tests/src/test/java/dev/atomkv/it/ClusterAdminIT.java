@@ -19,11 +19,14 @@ import dev.atomkv.proto.v1.ClusterStatusRequest;
 import dev.atomkv.proto.v1.ClusterStatusResponse;
 import dev.atomkv.proto.v1.RemoveMemberRequest;
 import dev.atomkv.proto.v1.TransferLeadershipRequest;
+import dev.atomkv.server.StartupException;
 import dev.atomkv.server.engine.ClusterStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,6 +64,24 @@ class ClusterAdminIT {
     if (cluster != null) {
       cluster.close();
     }
+  }
+
+  @Test
+  void aMemberWhoseRaftPortIsTakenFailsToStartWithAClearErrorAndTheOthersServeOn() throws Exception {
+    cluster = TestCluster.start(dir, "port-taken", 3);
+    cluster.awaitLeader();
+    String address = "127.0.0.1:" + RaftPorts.free();
+    try (ServerSocket squatter = new ServerSocket(Integer.parseInt(address.split(":")[1]), 1,
+        InetAddress.getLoopbackAddress())) {
+      StartupException e = assertThrows(StartupException.class, () -> cluster.join(address));
+      assertTrue(e.getMessage().contains("cannot listen on " + address)
+          && e.getMessage().contains("Address already in use"), e.getMessage());
+    }
+    // The refusal ended neither this JVM nor the members in it.
+    KvClient n1 = cluster.client(0);
+    n1.set(Key.of("after"), KvValue.of("still serving"));
+    assertEquals("still serving", TestCluster.retryUntilPresent(
+        () -> cluster.client(2).get(Key.of("after"))).value().asString());
   }
 
   @Test
@@ -139,7 +160,7 @@ class ClusterAdminIT {
       return null;
     });
     try {
-      String address = "127.0.0.1:" + TestCluster.freePort();
+      String address = "127.0.0.1:" + RaftPorts.free();
       int added = cluster.join(address);
       assertEquals(3, added);
       int via = (leader + 1) % 3;  // a follower: the call is forwarded to the leader
@@ -192,7 +213,7 @@ class ClusterAdminIT {
   void aServerStartedWithJoinWaitsOutsideTheConfiguration() throws Exception {
     cluster = TestCluster.start(dir, "admin-join", 1);
     cluster.awaitLeader();
-    int joining = cluster.join("127.0.0.1:" + TestCluster.freePort());
+    int joining = cluster.join("127.0.0.1:" + RaftPorts.free());
     ClusterStatusResponse s = cluster.admin(joining).clusterStatus(request());
     assertEquals("NOT_A_MEMBER", s.getRole());
     assertEquals(0, s.getMembersCount());
@@ -225,7 +246,7 @@ class ClusterAdminIT {
     cluster.stop(other);
     StatusRuntimeException noQuorum = assertThrows(StatusRuntimeException.class,
         () -> cluster.admin(leader).addMember(AddMemberRequest.newBuilder().setId("n9")
-            .setRaftAddress("127.0.0.1:" + TestCluster.freePort()).build()));
+            .setRaftAddress("127.0.0.1:" + RaftPorts.free()).build()));
     assertEquals(Status.Code.UNAVAILABLE, noQuorum.getStatus().getCode(), noQuorum.toString());
   }
 
@@ -361,7 +382,7 @@ class ClusterAdminIT {
     cluster.admin(0).backup(BackupRequest.newBuilder()
         .setDirectory(cluster.dataDir(1).toString()).build());
     n1.set(Key.of("new", 1L), KvValue.of("n1"));
-    String address = "127.0.0.1:" + TestCluster.freePort();
+    String address = "127.0.0.1:" + RaftPorts.free();
     int second = cluster.join(address);
     cluster.admin(0).addMember(AddMemberRequest.newBuilder().setId("n2").setRaftAddress(address)
         .build());

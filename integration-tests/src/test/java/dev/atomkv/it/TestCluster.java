@@ -8,7 +8,6 @@ import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.KvException;
 import dev.atomkv.server.engine.ClusterStatus;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +37,7 @@ final class TestCluster implements AutoCloseable {
     this.extraFlags = extraFlags;
     List<String> members = new ArrayList<>();
     for (int i = 1; i <= size; i++) {
-      members.add("n" + i + "=127.0.0.1:" + freePort());
+      members.add("n" + i + "=127.0.0.1:" + RaftPorts.free());
     }
     this.peers = String.join(",", members);
   }
@@ -104,7 +103,7 @@ final class TestCluster implements AutoCloseable {
 
   /**
    * Starts one more member, {@code n<size+1>}, with {@code --join}, its Raft server on
-   * {@code raftAddress} (e.g. {@code 127.0.0.1:} and a {@link #freePort}): a server outside the
+   * {@code raftAddress} (e.g. {@code 127.0.0.1:} and a {@link RaftPorts#free}): a server outside the
    * configuration until {@code AddMember} adds it (from then on it counts in
    * {@link #awaitLeader}). Its {@code --peers} are the members' and its own; {@code extraFlags}
    * go to it after the cluster's. Returns its index.
@@ -206,11 +205,6 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   @Override
   public void close() {

@@ -17,7 +17,6 @@ import dev.atomkv.proto.v1.ClusterStatusResponse;
 import dev.atomkv.server.engine.FailurePoints;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,8 +58,9 @@ class ClusterExactlyOnceIT {
   @Test
   void aLeaderKilledBetweenApplyAndReplyAnswersTheCallOnceWithTheFirstResult() throws Exception {
     List<String> peers = new ArrayList<>();
+    int[] raftPorts = StablePorts.free(3);
     for (int i = 1; i <= 3; i++) {
-      peers.add("n" + i + "=127.0.0.1:" + freePort());
+      peers.add("n" + i + "=127.0.0.1:" + raftPorts[i - 1]);
     }
     String failpoint = FailurePoints.Point.LEADER_APPLIED_BEFORE_REPLY.id() + "=halt";
     for (int i = 1; i <= 3; i++) {
@@ -156,12 +156,6 @@ class ClusterExactlyOnceIT {
       return s.getLeaderId();
     } catch (RuntimeException e) {
       return "";
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

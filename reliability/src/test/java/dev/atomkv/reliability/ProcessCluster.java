@@ -5,7 +5,6 @@ import dev.atomkv.proto.v1.ClusterStatusRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +43,7 @@ final class ProcessCluster implements AutoCloseable {
     this.members = new ServerProcess[size];
     this.starts = new int[size];
     List<String> peers = new ArrayList<>();
-    int[] free = freePorts(2 * size + 2);
+    int[] free = StablePorts.free(2 * size + 2);
     for (int i = 0; i < size; i++) {
       ports[i] = free[2 * i];
       peers.add(id(i) + "=127.0.0.1:" + free[2 * i + 1]);
@@ -299,24 +298,6 @@ final class ProcessCluster implements AutoCloseable {
     for (ServerProcess m : members) {
       if (m != null) {
         m.close();
-      }
-    }
-  }
-
-  /** Distinct ports the OS had free: all held open together, so none is handed out twice. */
-  private static int[] freePorts(int count) throws IOException {
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0);
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
       }
     }
   }

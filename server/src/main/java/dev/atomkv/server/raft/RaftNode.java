@@ -32,6 +32,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -63,6 +64,30 @@ public final class RaftNode implements Closeable {
     this.clients = clients;
     this.id = id;
     this.groupId = groupId;
+  }
+
+  /**
+   * Ratis ends the whole JVM with {@code System.exit} when its gRPC server cannot listen, and
+   * (through the default handler it installs) on an uncaught exception of any thread. The server
+   * decides its own exit status, and tests run several members in one JVM: a failed start
+   * becomes an exception, and an uncaught exception goes back to the JVM's own handling (the
+   * thread's stack trace on stderr), as in single-node mode.
+   */
+  private static void startOrFail(RaftServer server, String raftBind) throws IOException {
+    ExitUtils.disableSystemExit();
+    Thread.setDefaultUncaughtExceptionHandler(null);
+    try {
+      server.start();
+    } catch (ExitUtils.ExitException e) {
+      server.close();
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      // No cause chained: the address is the news, and Ratis has logged the stack already.
+      throw new IOException("the Raft server cannot listen on " + raftBind + ": "
+          + root.getMessage());
+    }
   }
 
   static RaftNode start(ClusterSettings settings, Path raftDir, AtomkvStateMachine machine,
@@ -119,7 +144,7 @@ public final class RaftNode implements Closeable {
         .setStateMachine(machine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
-    server.start();
+    startOrFail(server, settings.raftBind());
 
     RaftProperties clientProperties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties,
