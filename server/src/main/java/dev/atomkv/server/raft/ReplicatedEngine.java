@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,7 +37,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToLongFunction;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +61,7 @@ public final class ReplicatedEngine implements KvEngine {
   private final String clusterId;
   private final KvEngine eventual;
   private final Proposals proposals;
+  private final ReadBarrier reads;
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       r -> {
         Thread t = new Thread(r, "atomkv-cluster-sweeper");
@@ -86,6 +87,7 @@ public final class ReplicatedEngine implements KvEngine {
         entry -> propose(entry, DEFAULT_WRITE_TIMEOUT_MS), node::isLeader, queueLeaseMs);
     this.proposals = new Proposals(node, settings.batchMaxRequests(),
         settings.proposalsInFlight());
+    this.reads = new ReadBarrier(this::readIndexRound);
   }
 
   /**
@@ -181,17 +183,10 @@ public final class ReplicatedEngine implements KvEngine {
 
   /** Waits until this member has applied every write acknowledged before now. */
   private void readBarrier() {
-    CompletableFuture<RaftClientReply> reply =
-        node.client().async().sendReadOnlyUnordered(Message.EMPTY, node.id());
+    CompletableFuture<Void> reply = reads.await();
     try {
-      RaftClientReply r = reply.get(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-      if (!r.isSuccess()) {
-        throw new KvException(ErrorKind.UNAVAILABLE,
-            "the cluster could not confirm this node is up to date: retry the read",
-            r.getException());
-      }
+      reply.get(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      reply.cancel(true);
       throw new KvException(ErrorKind.UNAVAILABLE,
           "no leader confirmed this node is up to date in time (no quorum?): retry the read");
     } catch (ExecutionException e) {
@@ -201,6 +196,17 @@ public final class ReplicatedEngine implements KvEngine {
       Thread.currentThread().interrupt();
       throw new KvException(ErrorKind.UNAVAILABLE, "interrupted while reading");
     }
+  }
+
+  /** One ReadIndex round through the leader; completes once this member has applied up to it. */
+  private CompletableFuture<Void> readIndexRound() {
+    return node.client().async().sendReadOnlyUnordered(Message.EMPTY, node.id())
+        .orTimeout(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .thenAccept(r -> {
+          if (!r.isSuccess()) {
+            throw new CompletionException(r.getException());
+          }
+        });
   }
 
   @Override
