@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 /**
  * The faults {@link ClusterHistoryIT} puts a three-member {@link ProcessCluster} through while its
  * clients write: seeded rounds of kill -9 (of the leader, of a follower, of a follower whose data
- * directory is then deleted), partition rounds (the cluster's Raft links cut inside the members,
+ * directory is then deleted; of a follower and then the leader, leaving one member without a
+ * quorum), the leader's clock stepped back, partition rounds (the cluster's Raft links cut inside the members,
  * see {@link ProcessCluster#refuse}), and a member added and removed. Each step prints what it
  * does and records it among the history's events.
  */
@@ -87,6 +88,53 @@ final class ClusterFaults {
     Thread.sleep(1000);
     return new Faults(counts[Fault.KILL_LEADER.ordinal()], counts[Fault.KILL_FOLLOWER.ordinal()],
         counts[Fault.WIPE_FOLLOWER.ordinal()]);
+  }
+
+  /**
+   * While the clients write: a follower is killed, and 0.5–1.5 s later the leader too, so one
+   * member is left alone without a quorum (its calls end refused or unknown, none may land
+   * half-way). After 0.5–1.5 s the leader comes back first (two members: a quorum again), then
+   * the follower; the round ends once all three name the same leader.
+   */
+  static void killTwoInTurn(ProcessCluster cluster, List<ManagedChannel> channels, Random rnd,
+      List<HistoryDump.Event> events) throws Exception {
+    int[] pair = leaderAndAFollower(cluster, rnd);
+    int leader = pair[0];
+    int follower = pair[1];
+    note(cluster, events, "kill -9 of " + ProcessCluster.id(follower) + " (follower)");
+    cluster.kill(follower);
+    Thread.sleep(500 + rnd.nextInt(1000));
+    note(cluster, events, "kill -9 of " + ProcessCluster.id(leader)
+        + " (leader): one member left, no quorum");
+    cluster.kill(leader);
+    Thread.sleep(500 + rnd.nextInt(1000));
+    note(cluster, events, "restarting " + ProcessCluster.id(leader));
+    cluster.restart(leader);
+    channels.forEach(ManagedChannel::resetConnectBackoff);
+    note(cluster, events, "restarting " + ProcessCluster.id(follower));
+    cluster.restart(follower);
+    channels.forEach(ManagedChannel::resetConnectBackoff);
+    note(cluster, events, "every member names "
+        + ProcessCluster.id(cluster.awaitLeader()) + " leader");
+  }
+
+  /**
+   * While the clients write: the leader's wall clock steps 2–5 s back for 3 s, then forward
+   * again. Entries the leader stamps meanwhile carry the earlier time; versionstamps must still
+   * rise (the checker sees every call's versionstamp against its interval), and no write may be
+   * lost or land twice. The round ends once all three name the same leader.
+   */
+  static void stepTheLeadersClockBack(ProcessCluster cluster, Random rnd,
+      List<HistoryDump.Event> events) throws Exception {
+    int leader = cluster.awaitLeader();
+    long backMs = 2000 + rnd.nextInt(3000);
+    note(cluster, events, "clock step: " + ProcessCluster.id(leader) + " (leader) set "
+        + backMs + " ms back for 3000 ms");
+    cluster.shiftClock(leader, -backMs);
+    Thread.sleep(3000);
+    cluster.shiftClock(leader, 0);
+    note(cluster, events, ProcessCluster.id(leader) + "'s clock set right; every member names "
+        + ProcessCluster.id(cluster.awaitLeader()) + " leader");
   }
 
   /**

@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -136,7 +137,8 @@ final class ProcessCluster implements AutoCloseable {
     own.add("--node-id=" + id(i));
     Path log = dir.resolve(id(i) + "-" + starts[i]++ + ".log");
     members[i] = ServerProcess.start(dataDir(i), log,
-        List.of("-Datomkv.raft.cut-peers-file=" + cutFile(i)), ports[i],
+        List.of("-Datomkv.raft.cut-peers-file=" + cutFile(i),
+            "-Datomkv.clock.offset-file=" + clockFile(i)), ports[i],
         own.toArray(String[]::new));
   }
 
@@ -176,6 +178,23 @@ final class ProcessCluster implements AutoCloseable {
   void refuse(int member, List<Integer> peers) throws IOException {
     Files.writeString(cutFile(member),
         String.join(",", peers.stream().map(ProcessCluster::id).toList()));
+  }
+
+  /**
+   * Steps member {@code member}'s wall clock to {@code offsetMs} from the machine's (negative:
+   * behind); the member reads it within 20 ms. Its timers, which run on a monotonic clock, do not
+   * move.
+   */
+  void shiftClock(int member, long offsetMs) throws IOException {
+    Path tmp = Files.writeString(dir.resolve(id(member) + ".clock.tmp"), Long.toString(offsetMs));
+    // Moved into place whole: the member never reads half a number.
+    Files.move(tmp, clockFile(member), StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The file in which member {@code i} finds its clock's offset. */
+  private Path clockFile(int i) {
+    return dir.resolve(id(i) + ".clock");
   }
 
   /** Mends every cut link. */

@@ -16,6 +16,7 @@ import dev.atomkv.server.auth.TokenStore;
 import dev.atomkv.server.tenant.Tenancy;
 import dev.atomkv.server.auth.Tokens;
 import dev.atomkv.server.console.ConsoleServer;
+import dev.atomkv.server.engine.ShiftedClock;
 import dev.atomkv.server.engine.ClusterStatus;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.ReplicaStore;
@@ -44,7 +45,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -260,10 +260,10 @@ public final class AtomkvServer implements AutoCloseable {
       RateLimits defaultRates) throws IOException {
     ExecutorService executor = Executors.newFixedThreadPool(threads, daemonThreads("atomkv-grpc"));
     HealthStatusManager health = new HealthStatusManager();
-    Tenancy tenancy = Tenancy.open(engine, Clock.systemUTC());
+    Tenancy tenancy = Tenancy.open(engine, ShiftedClock.SERVER);
     Authenticator authenticator = new Authenticator(settingsTokens, tenancy.registry()::grant);
     RateLimiter rateLimiter = tenancy.rateLimiter(defaultRates);
-    KvGrpcService kvService = new KvGrpcService(tenancy.engines(), limits, Clock.systemUTC(),
+    KvGrpcService kvService = new KvGrpcService(tenancy.engines(), limits, ShiftedClock.SERVER,
         executor, rateLimiter);
     builder
         .executor(executor)
@@ -427,6 +427,6 @@ public final class AtomkvServer implements AutoCloseable {
     ReplicaStore local = LmdbEngine.openReplica(options);
     return ReplicatedEngine.start(config.cluster.settings(config.bind()), local,
         options.dataDir().resolve("raft"), List.of(V8SumCodec.INSTANCE), options.sweepIntervalMs(),
-        options.queueLeaseMs());
+        options.queueLeaseMs(), options.clock());
   }
 }

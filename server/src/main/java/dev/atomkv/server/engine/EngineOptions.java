@@ -102,7 +102,7 @@ public record EngineOptions(
     private int maxBatchRequests = DEFAULT_MAX_BATCH_REQUESTS;
     private long maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
     private long sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS;
-    private Clock clock = Clock.systemUTC();
+    private Clock clock = ShiftedClock.SERVER;
     private long queueLeaseMs = DEFAULT_QUEUE_LEASE_MS;
     private long watchDeletionLogBytes = DEFAULT_WATCH_DELETION_LOG_BYTES;
     private int maxReaders = DEFAULT_MAX_READERS;

@@ -8,7 +8,7 @@ import dev.atomkv.server.model.Limits;
 import dev.atomkv.server.tenant.RateLimiter;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
+import dev.atomkv.server.engine.ShiftedClock;
 
 /**
  * The KV Connect edge: Deno's remote protocol on its own port, beside the gRPC one and over the
@@ -56,7 +56,7 @@ public final class KvConnectServer implements AutoCloseable {
         tls == null ? null : new JettyEdge.Tls(tls.certChain(), tls.key(), tls.clientCa()));
     TenantPaths databases = new TenantPaths(engines, limits, options.maxResponseBytes());
     return new KvConnectServer(JettyEdge.start(jetty, (responseExecutor, watches) ->
-        new KvConnectHandler(databases, tokens, Clock.systemUTC(),
+        new KvConnectHandler(databases, tokens, ShiftedClock.SERVER,
             options.maxRequestBytes(), responseExecutor, watches, rateLimiter)));
   }
 

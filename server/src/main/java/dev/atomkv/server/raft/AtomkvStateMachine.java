@@ -11,7 +11,7 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.raft.wire.QueueEntry;
 import java.io.IOException;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +51,8 @@ final class AtomkvStateMachine extends BaseStateMachine {
 
   private final ReplicaStore store;
   private final EntryCodec codec;
+  /** The leader's wall clock, which stamps each entry it takes. */
+  private final Clock clock;
   /** What the store held when this member started: entries up to it are not applied again. */
   private volatile LogPosition durable = LogPosition.NONE;
   /**
@@ -68,9 +70,10 @@ final class AtomkvStateMachine extends BaseStateMachine {
   /** Whether this member became ready to lead before its queue delivery was attached. */
   private boolean ledBeforeAttached;
 
-  AtomkvStateMachine(ReplicaStore store, EntryCodec codec) {
+  AtomkvStateMachine(ReplicaStore store, EntryCodec codec, Clock clock) {
     this.store = store;
     this.codec = codec;
+    this.clock = clock;
     this.installer = new StoreInstaller(store, this::peers);
   }
 
@@ -206,7 +209,7 @@ final class AtomkvStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     ByteString proposal = request.getMessage().getContent();
     ByteString stamped = proposal.concat(
-        ByteString.copyFrom(EntryCodec.timeStamp(CommitClock.micros(Instant.now()))));
+        ByteString.copyFrom(EntryCodec.timeStamp(CommitClock.micros(clock.instant()))));
     return TransactionContext.newBuilder()
         .setStateMachine(this)
         .setClientRequest(request)

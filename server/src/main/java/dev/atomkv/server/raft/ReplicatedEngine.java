@@ -25,6 +25,7 @@ import dev.atomkv.server.model.tenant.Usage;
 import dev.atomkv.server.raft.wire.AtomicWriteEntry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -98,9 +99,10 @@ public final class ReplicatedEngine implements KvEngine {
    * @param queueLeaseMs how long a listener here holds a queue message before it counts as failed
    */
   public static ReplicatedEngine start(ClusterSettings settings, ReplicaStore local, Path raftDir,
-      List<MergeCodec> merges, long sweepIntervalMs, long queueLeaseMs) throws IOException {
+      List<MergeCodec> merges, long sweepIntervalMs, long queueLeaseMs, Clock clock)
+      throws IOException {
     EntryCodec codec = new EntryCodec(merges);
-    AtomkvStateMachine machine = new AtomkvStateMachine(local, codec);
+    AtomkvStateMachine machine = new AtomkvStateMachine(local, codec, clock);
     RaftNode node;
     try {
       node = RaftNode.start(settings, raftDir, machine, local);
