@@ -88,17 +88,21 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  /** Starts member {@code i} again on its data directory (stopping it first if it runs). */
-  void restart(int i) throws IOException {
+  /**
+   * Starts member {@code i} again on its data directory (stopping it first if it runs);
+   * {@code ownFlags} go to it after the cluster's, for this start only.
+   */
+  void restart(int i, String... ownFlags) throws IOException {
     stop(i);
-    nodes.set(i, startMember(i));
+    nodes.set(i, startMember(i, ownFlags));
   }
 
-  private RunningServer startMember(int i) throws IOException {
+  private RunningServer startMember(int i, String... ownFlags) throws IOException {
     String[] base = {"--cluster-id=" + clusterId, "--node-id=n" + (i + 1), "--peers=" + peers,
         "--kv-connect-port=0", "--console-port=-1", "--metrics-port=-1"};
-    return RunningServer.start(dataDir(i),
-        Stream.concat(Arrays.stream(base), Arrays.stream(extraFlags)).toArray(String[]::new));
+    return RunningServer.start(dataDir(i), Stream.of(Arrays.stream(base),
+        Arrays.stream(extraFlags), Arrays.stream(ownFlags)).flatMap(f -> f)
+        .toArray(String[]::new));
   }
 
   /**

@@ -305,15 +305,25 @@ final class GroupCommitWriter {
         CommitClock.micros(clock.instant()),
         clock.millis(), alone);
     RuntimeException commitFailure = null;
+    boolean logEntryDidNotFit = false;
     try (Txn<byte[]> parent = environment.txnWrite()) {
       for (WriterJob job : jobs) {
         try (Txn<byte[]> child = environment.txnChild(parent)) {
           job.run(child, batch);
         } catch (Env.MapFullException | Txn.TxFullException e) {
+          if (job.isLogEntry()) {
+            // A replica cannot skip an entry, nor keep part of one: the store stays at the last
+            // batch, which the log replays from once there is room.
+            logEntryDidNotFit = true;
+            break;
+          }
           job.didNotFit(batch); // the child is already aborted; the parent carries on without it
         }
       }
-      if (batch.changed()) {
+      if (logEntryDidNotFit) {
+        LOG.error("a replicated log entry does not fit in the database (map size reached): "
+            + "this member stops applying the log; restart it with a larger --map-size");
+      } else if (batch.changed()) {
         try {
           if (batch.stamped()) {
             environment.store().setLastCommitVersion(parent, batch.version());
@@ -329,6 +339,10 @@ final class GroupCommitWriter {
         }
       }
       // Without changes the parent is simply aborted on close: no sync for a batch of refusals.
+    }
+    if (logEntryDidNotFit) {
+      failAll(jobs, databaseFull()); // the parent was aborted on close: nothing of it landed
+      return;
     }
     if (commitFailure != null) {
       failAfterCommitFailure(jobs, batch, commitFailure);

@@ -48,8 +48,12 @@ final class ReplicatedEntry extends WriterJob {
   }
 
   @Override
+  boolean isLogEntry() {
+    return true;
+  }
+
+  @Override
   void didNotFit(Batch batch) {
-    // A replica cannot skip an entry: the log must stop here until there is room.
     batch.answer(() -> future.completeExceptionally(
         GroupCommitWriter.databaseFull()));
   }

@@ -48,6 +48,11 @@ final class ReplicatedSweep extends WriterJob {
   }
 
   @Override
+  boolean isLogEntry() {
+    return true;
+  }
+
+  @Override
   void didNotFit(Batch batch) {
     batch.answer(() -> future.completeExceptionally(
         GroupCommitWriter.databaseFull()));

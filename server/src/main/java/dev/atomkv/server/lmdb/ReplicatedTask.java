@@ -55,6 +55,11 @@ final class ReplicatedTask<T> extends WriterJob {
   }
 
   @Override
+  boolean isLogEntry() {
+    return true;
+  }
+
+  @Override
   void didNotFit(Batch batch) {
     batch.answer(() -> future.completeExceptionally(GroupCommitWriter.databaseFull()));
   }

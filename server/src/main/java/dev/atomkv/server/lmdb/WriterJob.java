@@ -31,6 +31,14 @@ abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, Replicat
     return false;
   }
 
+  /**
+   * Whether it applies a replicated log entry. Such a job cannot be skipped when it does not
+   * fit: the store must stay at the entry before it, so the whole batch is rolled back.
+   */
+  boolean isLogEntry() {
+    return false;
+  }
+
   /** Whether it is a client request, the only kind the writer queue's capacity bounds. */
   boolean isClientRequest() {
     return false;

@@ -67,6 +67,10 @@ final class AtomkvStateMachine extends BaseStateMachine {
   /** What this member's metrics count; installing a snapshot counts one there. */
   final ClusterCounters counters = new ClusterCounters();
   private volatile QueueEvents queueEvents = QueueEvents.NONE;
+  /** Why this member stopped applying the log ({@link #halt}); null while it applies it. */
+  private volatile String halted;
+  /** The reply for an entry this member did not apply: the caller cannot know its outcome. */
+  private static final byte[] UNAPPLIED = EntryCodec.reply(KvException.outcomeUnknown(null));
   /** Whether this member became ready to lead before its queue delivery was attached. */
   private boolean ledBeforeAttached;
 
@@ -221,11 +225,14 @@ final class AtomkvStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     LogPosition position = new LogPosition(entry.getTerm(), entry.getIndex());
+    if (halted != null) {
+      // Stopped at an earlier entry: this one is applied once the member restarts with room.
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(UNAPPLIED)));
+    }
     if (position.index() <= durable.index()) {
       // Replayed after a restart: the store already holds it, and nobody waits for its answer.
       advance(position.term(), position.index());
-      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
-          EntryCodec.reply(KvException.outcomeUnknown(null)))));
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(UNAPPLIED)));
     }
     CompletableFuture<byte[]> applied;
     boolean writes = false;
@@ -254,15 +261,21 @@ final class AtomkvStateMachine extends BaseStateMachine {
     // Only the leader holds the proposer's request: followers apply entries nobody waits on here.
     // Clients' writes only: a member's own entries (sweeps, queue work) have no caller to answer.
     boolean awaited = writes && trx.getClientRequest() != null;
-    CompletableFuture<Message> answered = applied
-        .exceptionally(failure -> EntryCodec.reply(kvFailure(failure)))
-        .thenApply(reply -> {
-          if (awaited) {
-            FailurePoints.reach(FailurePoints.Point.LEADER_APPLIED_BEFORE_REPLY);
-          }
-          advance(position.term(), position.index());
-          return Message.valueOf(ByteString.copyFrom(reply));
-        });
+    CompletableFuture<Message> answered = applied.handle((reply, failure) -> {
+      if (failure != null) {
+        KvException e = kvFailure(failure);
+        if (isLocalFailure(e)) {
+          halt(position, e);
+          return Message.valueOf(ByteString.copyFrom(UNAPPLIED));
+        }
+        reply = EntryCodec.reply(e);
+      }
+      if (awaited) {
+        FailurePoints.reach(FailurePoints.Point.LEADER_APPLIED_BEFORE_REPLY);
+      }
+      advance(position.term(), position.index());
+      return Message.valueOf(ByteString.copyFrom(reply));
+    });
     synchronized (this) {
       tail = answered;
     }
@@ -277,7 +290,11 @@ final class AtomkvStateMachine extends BaseStateMachine {
         .handle((done, failure) -> {
           List<Object> outcomes = new ArrayList<>(each.size());
           for (CompletableFuture<CommitResult> f : each) {
-            outcomes.add(f.handle((r, e) -> e == null ? r : kvFailure(e)).join());
+            Object outcome = f.handle((r, e) -> e == null ? r : kvFailure(e)).join();
+            if (outcome instanceof KvException e && isLocalFailure(e)) {
+              throw e; // the store holds none of the entry: no request of it has an outcome here
+            }
+            outcomes.add(outcome);
           }
           if (enqueued(decoded.writes(), each)) {
             queueEvents.queueChanged();
@@ -383,6 +400,37 @@ final class AtomkvStateMachine extends BaseStateMachine {
       before = tail;
     }
     return before.handle((r, e) -> Message.EMPTY);
+  }
+
+  /**
+   * Whether the store failed for a reason of this member's own (its database full, its storage
+   * failing) rather than giving the request its outcome, which every replica gives alike. Such an
+   * entry is not in the store, and a replica must not skip it.
+   */
+  private static boolean isLocalFailure(KvException e) {
+    return e.kind() == ErrorKind.RESOURCE_EXHAUSTED || e.kind() == ErrorKind.UNAVAILABLE;
+  }
+
+  /**
+   * Stops applying the log at {@code position}: the store stays at the entry before it, reads
+   * are refused, and the entries after it are not applied here (the other members apply them).
+   * A restart, with room, replays the log from the store's position.
+   */
+  private void halt(LogPosition position, KvException cause) {
+    synchronized (this) {
+      if (halted != null) {
+        return;
+      }
+      halted = "this member stopped applying the log at entry " + position.index() + " ("
+          + cause.getMessage() + "); restart it once it has room (a larger --map-size, disk "
+          + "space)";
+    }
+    LOG.error("{}", halted);
+  }
+
+  /** Why this member stopped applying the log, or null while it applies it. */
+  String halted() {
+    return halted;
   }
 
   private static KvException kvFailure(Throwable failure) {

@@ -70,15 +70,17 @@ public final class ReplicatedEngine implements KvEngine {
         return t;
       });
   private final AtomicBoolean sweepInFlight = new AtomicBoolean();
+  private final AtomkvStateMachine machine;
   private final ClusterCounters counters;
   private final RaftClusterControl control;
   private final ClusterQueues queues;
 
   private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec,
-      ClusterSettings settings, ClusterCounters counters, Path raftDir, long queueLeaseMs) {
+      ClusterSettings settings, AtomkvStateMachine machine, Path raftDir, long queueLeaseMs) {
     this.local = local;
     this.node = node;
-    this.counters = counters;
+    this.machine = machine;
+    this.counters = machine.counters;
     this.control = new RaftClusterControl(node, settings.clusterId(), raftDir, counters);
     this.codec = codec;
     this.databaseId = settings.clusterUuid();
@@ -112,8 +114,8 @@ public final class ReplicatedEngine implements KvEngine {
     }
     LOG.info("cluster member started: cluster={} node={} peers={}", settings.clusterId(),
         settings.nodeId(), settings.peers());
-    ReplicatedEngine engine = new ReplicatedEngine(local, node, codec, settings,
-        machine.counters, raftDir, queueLeaseMs);
+    ReplicatedEngine engine = new ReplicatedEngine(local, node, codec, settings, machine,
+        raftDir, queueLeaseMs);
     // Entries applied before this are a replay of what the store holds, or a catch-up whose
     // queue changes a listener (none can be connected yet) need not hear of.
     machine.queueEvents(engine.queues);
@@ -185,6 +187,10 @@ public final class ReplicatedEngine implements KvEngine {
 
   /** Waits until this member has applied every write acknowledged before now. */
   private void readBarrier() {
+    String halted = machine.halted();
+    if (halted != null) {
+      throw new KvException(ErrorKind.UNAVAILABLE, halted);
+    }
     CompletableFuture<Void> reply = reads.await();
     try {
       reply.get(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
