@@ -104,21 +104,7 @@ public final class RaftNode implements Closeable {
     // one counts and the flag changes nothing.
     RaftGroup serverGroup = settings.join() ? RaftGroup.valueOf(groupId) : group;
 
-    RaftProperties properties = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(properties, new CatchUpRpcType());
-    RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
-    // Followers serve reads too: ReadIndex through the leader keeps them linearizable.
-    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    RaftServerConfigKeys.Read.setTimeout(properties,
-        TimeDuration.valueOf(ReplicatedEngine.READ_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    snapshots(properties, settings);
-    RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
-        TimeDuration.valueOf(settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
-        TimeDuration.valueOf(2 * settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
-    HostPort bind = HostPort.parse(settings.raftBind(), "--raft-bind");
-    GrpcConfigKeys.Server.setHost(properties, bind.host());
-    GrpcConfigKeys.Server.setPort(properties, bind.port());
+    RaftProperties properties = properties(settings, raftDir);
 
     // A member's store is copied to another over the Raft port, by a service on Ratis's server.
     Path staging = store.dataDir().resolve(StoreInstaller.STAGING_DIR);
@@ -162,6 +148,53 @@ public final class RaftNode implements Closeable {
           .build();
     }
     return new RaftNode(server, machine, copier, clients, id, groupId);
+  }
+
+  /** The Ratis server's settings for this member. */
+  static RaftProperties properties(ClusterSettings settings, Path raftDir) {
+    RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, new CatchUpRpcType());
+    RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
+    // Followers serve reads too: ReadIndex through the leader keeps them linearizable.
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setTimeout(properties,
+        TimeDuration.valueOf(ReplicatedEngine.READ_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    snapshots(properties, settings);
+    appendsThatAnswerOnlyForWhatTheyWrote(properties);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties,
+        TimeDuration.valueOf(settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties,
+        TimeDuration.valueOf(2 * settings.electionTimeoutMs(), TimeUnit.MILLISECONDS));
+    HostPort bind = HostPort.parse(settings.raftBind(), "--raft-bind");
+    GrpcConfigKeys.Server.setHost(properties, bind.host());
+    GrpcConfigKeys.Server.setPort(properties, bind.port());
+    return properties;
+  }
+
+  /**
+   * A follower answers an append only for entries its log holds: the leader counts the answer's
+   * match index as held, towards commits and as where to send from next.
+   *
+   * <p>Ratis 3.3.0 by default ("append-entries compose") hands a follower's log writes to a chain
+   * of futures and, so that the next append's previous entry is found before the write is done,
+   * keeps the index ranges being written in a map keyed by each range's first index. An append
+   * whose first index is already a key is taken for a duplicate: its entries are dropped, it waits
+   * for the write already under way, and it is answered SUCCESS with its own last index as the
+   * match index. After an inconsistent answer, or on a new stream after a broken one, the leader
+   * resends from the same index, often with more entries than the first try had (its log has
+   * grown meanwhile); if the first try is still being written, the entries past its end are never
+   * written, yet the leader counts them as held. It then has a match index above the follower's
+   * last entry and never sends those entries again: every append fails "previous entry not
+   * found", the leader puts the next index back to match index + 1 (only an installed snapshot
+   * lowers a match index), and the follower stays behind for ever. Worse, the leader counts the
+   * missing entries towards the majority that commits them.
+   *
+   * <p>Without compose the follower hands the entries to its log on the request's own thread (the
+   * log's cache takes them at once, so the next append finds its previous entry there): the log
+   * skips the entries it already holds, writes the rest, and the answer waits for those writes.
+   */
+  private static void appendsThatAnswerOnlyForWhatTheyWrote(RaftProperties properties) {
+    RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(properties, false);
   }
 
   /**
