@@ -67,8 +67,9 @@ cluster: build
 ## soak: the crash, history and lost-update tests of reliability/ at length (about 20 min on 2
 ##       cores): SOAK_CRASH_ROUNDS kill rounds of SOAK_CRASH_LOAD_MS load each, SOAK_HISTORY_OPS
 ##       calls per history run with SOAK_HISTORY_KILLS kills, SOAK_COUNTER_INCREMENTS per client,
-##       SOAK_CLUSTER_ROUNDS kill-and-restart rounds of cluster members with at least
-##       SOAK_CLUSTER_OPS calls; prints the figures (docs/reliability.md); then make fuzz with
+##       SOAK_CLUSTER_ROUNDS kill-and-restart rounds of cluster members, then SOAK_CLUSTER_PASSES
+##       passes of the other cluster faults (two members killed in turn, the leader's clock
+##       stepped back, three partitions), with at least SOAK_CLUSTER_OPS calls; prints the figures (docs/reliability.md); then make fuzz with
 ##       SOAK_FUZZ_CASES requests
 SOAK_CRASH_ROUNDS ?= 52
 SOAK_CRASH_LOAD_MS ?= 12000
@@ -76,6 +77,7 @@ SOAK_HISTORY_OPS ?= 40000
 SOAK_HISTORY_KILLS ?= 10
 SOAK_COUNTER_INCREMENTS ?= 400
 SOAK_CLUSTER_ROUNDS ?= 24
+SOAK_CLUSTER_PASSES ?= 3
 SOAK_CLUSTER_OPS ?= 40000
 # ... and the hostile-input fuzzer with SOAK_FUZZ_CASES requests (make fuzz).
 SOAK_FUZZ_CASES ?= 50000
@@ -89,6 +91,7 @@ soak:
 	  -Dreliability.history.crash-rounds=$(SOAK_HISTORY_KILLS) \
 	  -Dreliability.counter.increments=$(SOAK_COUNTER_INCREMENTS) \
 	  -Dreliability.cluster.rounds=$(SOAK_CLUSTER_ROUNDS) \
+	  -Dreliability.cluster.fault-passes=$(SOAK_CLUSTER_PASSES) \
 	  -Dreliability.cluster.ops=$(SOAK_CLUSTER_OPS)
 	@cat reliability/target/reliability-figures.txt
 	@awk -F'operations=' 'NF > 1 { split($$2, a, " "); n += a[1] } END { print "operations in all: " n }' \

@@ -30,10 +30,11 @@ import org.junit.jupiter.api.Test;
  * Three cluster members as processes of their own under a recorded load from clients spread over
  * every member (most bound to one member, some given all three addresses), while seeded rounds of
  * faults {@code kill -9} the leader or a follower and start it again on its data directory, or
- * on an empty one (a wiped follower, rebuilt from a peer's store copy); after them (unless {@code
- * reliability.cluster.partitions} is false) the leader is partitioned away, a link flaps and a
- * follower stops hearing the leader; then a fourth member is added, promoted and removed while the
- * clients write. Then the whole history is checked by {@link LinearizabilityChecker}, every
+ * on an empty one (a wiped follower, rebuilt from a peer's store copy); after them, {@code
+ * reliability.cluster.fault-passes} times: a follower and then the leader killed (no quorum left),
+ * the leader's wall clock stepped back, and (unless {@code reliability.cluster.partitions} is
+ * false) the leader partitioned away, a link flapping and a follower that stops hearing the
+ * leader; then a fourth member is added, promoted and removed while the clients write. Then the whole history is checked by {@link LinearizabilityChecker}, every
  * member's state is compared with what the writes that landed make it, and the members' data must
  * be identical. Rounds: {@code reliability.cluster.rounds}; calls at least {@code
  * reliability.cluster.ops}. A failed run keeps its history and every member's logs and data under
@@ -51,6 +52,9 @@ class ClusterHistoryIT {
     long seed = Seeds.seed("ClusterHistoryIT");
     int rounds = Integer.getInteger("reliability.cluster.rounds", 4);
     long minCalls = Long.getLong("reliability.cluster.ops", 3000);
+    // How many times the other faults follow the kill rounds: two members killed in turn, the
+    // leader's clock stepped back, and the partition rounds.
+    int passes = Integer.getInteger("reliability.cluster.fault-passes", 1);
     // On unless turned off: they found a follower answering for entries it never wrote, which
     // left a member behind for ever (docs/reliability.md, "Bugs found").
     boolean partitions = Boolean.parseBoolean(
@@ -62,7 +66,7 @@ class ClusterHistoryIT {
     List<String> clientsAt = new ArrayList<>();
     List<HistoryDump.Event> events = Collections.synchronizedList(new ArrayList<>());
     try {
-      run(dir, seed, rounds, minCalls, partitions, history, clientsAt, events);
+      run(dir, seed, rounds, passes, minCalls, partitions, history, clientsAt, events);
     } catch (Throwable t) {
       Path file = HistoryDump.write(dir.resolve("history.txt"), history, clientsAt,
           List.copyOf(events));
@@ -74,7 +78,7 @@ class ClusterHistoryIT {
     deleteTree(dir);
   }
 
-  private void run(Path dir, long seed, int rounds, long minCalls, boolean partitions,
+  private void run(Path dir, long seed, int rounds, int passes, long minCalls, boolean partitions,
       History history, List<String> clientsAt, List<HistoryDump.Event> events) throws Exception {
     ClusterWorkload workload = new ClusterWorkload();
     // A short election timeout makes each leader kill cost about a second; frequent snapshots let
@@ -125,11 +129,15 @@ class ClusterHistoryIT {
       ClusterFaults.Faults faults;
       try {
         faults = ClusterFaults.killRounds(cluster, channels, new Random(seed), rounds, events);
-        if (partitions) {
-          Random rnd = new Random(seed + 1);
-          ClusterFaults.isolateTheLeader(cluster, rnd, events);
-          ClusterFaults.flapALink(cluster, rnd, events);
-          ClusterFaults.deafenAFollower(cluster, rnd, events);
+        Random rnd = new Random(seed + 1);
+        for (int pass = 0; pass < passes; pass++) {
+          ClusterFaults.killTwoInTurn(cluster, channels, rnd, events);
+          ClusterFaults.stepTheLeadersClockBack(cluster, rnd, events);
+          if (partitions) {
+            ClusterFaults.isolateTheLeader(cluster, rnd, events);
+            ClusterFaults.flapALink(cluster, rnd, events);
+            ClusterFaults.deafenAFollower(cluster, rnd, events);
+          }
         }
         ClusterFaults.addAndRemoveAMember(cluster, events);
         while (calls.get() < minCalls) {
