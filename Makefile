@@ -107,9 +107,11 @@ cli:
 ##        writes (about 13 min); writes bench/results/, docs/benchmarks.md and its charts
 ##        docs/bench/*.svg (apt-installs etcd-server, strace, linux-perf if missing;
 ##        BENCH_ARGS=--quick: a smoke test that leaves the page and the charts alone;
-##        BENCH_ARGS=--no-entities: without the entity cases and their 1M-document load)
+##        BENCH_ARGS=--no-entities: without the entity cases and their 1M-document load);
+##        then, unless --quick, the cluster section (make bench-cluster)
 bench:
 	MVN="$(MVN)" JAVA="$(JAVA)" bench/run.sh --server-jvm-opts "$(SERVER_JVM_OPTS)" $(BENCH_ARGS)
+	@case "$(BENCH_ARGS)" in *--quick*) ;; *) $(MAKE) bench-cluster ;; esac
 
 ## bench-charts: redraw docs/bench/*.svg and the generated section of docs/benchmarks.md from a
 ##               results file without running the bench: the newest full run in bench/results/,
@@ -122,7 +124,7 @@ bench-charts:
 ## bench-cluster: a three-member atomkv cluster beside a three-member etcd (Debian's etcd-server,
 ##                installed if missing) on this machine, in one run: Atomic vs Txn, strong and
 ##                eventual Get vs linearizable and serializable Range, List vs prefix Range, at
-##                64 in flight over all members, then Atomic on a single node (about 5 minutes);
+##                64 in flight over all members, then Atomic on a single node (about 8 minutes);
 ##                writes bench/results/<ts>-cluster.txt
 .PHONY: bench-cluster
 bench-cluster:

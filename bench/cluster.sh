@@ -10,7 +10,7 @@
 # then the same Atomic on one single-node server, for the cost of replication. Every atomkv server
 # is the bench server (the production start-up plus the bench's Stats service) with its data in a
 # temporary directory; members talk over loopback ports the OS picks. Writes
-# bench/results/<UTC timestamp>-cluster.txt. About 5 minutes after the build.
+# bench/results/<UTC timestamp>-cluster.txt. About 8 minutes after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +18,9 @@ MVN=${MVN:-mvn -B}
 JAVA=${JAVA:-java}
 SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--Xms64m -Xmx256m}
 CONCURRENCY=${CONCURRENCY:-64}
-WARMUP_MS=${WARMUP_MS:-3000}
+# Three JVMs on the bench machine's two cores keep their JIT compilers busy for tens of seconds
+# (docs/benchmarks.md): a short warm-up would measure the compilers more than the cluster.
+WARMUP_MS=${WARMUP_MS:-20000}
 MEASURE_MS=${MEASURE_MS:-10000}
 
 # shellcheck source=bench/deps.sh
