@@ -14,14 +14,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The server's wall clock. Normally the system's; for fault tests that step one member's clock
  * without touching the machine's, the system property {@value #PROPERTY} names a file holding an
- * offset in milliseconds (negative: behind), read again every {@value #POLL_MS} ms, so a test can
- * step a running member back or forward. Only wall time moves: timeouts and leases measured with
+ * offset in milliseconds (negative: behind), read again every {@value FaultFiles#POLL_MS} ms, so
+ * a test can step a running member back or forward. Only wall time moves: timeouts and leases measured with
  * {@link System#nanoTime} do not, as with a real clock step.
  */
 public final class ShiftedClock extends Clock {
   /** The system property naming the offset file. */
   public static final String PROPERTY = "atomkv.clock.offset-file";
-  static final long POLL_MS = 20;
 
   /** The clock every part of this server reads wall time from. */
   public static final Clock SERVER = fromSystemProperty();
@@ -43,22 +42,11 @@ public final class ShiftedClock extends Clock {
     return watching(Path.of(name));
   }
 
-  /** A clock shifted by the offset in {@code file}, read now and every {@value #POLL_MS} ms. */
+  /** A clock shifted by the offset in {@code file}, read now and every 20 ms. */
   static ShiftedClock watching(Path file) {
     ShiftedClock clock = new ShiftedClock(file);
     clock.reload();
-    Thread poller = new Thread(() -> {
-      while (true) {
-        try {
-          Thread.sleep(POLL_MS);
-        } catch (InterruptedException e) {
-          return;
-        }
-        clock.reload();
-      }
-    }, "atomkv-clock-offset");
-    poller.setDaemon(true);
-    poller.start();
+    FaultFiles.poll("atomkv-clock-offset", clock::reload);
     return clock;
   }
 

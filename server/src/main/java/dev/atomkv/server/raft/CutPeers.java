@@ -1,5 +1,6 @@
 package dev.atomkv.server.raft;
 
+import dev.atomkv.server.engine.FaultFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,13 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Off unless the system property {@value #PROPERTY} names a file. The file holds peer ids
  * separated by commas or white space (empty or absent: nothing is cut) and is read again every
- * {@value #POLL_MS} ms. Requests of the members' Ratis clients (writes forwarded to the leader)
- * carry no member id and are not cut.
+ * {@value FaultFiles#POLL_MS} ms. Requests of the members' Ratis clients (writes forwarded to the
+ * leader) carry no member id and are not cut.
  */
 final class CutPeers implements ServerInterceptor {
   /** The system property naming the file. */
   static final String PROPERTY = "atomkv.raft.cut-peers-file";
-  static final long POLL_MS = 20;
   private static final Logger LOG = LoggerFactory.getLogger(CutPeers.class);
 
   private final Path file;
@@ -56,18 +56,7 @@ final class CutPeers implements ServerInterceptor {
     }
     CutPeers filter = new CutPeers(Path.of(name));
     filter.reload();
-    Thread poller = new Thread(() -> {
-      while (true) {
-        try {
-          Thread.sleep(POLL_MS);
-        } catch (InterruptedException e) {
-          return;
-        }
-        filter.reload();
-      }
-    }, "atomkv-cut-peers");
-    poller.setDaemon(true);
-    poller.start();
+    FaultFiles.poll("atomkv-cut-peers", filter::reload);
     LOG.warn("test partitions are on: Raft requests of the peers named in {} are refused", name);
     return Optional.of(filter);
   }
