@@ -9,6 +9,7 @@ import dev.atomkv.client.KvClient;
 import dev.atomkv.client.KvEntry;
 import dev.atomkv.client.KvException;
 import dev.atomkv.client.KvValue;
+import dev.atomkv.proto.v1.TransferLeadershipRequest;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
@@ -18,9 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A follower whose database fills up (its LMDB map, the store's disk) while the others have room:
  * it must neither skip the entry that did not fit nor apply part of it, or it would hold other
- * data than its peers for good. It stops applying the log and refuses reads with the reason; the
- * two others go on; restarted with room, it replays the log from where its store stopped and
- * holds what they hold.
+ * data than its peers for good. It stops applying the log, stops its Raft server (a leader steps
+ * out that way) and refuses reads with the reason; the two others go on; restarted with room, it
+ * replays the log from where its store stopped and holds what they hold.
  */
 class ClusterDiskFullIT {
   @TempDir Path dir;
@@ -37,22 +38,38 @@ class ClusterDiskFullIT {
   @Test
   void aFollowerWhoseDatabaseIsFullStopsApplyingAndCatchesUpOnceRestartedWithRoom()
       throws Exception {
+    fillTheThirdMember(false);
+  }
+
+  @Test
+  void aLeaderWhoseDatabaseIsFullStepsOutAndTheOthersElectOneOfThemselves() throws Exception {
+    fillTheThirdMember(true);
+  }
+
+  private void fillTheThirdMember(boolean leads) throws Exception {
     cluster = TestCluster.start(dir, "disk-full", 3);
     cluster.awaitLeader();
     cluster.restart(2, "--map-size=1m"); // n3: room for well under 1 MiB of data
-    int leader = cluster.awaitLeader();
-    int writer = leader == 2 ? 0 : leader; // not through the member that fills up
-    KvClient n = cluster.client(writer);
+    if (leads) {
+      cluster.awaitLeader();
+      cluster.admin(0).transferLeadership(TransferLeadershipRequest.newBuilder().setId("n3")
+          .build());
+    }
+    KvClient n = cluster.client(0); // not through the member that fills up
     byte[] value = new byte[60_000];
     Arrays.fill(value, (byte) 'x');
     int keys = 40; // 2.4 MB: more than n3 can hold
     for (int k = 0; k < keys; k++) {
-      n.set(Key.of("big", (long) k), KvValue.of(value));
+      setUntilAcknowledged(n, Key.of("big", (long) k), KvValue.of(value));
     }
-    // Every write was acknowledged by the two members with room; n3 stopped at the first entry
-    // that did not fit and says so instead of answering from a store that is behind.
+    // The two members with room acknowledged every write (if n3 led when it filled up, the
+    // writes in flight then ended unknown and were sent again once the two elected a leader);
+    // n3 stopped at the first entry that did not fit and says so instead of answering from a
+    // store that is behind.
     KvException refused = awaitRefusal(() -> cluster.client(2).get(Key.of("big", 0L)));
     assertTrue(refused.getMessage().contains("stopped applying the log"), refused.getMessage());
+    String leader = cluster.status(0).leaderId();
+    assertTrue(!"n3".equals(leader), "the member that cannot apply leads: " + leader);
 
     cluster.restart(2, "--map-size=64m");
     for (int k = 0; k < keys; k++) {
@@ -65,6 +82,22 @@ class ClusterDiskFullIT {
     n.set(Key.of("after"), KvValue.of("room again"));
     assertEquals("room again", TestCluster.retryUntilPresent(
         () -> cluster.client(2).get(Key.of("after"), Consistency.EVENTUAL)).value().asString());
+  }
+
+  /** Sets {@code key} again until a set is acknowledged (one ended unknown, or found no leader). */
+  private static void setUntilAcknowledged(KvClient kv, Key key, KvValue value) throws Exception {
+    long deadline = System.currentTimeMillis() + TestCluster.WAIT_MS;
+    while (true) {
+      try {
+        kv.set(key, value);
+        return;
+      } catch (KvException e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   /** The refusal a strong read on the full member ends with, once it has stopped applying. */

@@ -414,7 +414,9 @@ final class AtomkvStateMachine extends BaseStateMachine {
   /**
    * Stops applying the log at {@code position}: the store stays at the entry before it, reads
    * are refused, and the entries after it are not applied here (the other members apply them).
-   * A restart, with room, replays the log from the store's position.
+   * The member's Raft server stops too: a member that cannot apply must not lead (it could answer
+   * no write) nor hold a vote the others need. A restart, with room, replays the log from the
+   * store's position.
    */
   private void halt(LogPosition position, KvException cause) {
     synchronized (this) {
@@ -426,6 +428,18 @@ final class AtomkvStateMachine extends BaseStateMachine {
           + "space)";
     }
     LOG.error("{}", halted);
+    // Not on the applying thread: closing the server waits for that thread to end.
+    Thread stopper = new Thread(() -> {
+      try {
+        getServer().join().close();
+        LOG.error("the Raft server of this member is stopped: it neither leads nor votes until "
+            + "restarted");
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("stopping the Raft server of a member that stopped applying failed", e);
+      }
+    }, "atomkv-halt");
+    stopper.setDaemon(true);
+    stopper.start();
   }
 
   /** Why this member stopped applying the log, or null while it applies it. */
