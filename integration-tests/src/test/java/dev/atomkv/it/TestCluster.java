@@ -107,8 +107,8 @@ final class TestCluster implements AutoCloseable {
 
   /**
    * Starts one more member, {@code n<size+1>}, with {@code --join}, its Raft server on
-   * {@code raftAddress} (e.g. {@code 127.0.0.1:} and a {@link RaftPorts#free}): a server outside the
-   * configuration until {@code AddMember} adds it (from then on it counts in
+   * {@code raftAddress} (e.g. {@code 127.0.0.1:} and a {@link RaftPorts#free}): a server outside
+   * the configuration until {@code AddMember} adds it (from then on it counts in
    * {@link #awaitLeader}). Its {@code --peers} are the members' and its own; {@code extraFlags}
    * go to it after the cluster's. Returns its index.
    */

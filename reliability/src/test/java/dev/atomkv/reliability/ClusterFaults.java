@@ -18,9 +18,9 @@ import java.util.concurrent.Callable;
  * The faults {@link ClusterHistoryIT} puts a three-member {@link ProcessCluster} through while its
  * clients write: seeded rounds of kill -9 (of the leader, of a follower, of a follower whose data
  * directory is then deleted; of a follower and then the leader, leaving one member without a
- * quorum), the leader's clock stepped back, partition rounds (the cluster's Raft links cut inside the members,
- * see {@link ProcessCluster#refuse}), and a member added and removed. Each step prints what it
- * does and records it among the history's events.
+ * quorum), the leader's clock stepped back, partition rounds (the cluster's Raft links cut
+ * inside the members, see {@link ProcessCluster#refuse}), and a member added and removed. Each
+ * step prints what it does and records it among the history's events.
  */
 final class ClusterFaults {
   /** How long the two members cut off from the leader may take to elect one of themselves. */
@@ -98,9 +98,9 @@ final class ClusterFaults {
    */
   static void killTwoInTurn(ProcessCluster cluster, List<ManagedChannel> channels, Random rnd,
       List<HistoryDump.Event> events) throws Exception {
-    int[] pair = leaderAndAFollower(cluster, rnd);
-    int leader = pair[0];
-    int follower = pair[1];
+    Link link = leaderAndAFollower(cluster, rnd);
+    int leader = link.leader();
+    int follower = link.follower();
     note(cluster, events, "kill -9 of " + ProcessCluster.id(follower) + " (follower)");
     cluster.kill(follower);
     Thread.sleep(500 + rnd.nextInt(1000));
@@ -171,11 +171,14 @@ final class ClusterFaults {
     healAndAwaitALeader(cluster, events);
   }
 
+  /** A link of the cluster: the leader and one of the followers. */
+  private record Link(int leader, int follower) {}
+
   /** The leader every member names, and one of the two followers, chosen by {@code rnd}. */
-  private static int[] leaderAndAFollower(ProcessCluster cluster, Random rnd)
+  private static Link leaderAndAFollower(ProcessCluster cluster, Random rnd)
       throws InterruptedException {
     int leader = cluster.awaitLeader();
-    return new int[] {leader, (leader + 1 + rnd.nextInt(cluster.size() - 1)) % cluster.size()};
+    return new Link(leader, (leader + 1 + rnd.nextInt(cluster.size() - 1)) % cluster.size());
   }
 
   /** Mends every link, then waits until all three members name the same leader. */
@@ -194,9 +197,9 @@ final class ClusterFaults {
    */
   static void flapALink(ProcessCluster cluster, Random rnd,
       List<HistoryDump.Event> events) throws Exception {
-    int[] pair = leaderAndAFollower(cluster, rnd);
-    int leader = pair[0];
-    int follower = pair[1];
+    Link link = leaderAndAFollower(cluster, rnd);
+    int leader = link.leader();
+    int follower = link.follower();
     note(cluster, events, "flapping link: " + ProcessCluster.id(leader) + " (leader) <-> "
         + ProcessCluster.id(follower) + " for 3000 ms");
     long end = System.nanoTime() + 3_000_000_000L;
@@ -217,9 +220,9 @@ final class ClusterFaults {
    */
   static void deafenAFollower(ProcessCluster cluster, Random rnd,
       List<HistoryDump.Event> events) throws Exception {
-    int[] pair = leaderAndAFollower(cluster, rnd);
-    int leader = pair[0];
-    int follower = pair[1];
+    Link link = leaderAndAFollower(cluster, rnd);
+    int leader = link.leader();
+    int follower = link.follower();
     note(cluster, events, "one-way loss: " + ProcessCluster.id(follower) + " hears nothing from "
         + ProcessCluster.id(leader) + " (leader) for 2000 ms");
     cluster.refuse(follower, List.of(leader));

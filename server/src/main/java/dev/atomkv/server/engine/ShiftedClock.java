@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * The server's wall clock. Normally the system's; for fault tests that step one member's clock
  * without touching the machine's, the system property {@value #PROPERTY} names a file holding an
  * offset in milliseconds (negative: behind), read again every {@value FaultFiles#POLL_MS} ms, so
- * a test can step a running member back or forward. Only wall time moves: timeouts and leases measured with
- * {@link System#nanoTime} do not, as with a real clock step.
+ * a test can step a running member back or forward. Only wall time moves: timeouts and leases
+ * measured with {@link System#nanoTime} do not, as with a real clock step.
  */
 public final class ShiftedClock extends Clock {
   /** The system property naming the offset file. */
@@ -42,7 +42,7 @@ public final class ShiftedClock extends Clock {
     return watching(Path.of(name));
   }
 
-  /** A clock shifted by the offset in {@code file}, read now and every 20 ms. */
+  /** A clock shifted by the offset in {@code file}, read now and then every poll. */
   static ShiftedClock watching(Path file) {
     ShiftedClock clock = new ShiftedClock(file);
     clock.reload();

@@ -3,12 +3,12 @@ package dev.atomkv.server.kvconnect;
 import dev.atomkv.server.auth.Authenticator;
 import dev.atomkv.server.tenant.TenantEngines;
 import dev.atomkv.server.engine.KvEngine;
+import dev.atomkv.server.engine.ShiftedClock;
 import dev.atomkv.server.http.JettyEdge;
 import dev.atomkv.server.model.Limits;
 import dev.atomkv.server.tenant.RateLimiter;
 import java.io.IOException;
 import java.nio.file.Path;
-import dev.atomkv.server.engine.ShiftedClock;
 
 /**
  * The KV Connect edge: Deno's remote protocol on its own port, beside the gRPC one and over the

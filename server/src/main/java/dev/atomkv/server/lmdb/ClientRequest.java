@@ -38,13 +38,14 @@ final class ClientRequest extends WriterJob {
   }
 
   @Override
-  void didNotFit(Batch batch) {
+  boolean didNotFit(Batch batch) {
     if (batch.alone()) {
       batch.answer(() -> future.completeExceptionally(
           GroupCommitWriter.databaseFull()));
     } else {
       batch.retryAlone(this);
     }
+    return true;
   }
 
   @Override

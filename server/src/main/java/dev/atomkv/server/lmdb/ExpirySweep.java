@@ -58,8 +58,9 @@ final class ExpirySweep extends WriterJob {
   }
 
   @Override
-  void didNotFit(Batch batch) {
+  boolean didNotFit(Batch batch) {
     LOG.warn("expiry sweep did not fit in the map; will retry");
+    return true;
   }
 
   @Override

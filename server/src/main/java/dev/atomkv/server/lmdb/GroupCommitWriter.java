@@ -311,13 +311,13 @@ final class GroupCommitWriter {
         try (Txn<byte[]> child = environment.txnChild(parent)) {
           job.run(child, batch);
         } catch (Env.MapFullException | Txn.TxFullException e) {
-          if (job.isLogEntry()) {
-            // A replica cannot skip an entry, nor keep part of one: the store stays at the last
-            // batch, which the log replays from once there is room.
+          // The child is already aborted; the parent carries on without it, unless the job
+          // cannot be skipped: a replica keeps no part of a log entry, and its store stays at the
+          // last batch, which the log replays from once there is room.
+          if (!job.didNotFit(batch)) {
             logEntryDidNotFit = true;
             break;
           }
-          job.didNotFit(batch); // the child is already aborted; the parent carries on without it
         }
       }
       if (logEntryDidNotFit) {

@@ -39,9 +39,10 @@ final class InternalWrite<T> extends WriterJob {
   }
 
   @Override
-  void didNotFit(Batch batch) {
+  boolean didNotFit(Batch batch) {
     batch.answer(() -> future.completeExceptionally(
         GroupCommitWriter.databaseFull()));
+    return true;
   }
 
   @Override

@@ -48,14 +48,8 @@ final class ReplicatedSweep extends WriterJob {
   }
 
   @Override
-  boolean isLogEntry() {
-    return true;
-  }
-
-  @Override
-  void didNotFit(Batch batch) {
-    batch.answer(() -> future.completeExceptionally(
-        GroupCommitWriter.databaseFull()));
+  boolean didNotFit(Batch batch) {
+    return false; // a replica cannot skip a log entry
   }
 
   @Override

@@ -31,7 +31,9 @@ final class StoreReplacement extends WriterJob {
   }
 
   @Override
-  void didNotFit(Batch batch) {}
+  boolean didNotFit(Batch batch) {
+    return true;
+  }
 
   @Override
   void fail(KvException e) {

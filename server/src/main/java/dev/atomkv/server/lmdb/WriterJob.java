@@ -12,8 +12,13 @@ abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, Replicat
    */
   abstract void run(Txn<byte[]> child, Batch batch);
 
-  /** Its child hit MDB_MAP_FULL or MDB_TXN_FULL and was rolled back; the batch goes on. */
-  abstract void didNotFit(Batch batch);
+  /**
+   * Its child hit MDB_MAP_FULL or MDB_TXN_FULL and was rolled back. True: the batch goes on
+   * without it (the job has answered, or will be retried). False: it cannot be skipped (a
+   * replicated log entry: the store must stay at the entry before it), and the whole batch is
+   * rolled back and failed.
+   */
+  abstract boolean didNotFit(Batch batch);
 
   /** The batch failed as a whole. */
   abstract void fail(KvException e);
@@ -28,14 +33,6 @@ abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, Replicat
    * entry, whose position is stored once all of it is): a batch is never cut after it.
    */
   boolean keepsWithNext() {
-    return false;
-  }
-
-  /**
-   * Whether it applies a replicated log entry. Such a job cannot be skipped when it does not
-   * fit: the store must stay at the entry before it, so the whole batch is rolled back.
-   */
-  boolean isLogEntry() {
     return false;
   }
 
@@ -64,7 +61,9 @@ abstract sealed class WriterJob permits ClientRequest, ReplicatedEntry, Replicat
     }
 
     @Override
-    void didNotFit(Batch batch) {}
+    boolean didNotFit(Batch batch) {
+      return true;
+    }
 
     @Override
     void fail(KvException e) {}

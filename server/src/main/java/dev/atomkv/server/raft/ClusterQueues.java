@@ -8,6 +8,7 @@ import dev.atomkv.server.engine.QueueSubscription;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -71,6 +72,8 @@ final class ClusterQueues implements QueueEvents {
   private final ReplicaStore local;
   private final Proposer proposer;
   private final long leaseMs;
+  /** The wall clock that lease and delivery times are judged by. */
+  private final Clock clock;
   private final ScheduledThreadPoolExecutor executor;
   private final AtomicBoolean dispatchQueued = new AtomicBoolean();
   /** Settles proposed and not yet answered: stopping waits for them. */
@@ -89,10 +92,12 @@ final class ClusterQueues implements QueueEvents {
   private ScheduledFuture<?> timer;
   private long timerAtMs = Long.MAX_VALUE;
 
-  ClusterQueues(ReplicaStore local, Proposer proposer, BooleanSupplier isLeader, long leaseMs) {
+  ClusterQueues(ReplicaStore local, Proposer proposer, BooleanSupplier isLeader, long leaseMs,
+      Clock clock) {
+    this.clock = clock;
     this.local = local;
     this.proposer = proposer;
-    this.leaderDuty = new LeaderQueueDuty(local, proposer, isLeader);
+    this.leaderDuty = new LeaderQueueDuty(local, proposer, isLeader, clock);
     this.leaseMs = Math.max(1, leaseMs);
     this.executor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "atomkv-cluster-queue");
@@ -274,7 +279,7 @@ final class ClusterQueues implements QueueEvents {
     String tenant = null;
     int room = 0;
     long nextReadyAtMs = Long.MAX_VALUE;
-    long nowMs = System.currentTimeMillis();
+    long nowMs = clock.millis();
     try {
       for (Map.Entry<String, Integer> each : rooms) {
         long next = local.nextReadyAtMs(each.getKey());
@@ -287,7 +292,7 @@ final class ClusterQueues implements QueueEvents {
       }
     } catch (RuntimeException e) {
       LOG.warn("queue scan failed; retrying", e);
-      arm(System.currentTimeMillis() + RETRY_MS);
+      arm(clock.millis() + RETRY_MS);
       return;
     }
     if (tenant == null) {
@@ -331,11 +336,11 @@ final class ClusterQueues implements QueueEvents {
       if (failure != null) {
         // It may yet be applied: its leases then expire and the messages are retried.
         LOG.warn("queue lease proposal failed; retrying: cause={}", failure.toString());
-        armLocked(System.currentTimeMillis() + RETRY_MS);
+        armLocked(clock.millis() + RETRY_MS);
         return;
       }
       if (leased.deliveries().isEmpty()) {
-        armLocked(System.currentTimeMillis() + EMPTY_LEASE_PAUSE_MS);
+        armLocked(clock.millis() + EMPTY_LEASE_PAUSE_MS);
         return;
       }
       if (leased.leaseIndex() < requeuedBelow) {
@@ -406,7 +411,7 @@ final class ClusterQueues implements QueueEvents {
       timer.cancel(false);
     }
     timerAtMs = atMs;
-    long delay = Math.max(0, atMs - System.currentTimeMillis()) + 1;
+    long delay = Math.max(0, atMs - clock.millis()) + 1;
     try {
       timer = executor.schedule(this::wake, delay, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {

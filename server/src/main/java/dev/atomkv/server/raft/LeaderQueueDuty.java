@@ -1,6 +1,7 @@
 package dev.atomkv.server.raft;
 
 import dev.atomkv.server.engine.ReplicaStore;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -18,10 +19,14 @@ final class LeaderQueueDuty {
   private final ReplicaStore local;
   private final ClusterQueues.Proposer proposer;
   private final BooleanSupplier isLeader;
+  /** The wall clock that lease and delivery times are judged by. */
+  private final Clock clock;
   private final AtomicBoolean inFlight = new AtomicBoolean();
   private volatile boolean requeueOwed;
 
-  LeaderQueueDuty(ReplicaStore local, ClusterQueues.Proposer proposer, BooleanSupplier isLeader) {
+  LeaderQueueDuty(ReplicaStore local, ClusterQueues.Proposer proposer, BooleanSupplier isLeader,
+      Clock clock) {
+    this.clock = clock;
     this.local = local;
     this.proposer = proposer;
     this.isLeader = isLeader;
@@ -42,7 +47,7 @@ final class LeaderQueueDuty {
       byte[] entry = null;
       if (requeue) {
         entry = EntryCodec.encodeRequeueLeases();
-      } else if (local.queueState().nextLeaseExpiryMs() <= System.currentTimeMillis()) {
+      } else if (local.queueState().nextLeaseExpiryMs() <= clock.millis()) {
         entry = EntryCodec.encodeExpireLeases();
       }
       if (entry == null) {

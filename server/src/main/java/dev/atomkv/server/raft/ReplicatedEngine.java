@@ -71,23 +71,25 @@ public final class ReplicatedEngine implements KvEngine {
       });
   private final AtomicBoolean sweepInFlight = new AtomicBoolean();
   private final AtomkvStateMachine machine;
-  private final ClusterCounters counters;
+  /** The wall clock this member judges expiry by (the leader's also stamps each entry). */
+  private final Clock clock;
   private final RaftClusterControl control;
   private final ClusterQueues queues;
 
   private ReplicatedEngine(ReplicaStore local, RaftNode node, EntryCodec codec,
-      ClusterSettings settings, AtomkvStateMachine machine, Path raftDir, long queueLeaseMs) {
+      ClusterSettings settings, AtomkvStateMachine machine, Path raftDir, long queueLeaseMs,
+      Clock clock) {
     this.local = local;
     this.node = node;
     this.machine = machine;
-    this.counters = machine.counters;
-    this.control = new RaftClusterControl(node, settings.clusterId(), raftDir, counters);
+    this.clock = clock;
+    this.control = new RaftClusterControl(node, settings.clusterId(), raftDir, machine.counters);
     this.codec = codec;
     this.databaseId = settings.clusterUuid();
     this.clusterId = settings.clusterId();
     this.eventual = new EventualReads(this, local);
     this.queues = new ClusterQueues(local,
-        entry -> propose(entry, DEFAULT_WRITE_TIMEOUT_MS), node::isLeader, queueLeaseMs);
+        entry -> propose(entry, DEFAULT_WRITE_TIMEOUT_MS), node::isLeader, queueLeaseMs, clock);
     this.proposals = new Proposals(node, settings.batchMaxRequests(),
         settings.proposalsInFlight());
     this.reads = new ReadBarrier(this::readIndexRound);
@@ -115,7 +117,7 @@ public final class ReplicatedEngine implements KvEngine {
     LOG.info("cluster member started: cluster={} node={} peers={}", settings.clusterId(),
         settings.nodeId(), settings.peers());
     ReplicatedEngine engine = new ReplicatedEngine(local, node, codec, settings, machine,
-        raftDir, queueLeaseMs);
+        raftDir, queueLeaseMs, clock);
     // Entries applied before this are a replay of what the store holds, or a catch-up whose
     // queue changes a listener (none can be connected yet) need not hear of.
     machine.queueEvents(engine.queues);
@@ -133,7 +135,7 @@ public final class ReplicatedEngine implements KvEngine {
   private void sweepIfLeader() {
     try {
       if (sweepInFlight.get() || !node.isLeader()
-          || !local.hasExpired(System.currentTimeMillis())) {
+          || !local.hasExpired(clock.millis())) {
         return;
       }
       sweepInFlight.set(true);
@@ -157,7 +159,7 @@ public final class ReplicatedEngine implements KvEngine {
       return CompletableFuture.failedFuture(e);
     }
     if (!node.isLeader()) {
-      counters.writeForwarded();
+      machine.counters.writeForwarded();
     }
     long timeoutMs = write.deadlineNanos() == Long.MAX_VALUE ? DEFAULT_WRITE_TIMEOUT_MS
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(write.deadlineNanos() - System.nanoTime()));
