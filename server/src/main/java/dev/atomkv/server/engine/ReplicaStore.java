@@ -16,27 +16,39 @@ public interface ReplicaStore extends KvEngine {
   /** A copy ({@link #copyTo}) is this one file in its directory. */
   String COPY_FILE = "data.mdb";
 
+  /**
+   * How long, in entry time, a proposal is remembered as applied. A proposer stops sending a
+   * proposal again a minute after its first try, so a second copy enters the log within a minute
+   * of the first, plus whatever the two leaders' clocks disagree by: this leaves four minutes for
+   * that.
+   */
+  long PROPOSALS_KEPT_MICROS = 5 * 60 * 1_000_000L;
+
   /** The position of the last entry applied, stored in the same transaction as its data. */
   LogPosition lastApplied();
 
   /**
-   * Applies one log entry's request, in log order. Its versionstamp is
-   * {@code max(last commit version + 1, entryTimeMicros)} at position 0, and its checks,
-   * conditions and expiry are judged at the entry's time: every replica that applies the same
-   * entries reaches the same state, whatever its own clock says. The future completes once the
-   * data and {@code position} are durably committed together; it fails with the request's
+   * Applies one log entry of several requests, in order, each at the entry's time: its
+   * versionstamp is {@code max(last commit version + 1, entryTimeMicros)} at position 0, and its
+   * checks, conditions and expiry are judged at the entry's time, so every replica that applies
+   * the same entries reaches the same state whatever its own clock says. They land in the same
+   * commit as {@code position}, so a restart finds all or none of them; each future completes
+   * once that is durable, with the request's result or its
    * {@link dev.atomkv.server.model.KvException} (every replica fails it alike).
+   *
+   * <p>A proposal lands in the log twice when it is sent again after a leader change before the
+   * new leader applied the first copy. The store keeps each entry's {@code proposal} with its
+   * results for {@link #PROPOSALS_KEPT_MICROS} of entry time: a later entry of the same proposal
+   * writes nothing (it still moves the position) and answers with the first copy's results.
    */
-  CompletableFuture<CommitResult> apply(AtomicWrite write, long entryTimeMicros,
-      LogPosition position);
+  List<CompletableFuture<CommitResult>> applyAll(ProposalId proposal, List<AtomicWrite> writes,
+      long entryTimeMicros, LogPosition position);
 
-  /**
-   * Applies one log entry of several requests, in order, each as {@link #apply} would apply it
-   * alone at the entry's time. They land in the same commit as {@code position}, so a restart
-   * finds all or none of them; each future completes as that request's would.
-   */
-  List<CompletableFuture<CommitResult>> applyAll(List<AtomicWrite> writes, long entryTimeMicros,
-      LogPosition position);
+  /** {@link #applyAll} of an entry that holds one request. */
+  default CompletableFuture<CommitResult> apply(ProposalId proposal, AtomicWrite write,
+      long entryTimeMicros, LogPosition position) {
+    return applyAll(proposal, List.of(write), entryTimeMicros, position).get(0);
+  }
 
   /**
    * Applies a sweep entry: deletes up to a fixed number of keys whose expiry time is at or before

@@ -2,9 +2,12 @@ package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.KeyChange;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.model.Versionstamp;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One batch as the writer runs it: a parent transaction whose jobs each run in a child. The jobs
@@ -31,6 +34,7 @@ final class Batch {
   private final List<KeyChange> changes = new ArrayList<>();
   private final List<Runnable> answers = new ArrayList<>();
   private final List<ClientRequest> retries = new ArrayList<>();
+  private final Map<ProposalId, ProposalTable.Recorded> proposals = new LinkedHashMap<>();
 
   /**
    * @param lastCommitVersion the store's last commit version before the batch
@@ -86,6 +90,21 @@ final class Batch {
   void applied(LogPosition position) {
     applied = position;
     changed = true;
+  }
+
+  /** A replicated proposal was applied: it is remembered with the batch's position. */
+  void proposed(ProposalId id, ProposalTable.Recorded recorded) {
+    proposals.put(id, recorded);
+  }
+
+  /** What {@code id}'s requests came to when applied earlier in this batch, or null. */
+  List<RequestOutcome> proposedInBatch(ProposalId id) {
+    ProposalTable.Recorded r = proposals.get(id);
+    return r == null ? null : r.outcomes();
+  }
+
+  Map<ProposalId, ProposalTable.Recorded> proposals() {
+    return proposals;
   }
 
   /** The first commit version the batch stamped (it may stamp several: replicated entries). */

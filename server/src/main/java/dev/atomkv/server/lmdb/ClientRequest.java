@@ -32,7 +32,7 @@ final class ClientRequest extends WriterJob {
   @Override
   void run(Txn<byte[]> child, Batch batch) {
     if (RequestApplication.apply(child, batch, write, batch.nextVersionstamp(), batch.nowMs(),
-        future)) {
+        future).committed()) {
       FailurePoints.reach(FailurePoints.Point.IN_BATCH);
     }
   }

@@ -2,6 +2,7 @@ package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.FailurePoints;
+import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
@@ -330,6 +331,10 @@ final class GroupCommitWriter {
           }
           if (batch.appliedPosition() != null) {
             environment.store().setLastApplied(parent, batch.appliedPosition());
+          }
+          if (!batch.proposals().isEmpty()) {
+            environment.store().proposals.record(parent, batch.proposals(),
+                ReplicaStore.PROPOSALS_KEPT_MICROS);
           }
           FailurePoints.reach(FailurePoints.Point.BEFORE_COMMIT);
           parent.commit();

@@ -8,6 +8,7 @@ import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.KvEngine;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.engine.QueueCounts;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.ListPage;
@@ -225,23 +226,16 @@ public final class LmdbEngine implements ReplicaStore {
   }
 
   @Override
-  public CompletableFuture<CommitResult> apply(AtomicWrite write, long entryTimeMicros,
-      LogPosition position) {
-    ReplicatedEntry entry = new ReplicatedEntry(write, entryTimeMicros, position, false);
-    writer.submitReplicated(List.of(entry));
-    return entry.future();
-  }
-
-  @Override
-  public List<CompletableFuture<CommitResult>> applyAll(List<AtomicWrite> writes,
-      long entryTimeMicros, LogPosition position) {
+  public List<CompletableFuture<CommitResult>> applyAll(ProposalId proposal,
+      List<AtomicWrite> writes, long entryTimeMicros, LogPosition position) {
+    ReplicatedEntry.Proposal entry =
+        new ReplicatedEntry.Proposal(proposal, entryTimeMicros, writes.size());
     List<WriterJob> jobs = new ArrayList<>(writes.size());
     List<CompletableFuture<CommitResult>> futures = new ArrayList<>(writes.size());
     for (int i = 0; i < writes.size(); i++) {
-      ReplicatedEntry entry = new ReplicatedEntry(writes.get(i), entryTimeMicros, position,
-          i < writes.size() - 1);
-      jobs.add(entry);
-      futures.add(entry.future());
+      ReplicatedEntry job = new ReplicatedEntry(entry, i, writes.get(i), position);
+      jobs.add(job);
+      futures.add(job.future());
     }
     writer.submitReplicated(jobs);
     return futures;

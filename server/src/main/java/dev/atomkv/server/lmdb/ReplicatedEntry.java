@@ -1,39 +1,66 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
+import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.model.Versionstamp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.lmdbjava.Txn;
 
 /**
  * A request from a replicated log, applied at the entry's time and stamped from it, so that the
- * result is the same on every replica. Its log position is stored with the batch.
+ * result is the same on every replica. Its log position is stored with the batch. The requests of
+ * one entry share its {@link Proposal}: a proposal applied before is not applied again.
  */
 final class ReplicatedEntry extends WriterJob {
+  private final Proposal proposal;
+  private final int index;
   private final AtomicWrite write;
-  private final long entryTimeMicros;
   private final LogPosition position;
-  private final boolean moreOfEntry;
   private final CompletableFuture<CommitResult> future = new CompletableFuture<>();
 
-  /**
-   * @param moreOfEntry whether another request of the same log entry follows it: they must
-   *     commit together, with the entry's position
-   */
-  ReplicatedEntry(AtomicWrite write, long entryTimeMicros, LogPosition position,
-      boolean moreOfEntry) {
+  /** The {@code index}-th request of {@code proposal}'s entry, at {@code position}. */
+  ReplicatedEntry(Proposal proposal, int index, AtomicWrite write, LogPosition position) {
+    this.proposal = proposal;
+    this.index = index;
     this.write = write;
-    this.entryTimeMicros = entryTimeMicros;
     this.position = position;
-    this.moreOfEntry = moreOfEntry;
+  }
+
+  /**
+   * The entry's proposal, which its requests run in order in one batch: the first finds whether
+   * it was applied before, the last remembers what they all came to.
+   */
+  static final class Proposal {
+    private final ProposalId id;
+    private final long entryTimeMicros;
+    private final int size;
+    private List<RequestOutcome> earlier;
+    private final List<RequestOutcome> outcomes = new ArrayList<>();
+
+    Proposal(ProposalId id, long entryTimeMicros, int size) {
+      this.id = id;
+      this.entryTimeMicros = entryTimeMicros;
+      this.size = size;
+    }
+
+    private void lookUp(Txn<byte[]> txn, Batch batch) {
+      outcomes.clear();
+      earlier = batch.proposedInBatch(id);
+      if (earlier == null) {
+        earlier = batch.store().proposals.find(txn, id);
+      }
+    }
   }
 
   @Override
   boolean keepsWithNext() {
-    return moreOfEntry;
+    return index < proposal.size - 1;
   }
 
   CompletableFuture<CommitResult> future() {
@@ -42,9 +69,26 @@ final class ReplicatedEntry extends WriterJob {
 
   @Override
   void run(Txn<byte[]> child, Batch batch) {
-    Versionstamp vs = batch.startEntry(entryTimeMicros);
+    if (index == 0) {
+      proposal.lookUp(child, batch);
+    }
     batch.applied(position);
-    RequestApplication.apply(child, batch, write, vs, entryTimeMicros / 1000, future);
+    if (proposal.earlier != null) {
+      // A second copy of the proposal: the first one's answer, and nothing written.
+      RequestOutcome first = index < proposal.earlier.size() ? proposal.earlier.get(index)
+          : RequestOutcome.failed(new KvException(ErrorKind.INTERNAL, "log entry "
+              + position.index() + " repeats a proposal of " + proposal.earlier.size()
+              + " requests with " + proposal.size));
+      batch.answer(() -> first.answer(future));
+      return;
+    }
+    Versionstamp vs = batch.startEntry(proposal.entryTimeMicros);
+    proposal.outcomes.add(RequestApplication.apply(child, batch, write, vs,
+        proposal.entryTimeMicros / 1000, future));
+    if (index == proposal.size - 1) {
+      batch.proposed(proposal.id,
+          new ProposalTable.Recorded(proposal.entryTimeMicros, List.copyOf(proposal.outcomes)));
+    }
   }
 
   @Override

@@ -19,34 +19,36 @@ final class RequestApplication {
    * Applies {@code write} in {@code child}, commits the child when the request commits, and
    * queues the request's answer for when the batch is durable.
    *
-   * @return whether the request committed
+   * @return what the request came to
    * @throws LmdbException a storage failure: whether the request fits, or the batch survives, is
    *     the writer's to judge
    */
-  static boolean apply(Txn<byte[]> child, Batch batch, AtomicWrite write, Versionstamp vs,
+  static RequestOutcome apply(Txn<byte[]> child, Batch batch, AtomicWrite write, Versionstamp vs,
       long nowMs, CompletableFuture<CommitResult> future) {
+    RequestOutcome outcome = evaluate(child, batch, write, vs, nowMs);
+    batch.answer(() -> outcome.answer(future));
+    return outcome;
+  }
+
+  private static RequestOutcome evaluate(Txn<byte[]> child, Batch batch, AtomicWrite write,
+      Versionstamp vs, long nowMs) {
     Applied applied;
     try {
       applied = AtomicApplier.apply(new TxnWriteView(batch.store(), child), write, vs, nowMs);
     } catch (KvException e) {
-      batch.answer(() -> future.completeExceptionally(e));
-      return false; // closing the child rolls the whole request back
+      return RequestOutcome.failed(e); // closing the child rolls the whole request back
     } catch (LmdbException e) {
       throw e;
     } catch (RuntimeException e) {
       // A bug met by this request alone: it must not take the rest of the batch down with it.
       // The edge that answers INTERNAL logs the cause.
-      KvException internal = new KvException(ErrorKind.INTERNAL,
-          "internal error while applying the request: it was rolled back", e);
-      batch.answer(() -> future.completeExceptionally(internal));
-      return false;
+      return RequestOutcome.failed(new KvException(ErrorKind.INTERNAL,
+          "internal error while applying the request: it was rolled back", e));
     }
-    boolean ok = applied.result().ok();
-    if (ok) {
+    if (applied.result().ok()) {
       child.commit();
       batch.committed(applied.changes(), true, true);
     }
-    batch.answer(() -> future.complete(applied.result()));
-    return ok;
+    return RequestOutcome.of(applied.result());
   }
 }

@@ -29,11 +29,13 @@ import org.lmdbjava.Txn;
  *       cluster the log position of the last entry applied
  *   <li>{@code queue} and {@code inflight}: queue messages, see {@link QueueTables}
  *   <li>{@code usage}: what each tenant stores, see {@link UsageTable}
+ *   <li>{@code proposals}: for a member of a cluster, the proposals it applied lately, see
+ *       {@link ProposalTable}
  * </ul>
  */
 final class Store {
   static final int FORMAT_VERSION = 1;
-  /** Named databases an environment holding a store must allow (6 used, room to grow). */
+  /** Named databases an environment holding a store must allow (7 used, room to grow). */
   static final int MAX_DBS = 8;
 
   private static final int HEADER = 1 + Versionstamp.LENGTH + Long.BYTES;
@@ -51,6 +53,7 @@ final class Store {
   volatile LongKeyTable expiry;
   volatile QueueTables queues;
   volatile UsageTable usage;
+  volatile ProposalTable proposals;
   private volatile Dbi<byte[]> meta;
 
   Store(Env<byte[]> env) {
@@ -64,6 +67,8 @@ final class Store {
     meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
     queues = new QueueTables(env);
     usage = new UsageTable(env.openDbi("usage", DbiFlags.MDB_CREATE));
+    proposals = new ProposalTable(
+        new LongKeyTable(env.openDbi("proposals", DbiFlags.MDB_CREATE)));
   }
 
   // ---- records ---------------------------------------------------------------------------------

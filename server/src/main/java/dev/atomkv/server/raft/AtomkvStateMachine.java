@@ -3,6 +3,7 @@ package dev.atomkv.server.raft;
 import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.FailurePoints;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.AtomicWrite;
@@ -11,6 +12,7 @@ import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
 import dev.atomkv.server.raft.wire.QueueEntry;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -241,13 +243,13 @@ final class AtomkvStateMachine extends BaseStateMachine {
           codec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
       writes = decoded.write() != null || !decoded.writes().isEmpty();
       if (!decoded.writes().isEmpty()) {
-        applied = applyAll(decoded, position);
+        applied = applyAll(proposalOf(entry), decoded, position);
       } else if (decoded.sweep()) {
         applied = store.sweep(decoded.timeMicros(), position).thenApply(n -> EntryCodec.SWEPT);
       } else if (decoded.queue() != null) {
         applied = applyQueue(decoded.queue(), decoded.timeMicros(), position);
       } else {
-        applied = store.apply(decoded.write(), decoded.timeMicros(), position)
+        applied = store.apply(proposalOf(entry), decoded.write(), decoded.timeMicros(), position)
             .thenApply(result -> {
               if (result.ok() && !decoded.write().enqueues().isEmpty()) {
                 queueEvents.queueChanged();
@@ -283,9 +285,10 @@ final class AtomkvStateMachine extends BaseStateMachine {
   }
 
   /** An entry of several requests: one reply each, in order, once all of them are applied. */
-  private CompletableFuture<byte[]> applyAll(EntryCodec.Decoded decoded, LogPosition position) {
+  private CompletableFuture<byte[]> applyAll(ProposalId proposal, EntryCodec.Decoded decoded,
+      LogPosition position) {
     List<CompletableFuture<CommitResult>> each =
-        store.applyAll(decoded.writes(), decoded.timeMicros(), position);
+        store.applyAll(proposal, decoded.writes(), decoded.timeMicros(), position);
     return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
         .handle((done, failure) -> {
           List<Object> outcomes = new ArrayList<>(each.size());
@@ -301,6 +304,19 @@ final class AtomkvStateMachine extends BaseStateMachine {
           }
           return EntryCodec.replies(outcomes);
         });
+  }
+
+  /**
+   * The proposer's call that put the entry in the log: a proposer's Raft client sends a call
+   * again, with the same client id and call id, until a leader answers it. A new leader that has
+   * the first copy in its log but has not applied it yet takes the retry for a new call and
+   * appends a second copy; the store applies only the first.
+   */
+  private static ProposalId proposalOf(LogEntryProto entry) {
+    ByteBuffer client = entry.getStateMachineLogEntry().getClientId().asReadOnlyByteBuffer();
+    long high = client.remaining() >= 2 * Long.BYTES ? client.getLong() : 0;
+    long low = client.remaining() >= Long.BYTES ? client.getLong() : 0;
+    return new ProposalId(high, low, entry.getStateMachineLogEntry().getCallId());
   }
 
   /** Whether some committed request of an entry of several enqueued messages. */

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * costs a round through the leader, a log sync on a majority and a store commit on every member
  * whatever it holds, so requests that arrive while earlier entries are on their way wait and go
  * together in the next one: at one request in flight nothing waits, under load an entry carries
- * what arrived during one round. Every entry is one Ratis call with its own call id, so a retry
- * across a leader change is answered from the retry cache and each request lands once.
+ * what arrived during one round. Every entry is one Ratis call with its own call id, which a retry
+ * across a leader change keeps: the retry is answered from the retry cache, or, when it lands in
+ * the log a second time, the store answers that copy as it answered the first and applies it
+ * only once.
  */
 final class Proposals {
   private static final Logger LOG = LoggerFactory.getLogger(Proposals.class);

@@ -18,16 +18,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -47,6 +50,8 @@ public final class RaftNode implements Closeable {
    * --raft-proposals-in-flight, see {@link Proposals}) and its reads go through different clients.
    */
   static final int PROPOSERS = 32;
+  /** How long after its first try a write is no longer sent again. */
+  static final TimeDuration WRITE_RETRY_WINDOW = TimeDuration.valueOf(60, TimeUnit.SECONDS);
 
   private final RaftServer server;
   private final AtomkvStateMachine machine;
@@ -141,13 +146,30 @@ public final class RaftNode implements Closeable {
           .setProperties(clientProperties)
           .setRaftGroup(group)
           .setClientId(ClientId.randomId())
-          // The same call id on every retry: Ratis's retry cache answers a retry of an entry
-          // already applied with its first reply, so a write lands once across a leader change.
-          .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
-              TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+          .setRetryPolicy(retryPolicy())
           .build();
     }
     return new RaftNode(server, machine, copier, clients, id, groupId);
+  }
+
+  /**
+   * A proposer's Raft client sends a call again, with the same call id, until a leader answers
+   * it: Ratis's retry cache answers a retry of an entry already applied with its first reply, and
+   * the store applies a second copy of an entry not applied yet as a no-op
+   * ({@link ReplicaStore#applyAll}). Writes are sent again for a minute at most, well inside the
+   * time the store remembers proposals ({@link ReplicaStore#PROPOSALS_KEPT_MICROS}); their
+   * caller has its answer ("outcome unknown") by then.
+   */
+  private static RetryPolicy retryPolicy() {
+    RetryPolicy fixed = RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
+        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS));
+    RequestTypeDependentRetryPolicy.Builder policy = RequestTypeDependentRetryPolicy.newBuilder();
+    for (RaftClientRequestProto.TypeCase type : RaftClientRequestProto.TypeCase.values()) {
+      if (type != RaftClientRequestProto.TypeCase.TYPE_NOT_SET) {
+        policy.setRetryPolicy(type, fixed);
+      }
+    }
+    return policy.setTimeout(RaftClientRequestProto.TypeCase.WRITE, WRITE_RETRY_WINDOW).build();
   }
 
   /** The Ratis server's settings for this member. */

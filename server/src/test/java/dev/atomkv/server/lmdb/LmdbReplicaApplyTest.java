@@ -4,14 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.Check;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Mutation;
+import dev.atomkv.server.model.MutationKind;
 import dev.atomkv.server.model.Value;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,7 +24,10 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A replicated log entry of several requests is applied in order and committed as one. */
+/**
+ * A replicated log entry of several requests is applied in order and committed as one; a
+ * proposal in the log twice is applied once.
+ */
 class LmdbReplicaApplyTest {
   @TempDir Path dir;
 
@@ -39,7 +45,8 @@ class LmdbReplicaApplyTest {
     LogPosition position = new LogPosition(3, 17);
     try (ReplicaStore store = LmdbEngine.openReplica(options)) {
       long batchesBefore = store.stats().batches();
-      List<CompletableFuture<CommitResult>> answers = store.applyAll(writes, entryTime, position);
+      List<CompletableFuture<CommitResult>> answers =
+          store.applyAll(new ProposalId(0, 1, 1), writes, entryTime, position);
       List<CommitResult> results = answers.stream().map(CompletableFuture::join).toList();
 
       assertEquals(batchesBefore + 1, store.stats().batches());
@@ -56,6 +63,81 @@ class LmdbReplicaApplyTest {
       assertArrayEquals(Value.string("v4").payload(),
           store.get(List.of(key(4))).get(0).value().payload());
     }
+  }
+
+  /**
+   * A proposer's retry reaches a new leader that holds the first copy but has not applied it, so
+   * the log holds the proposal twice. Applied twice, the check-and-set below would be refused the
+   * second time (its key exists by then) and the sum would count twice.
+   */
+  @Test
+  void aProposalInTheLogTwiceIsAppliedOnceAndItsSecondCopyGetsTheFirstAnswer() {
+    EngineOptions options = EngineOptions.builder(dir).build();
+    long t = 1_700_000_000_000_000L;
+    ProposalId retried = new ProposalId(7, 8, 42);
+    List<AtomicWrite> writes = List.of(
+        new AtomicWrite(List.of(Check.absent(key(1))),
+            List.of(Mutation.set(key(1), Value.string("once")))),
+        new AtomicWrite(List.of(), List.of(Mutation.arithmetic(key(2), MutationKind.SUM, 5))));
+    List<CommitResult> first;
+    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
+      first = join(store.applyAll(retried, writes, t, new LogPosition(1, 5)));
+      assertTrue(first.get(0).ok() && first.get(1).ok(), first.toString());
+      join(store.applyAll(new ProposalId(7, 8, 43), List.of(new AtomicWrite(List.of(),
+          List.of(Mutation.set(key(3), Value.string("other"))))), t + 10, new LogPosition(1, 6)));
+
+      assertEquals(first, join(store.applyAll(retried, writes, t + 20, new LogPosition(2, 7))));
+      assertEquals(new LogPosition(2, 7), store.lastApplied());
+      assertEquals(5, store.get(List.of(key(2))).get(0).value().asU64());
+    }
+    // Remembered with the data: a copy after a restart is answered alike.
+    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
+      assertEquals(first, join(store.applyAll(retried, writes, t + 30, new LogPosition(2, 8))));
+      assertEquals(5, store.get(List.of(key(2))).get(0).value().asU64());
+      assertEquals(new LogPosition(2, 8), store.lastApplied());
+    }
+  }
+
+  @Test
+  void bothCopiesQueuedTogetherAreAppliedOnce() {
+    EngineOptions options = EngineOptions.builder(dir).build();
+    long t = 1_700_000_000_000_000L;
+    ProposalId retried = new ProposalId(1, 2, 3);
+    List<AtomicWrite> sum = List.of(
+        new AtomicWrite(List.of(), List.of(Mutation.arithmetic(key(9), MutationKind.SUM, 1))));
+    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
+      List<CompletableFuture<CommitResult>> a =
+          store.applyAll(retried, sum, t, new LogPosition(1, 1));
+      List<CompletableFuture<CommitResult>> b =
+          store.applyAll(retried, sum, t + 1, new LogPosition(1, 2));
+      assertEquals(join(a), join(b));
+      assertEquals(1, store.get(List.of(key(9))).get(0).value().asU64());
+    }
+  }
+
+  @Test
+  void aProposalIsForgottenOnceLaterEntriesArePastTheTimeItIsKept() {
+    EngineOptions options = EngineOptions.builder(dir).build();
+    long t = 1_700_000_000_000_000L;
+    ProposalId old = new ProposalId(1, 1, 1);
+    List<AtomicWrite> sum = List.of(
+        new AtomicWrite(List.of(), List.of(Mutation.arithmetic(key(4), MutationKind.SUM, 1))));
+    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
+      join(store.applyAll(old, sum, t, new LogPosition(1, 1)));
+      join(store.applyAll(old, sum, t + ReplicaStore.PROPOSALS_KEPT_MICROS - 1,
+          new LogPosition(1, 2)));
+      assertEquals(1, store.get(List.of(key(4))).get(0).value().asU64());
+      // An entry past the time forgets it; a copy after that is a proposal of its own.
+      long later = t + ReplicaStore.PROPOSALS_KEPT_MICROS + 1;
+      join(store.applyAll(new ProposalId(1, 1, 2), List.of(new AtomicWrite(List.of(),
+          List.of(Mutation.set(key(5), Value.string("later"))))), later, new LogPosition(1, 3)));
+      join(store.applyAll(old, sum, later + 1, new LogPosition(1, 4)));
+      assertEquals(2, store.get(List.of(key(4))).get(0).value().asU64());
+    }
+  }
+
+  private static List<CommitResult> join(List<CompletableFuture<CommitResult>> answers) {
+    return answers.stream().map(CompletableFuture::join).toList();
   }
 
   private static byte[] key(int i) {

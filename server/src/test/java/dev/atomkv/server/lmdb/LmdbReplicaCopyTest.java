@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.KeyWatch;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
@@ -54,7 +55,7 @@ class LmdbReplicaCopyTest {
 
   private static CommitResult apply(ReplicaStore store, String key, String value, long index)
       throws Exception {
-    return store.apply(new AtomicWrite(List.of(), List.of(
+    return store.apply(new ProposalId(0, 1, index), new AtomicWrite(List.of(), List.of(
             Mutation.set(LmdbEngineTest.key(key), Value.string(value)))),
         T0 + index, new LogPosition(2, index)).get(10, TimeUnit.SECONDS);
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.engine.QueueDelivery;
 import dev.atomkv.server.engine.QueueOutcome;
 import dev.atomkv.server.engine.QueueState;
@@ -15,6 +16,7 @@ import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
 import dev.atomkv.server.model.AtomicWrite;
+import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.Enqueue;
 import dev.atomkv.server.model.Value;
 import dev.atomkv.server.model.tenant.TenantKeys;
@@ -57,7 +59,7 @@ class ReplicaQueueTest {
     Enqueue retried = new Enqueue(Value.string("a"), T, List.of(dead), new long[] {100});
     Enqueue once = new Enqueue(Value.string("b"), T, List.of(), new long[0]);
     Enqueue delayed = new Enqueue(Value.string("c"), T + 10_000, List.of(), new long[0]);
-    each(r -> r.apply(new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE,
+    each(r -> apply(r, new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE,
         List.of(retried, once, delayed)), micros(T), next()));
     assertEquals(new QueueState(T, Long.MAX_VALUE), same(r -> CompletableFuture.completedFuture(
         r.queueState())));
@@ -139,9 +141,9 @@ class ReplicaQueueTest {
     deadB = java.util.Arrays.copyOf(deadB, deadB.length + 1);
     deadB[deadB.length - 1] = 7;
     byte[] deadKey = deadB;
-    each(r -> r.apply(new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE, backlog),
+    each(r -> apply(r, new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE, backlog),
         micros(T), next()));
-    each(r -> r.apply(new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE, List.of(
+    each(r -> apply(r, new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE, List.of(
         new Enqueue(Value.string("b"), T + 5, List.of(deadKey), new long[0], "b"),
         new Enqueue(Value.string("d"), T + 7, List.of(), new long[0]))), micros(T), next()));
     assertEquals(T - 1000, same(r -> CompletableFuture.completedFuture(r.queueState()))
@@ -183,7 +185,7 @@ class ReplicaQueueTest {
     assertEquals(49, restOfA.size());
 
     // A deleted tenant's queue goes, waiting and in flight, and nothing else with it.
-    each(r -> r.apply(new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE, List.of(
+    each(r -> apply(r, new AtomicWrite(List.of(), List.of(), Long.MAX_VALUE, List.of(
         new Enqueue(Value.string("a late"), T + 22, List.of(), new long[0], "a"))),
         micros(T + 22), next()));
     assertEquals(50, (int) this.<Integer>same(r -> r.dropTenantQueue("a", micros(T + 23),
@@ -239,6 +241,12 @@ class ReplicaQueueTest {
       replicas.add(LmdbEngine.openReplica(EngineOptions.builder(dir.resolve("r" + i))
           .mapSizeBytes(64L << 20).syncMode(SyncMode.NONE).build()));
     }
+  }
+
+  /** A write entry: each proposal once, named after its log index. */
+  private static CompletableFuture<CommitResult> apply(ReplicaStore r, AtomicWrite write,
+      long entryMicros, LogPosition position) {
+    return r.apply(new ProposalId(0, 1, position.index()), write, entryMicros, position);
   }
 
   private LogPosition next() {

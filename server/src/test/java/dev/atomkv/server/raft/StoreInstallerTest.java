@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atomkv.server.engine.EngineOptions;
 import dev.atomkv.server.engine.LogPosition;
+import dev.atomkv.server.engine.ProposalId;
 import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.StoredEntry;
 import dev.atomkv.server.engine.SyncMode;
@@ -81,7 +82,8 @@ class StoreInstallerTest {
   }
 
   private static void apply(ReplicaStore store, String k, String v, long index) throws Exception {
-    store.apply(new AtomicWrite(List.of(), List.of(Mutation.set(key(k), Value.string(v)))),
+    store.apply(new ProposalId(0, 1, index),
+        new AtomicWrite(List.of(), List.of(Mutation.set(key(k), Value.string(v)))),
         T0 + index, new LogPosition(2, index)).get(10, TimeUnit.SECONDS);
   }
 
