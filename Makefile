@@ -64,13 +64,14 @@ cluster: build
 	    --node-id n$$i --peers $(CLUSTER_PEERS) $(ARGS) & \
 	done; wait
 
-## soak: the crash, history and lost-update tests of reliability/ at length (about 20 min on 2
+## soak: the crash, history and lost-update tests of reliability/ at length (about an hour on 2
 ##       cores): SOAK_CRASH_ROUNDS kill rounds of SOAK_CRASH_LOAD_MS load each, SOAK_HISTORY_OPS
-##       calls per history run with SOAK_HISTORY_KILLS kills, SOAK_COUNTER_INCREMENTS per client,
-##       SOAK_CLUSTER_ROUNDS kill-and-restart rounds of cluster members, then SOAK_CLUSTER_PASSES
-##       passes of the other cluster faults (two members killed in turn, the leader's clock
-##       stepped back, three partitions), with at least SOAK_CLUSTER_OPS calls; prints the figures (docs/reliability.md); then make fuzz with
-##       SOAK_FUZZ_CASES requests
+##       calls per history run with SOAK_HISTORY_KILLS kills, SOAK_COUNTER_INCREMENTS per client;
+##       the cluster history: SOAK_CLUSTER_CLIENTS clients, SOAK_CLUSTER_ROUNDS kill-and-restart
+##       rounds of members, then SOAK_CLUSTER_PASSES passes of the other cluster faults (two
+##       members killed in turn, the leader's clock stepped back, three partitions) and a member
+##       added and removed, spread over at least SOAK_CLUSTER_OPS calls; prints the figures
+##       (docs/reliability.md); then make fuzz with SOAK_FUZZ_CASES requests
 SOAK_CRASH_ROUNDS ?= 52
 SOAK_CRASH_LOAD_MS ?= 12000
 SOAK_HISTORY_OPS ?= 40000
@@ -78,7 +79,8 @@ SOAK_HISTORY_KILLS ?= 10
 SOAK_COUNTER_INCREMENTS ?= 400
 SOAK_CLUSTER_ROUNDS ?= 24
 SOAK_CLUSTER_PASSES ?= 3
-SOAK_CLUSTER_OPS ?= 40000
+SOAK_CLUSTER_OPS ?= 500000
+SOAK_CLUSTER_CLIENTS ?= 64
 # ... and the hostile-input fuzzer with SOAK_FUZZ_CASES requests (make fuzz).
 SOAK_FUZZ_CASES ?= 50000
 .PHONY: soak
@@ -92,7 +94,8 @@ soak:
 	  -Dreliability.counter.increments=$(SOAK_COUNTER_INCREMENTS) \
 	  -Dreliability.cluster.rounds=$(SOAK_CLUSTER_ROUNDS) \
 	  -Dreliability.cluster.fault-passes=$(SOAK_CLUSTER_PASSES) \
-	  -Dreliability.cluster.ops=$(SOAK_CLUSTER_OPS)
+	  -Dreliability.cluster.ops=$(SOAK_CLUSTER_OPS) \
+	  -Dreliability.cluster.clients=$(SOAK_CLUSTER_CLIENTS)
 	@cat reliability/target/reliability-figures.txt
 	@awk -F'operations=' 'NF > 1 { split($$2, a, " "); n += a[1] } END { print "operations in all: " n }' \
 	  reliability/target/reliability-figures.txt

@@ -41,6 +41,12 @@ final class ClusterFaults {
   /** How many rounds killed the leader, a follower, and a follower whose data was then wiped. */
   record Faults(int leaders, int followers, int wiped) {}
 
+  /** Called before each fault: spreads the faults over a long run's calls. */
+  @FunctionalInterface
+  interface Pace {
+    void beforeFault() throws InterruptedException;
+  }
+
   /**
    * The rounds of faults, in a seeded order: as many leader kills as follower kills (one more
    * leader kill for an odd count), every second follower kill with the follower's data directory
@@ -49,7 +55,7 @@ final class ClusterFaults {
    * round ends once every member names the same leader (the restarted one has heard from it).
    */
   static Faults killRounds(ProcessCluster cluster, List<ManagedChannel> channels, Random rnd,
-      int rounds, List<HistoryDump.Event> events) throws Exception {
+      int rounds, List<HistoryDump.Event> events, Pace pace) throws Exception {
     List<Fault> plan = new ArrayList<>();
     for (int k = 0; k < rounds; k++) {
       plan.add(k % 2 == 0 ? Fault.KILL_LEADER : k % 4 == 1 ? Fault.KILL_FOLLOWER
@@ -58,6 +64,7 @@ final class ClusterFaults {
     Collections.shuffle(plan, rnd);
     int[] counts = new int[Fault.values().length];
     for (int k = 0; k < rounds; k++) {
+      pace.beforeFault();
       Thread.sleep(500 + rnd.nextInt(1500));
       Fault fault = plan.get(k);
       int leader = cluster.awaitLeader();

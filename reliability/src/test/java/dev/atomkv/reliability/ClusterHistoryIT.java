@@ -22,28 +22,28 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * Three cluster members as processes of their own under a recorded load from clients spread over
- * every member (most bound to one member, some given all three addresses), while seeded rounds of
- * faults {@code kill -9} the leader or a follower and start it again on its data directory, or
- * on an empty one (a wiped follower, rebuilt from a peer's store copy); after them, {@code
- * reliability.cluster.fault-passes} times: a follower and then the leader killed (no quorum left),
- * the leader's wall clock stepped back, and (unless {@code reliability.cluster.partitions} is
- * false) the leader partitioned away, a link flapping and a follower that stops hearing the
- * leader; then a fourth member is added, promoted and removed while the clients write. Then the whole history is checked by {@link LinearizabilityChecker}, every
- * member's state is compared with what the writes that landed make it, and the members' data must
- * be identical. Rounds: {@code reliability.cluster.rounds}; calls at least {@code
- * reliability.cluster.ops}. A failed run keeps its history and every member's logs and data under
- * {@code target/cluster-history/}.
+ * every member (a quarter bound to each member, a quarter given all three addresses), while seeded
+ * rounds of faults {@code kill -9} the leader or a follower and start it again on its data
+ * directory, or on an empty one (a wiped follower, rebuilt from a peer's store copy); after them,
+ * {@code reliability.cluster.fault-passes} times: a follower and then the leader killed (no quorum
+ * left), the leader's wall clock stepped back, and (unless {@code reliability.cluster.partitions}
+ * is false) the leader partitioned away, a link flapping and a follower that stops hearing the
+ * leader; then a fourth member is added, promoted and removed while the clients write. Then the
+ * whole history is checked by {@link LinearizabilityChecker}, every member's state is compared
+ * with what the writes that landed make it, and the members' data must be identical. Rounds:
+ * {@code reliability.cluster.rounds}; calls at least {@code reliability.cluster.ops}; clients
+ * {@code reliability.cluster.clients} (64). A failed run keeps its history and every member's logs
+ * and data under {@code target/cluster-history/}.
  */
 class ClusterHistoryIT {
   private static final int MEMBERS = 3;
-  /** Per member: three clients bound to it; and three more given every member's address. */
-  private static final int CLIENTS = 4 * MEMBERS;
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Duration CONVERGE_WAIT = Duration.ofSeconds(60);
 
@@ -51,6 +51,8 @@ class ClusterHistoryIT {
   void historyAcrossKillsOfLeaderAndFollowersIsLinearizableAndMembersConverge() throws Exception {
     long seed = Seeds.seed("ClusterHistoryIT");
     int rounds = Integer.getInteger("reliability.cluster.rounds", 4);
+    // A quarter bound to each member, a quarter given every member's address.
+    int clients = Integer.getInteger("reliability.cluster.clients", 64);
     long minCalls = Long.getLong("reliability.cluster.ops", 3000);
     // How many times the other faults follow the kill rounds: two members killed in turn, the
     // leader's clock stepped back, and the partition rounds.
@@ -66,7 +68,7 @@ class ClusterHistoryIT {
     List<String> clientsAt = new ArrayList<>();
     List<HistoryDump.Event> events = Collections.synchronizedList(new ArrayList<>());
     try {
-      run(dir, seed, rounds, passes, minCalls, partitions, history, clientsAt, events);
+      run(dir, seed, clients, rounds, passes, minCalls, partitions, history, clientsAt, events);
     } catch (Throwable t) {
       Path file = HistoryDump.write(dir.resolve("history.txt"), history, clientsAt,
           List.copyOf(events));
@@ -78,8 +80,9 @@ class ClusterHistoryIT {
     deleteTree(dir);
   }
 
-  private void run(Path dir, long seed, int rounds, int passes, long minCalls, boolean partitions,
-      History history, List<String> clientsAt, List<HistoryDump.Event> events) throws Exception {
+  private void run(Path dir, long seed, int clients, int rounds, int passes, long minCalls,
+      boolean partitions, History history, List<String> clientsAt,
+      List<HistoryDump.Event> events) throws Exception {
     ClusterWorkload workload = new ClusterWorkload();
     // A short election timeout makes each leader kill cost about a second; frequent snapshots let
     // members drop the log behind them, so a restarted member may need a peer's store to catch up.
@@ -102,7 +105,7 @@ class ClusterHistoryIT {
       AtomicLong calls = new AtomicLong();
       ConcurrentLinkedQueue<RuntimeException> failures = new ConcurrentLinkedQueue<>();
       List<Thread> threads = new ArrayList<>();
-      for (int c = 0; c < CLIENTS; c++) {
+      for (int c = 0; c < clients; c++) {
         int client = c;
         int at = c % (MEMBERS + 1);
         clientsAt.add("client " + c + ": "
@@ -127,18 +130,35 @@ class ClusterHistoryIT {
         t.start();
       }
       ClusterFaults.Faults faults;
+      // A long run spreads its faults over its calls: the k-th fault waits for k / faults of
+      // them, so no long stretch of the run is without faults.
+      int planned = rounds + passes * (partitions ? 5 : 2) + 1;
       try {
-        faults = ClusterFaults.killRounds(cluster, channels, new Random(seed), rounds, events);
+        AtomicInteger begun = new AtomicInteger();
+        ClusterFaults.Pace pace = () -> {
+          long due = begun.getAndIncrement() * minCalls / planned;
+          while (calls.get() < due) {
+            Thread.sleep(50);
+          }
+        };
+        faults = ClusterFaults.killRounds(cluster, channels, new Random(seed), rounds, events,
+            pace);
         Random rnd = new Random(seed + 1);
         for (int pass = 0; pass < passes; pass++) {
+          pace.beforeFault();
           ClusterFaults.killTwoInTurn(cluster, channels, rnd, events);
+          pace.beforeFault();
           ClusterFaults.stepTheLeadersClockBack(cluster, rnd, events);
           if (partitions) {
+            pace.beforeFault();
             ClusterFaults.isolateTheLeader(cluster, rnd, events);
+            pace.beforeFault();
             ClusterFaults.flapALink(cluster, rnd, events);
+            pace.beforeFault();
             ClusterFaults.deafenAFollower(cluster, rnd, events);
           }
         }
+        pace.beforeFault();
         ClusterFaults.addAndRemoveAMember(cluster, events);
         while (calls.get() < minCalls) {
           Thread.sleep(50);
@@ -179,7 +199,7 @@ class ClusterHistoryIT {
           .put("reads", history.reads().size()).put("kills-of-leader", faults.leaders())
           .put("kills-of-follower", faults.followers())
           .put("followers-wiped", faults.wiped())
-          .put("restarts", rounds)
+          .put("restarts", rounds).put("faults", planned).put("clients", clients)
           .put("entries-per-member", digests.get(0).split(" ")[0])
           .put("violations", violations.size()).report();
       assertEquals(List.of(), violations, LinearizabilityChecker.describe(violations));
