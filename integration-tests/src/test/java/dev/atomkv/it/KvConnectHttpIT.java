@@ -118,6 +118,19 @@ class KvConnectHttpIT {
     assertEquals(400, post("/", "{\"other\":1}", TOKEN, false).statusCode());
   }
 
+  /**
+   * A request refused for its token before its body was read must leave the connection usable:
+   * the client sends its next request on the same pooled connection.
+   */
+  @Test
+  void aRefusedRequestLeavesItsConnectionUsableForTheNext() throws Exception {
+    String padding = "{\"supportedVersions\":[3],\"pad\":\"" + "x".repeat(200_000) + "\"}";
+    for (int i = 0; i < 20; i++) {
+      assertEquals(401, post("/", padding, "wrong", false).statusCode());
+      assertEquals(200, post("/", "{\"supportedVersions\":[3]}", TOKEN, false).statusCode());
+    }
+  }
+
   @Test
   void everyRequestNeedsAKnownToken() throws Exception {
     assertEquals(401, post("/", "{\"supportedVersions\":[3]}", null, false).statusCode());

@@ -48,9 +48,28 @@ public abstract class EdgeHandler extends Handler.Abstract {
     try {
       route(request, response, callback);
     } catch (RuntimeException | IOException e) {
+      drainUnread(request);
       fail(response, callback, e);
     }
     return true;
+  }
+
+  /**
+   * Reads and drops what is left of a body that a refusal did not need (a request refused on
+   * its path, method or token before its body was read). Jetty closes a connection whose request
+   * body was left unread once the answer is out, without saying so in the answer; a client that
+   * meanwhile sent its next request on that pooled connection sees it close with no answer. A
+   * body over the limit is not read: that refusal ends the connection anyway.
+   */
+  private void drainUnread(Request request) {
+    if (request.getLength() > maxRequestBytes) {
+      return;
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      in.readNBytes(maxRequestBytes + 1);
+    } catch (IOException | RuntimeException e) {
+      // The client went away or sent a broken body: nothing to keep the connection for.
+    }
   }
 
   /** Answers one request, now or later; what it throws is answered by {@link #fail}. */

@@ -29,6 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * proposal in the log twice is applied once.
  */
 class LmdbReplicaApplyTest {
+  /** An entry time, in microseconds. */
+  private static final long T = 1_700_000_000_000_000L;
+
   @TempDir Path dir;
 
   @Test
@@ -72,27 +75,25 @@ class LmdbReplicaApplyTest {
    */
   @Test
   void aProposalInTheLogTwiceIsAppliedOnceAndItsSecondCopyGetsTheFirstAnswer() {
-    EngineOptions options = EngineOptions.builder(dir).build();
-    long t = 1_700_000_000_000_000L;
     ProposalId retried = new ProposalId(7, 8, 42);
     List<AtomicWrite> writes = List.of(
         new AtomicWrite(List.of(Check.absent(key(1))),
             List.of(Mutation.set(key(1), Value.string("once")))),
         new AtomicWrite(List.of(), List.of(Mutation.arithmetic(key(2), MutationKind.SUM, 5))));
     List<CommitResult> first;
-    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
-      first = join(store.applyAll(retried, writes, t, new LogPosition(1, 5)));
+    try (ReplicaStore store = open()) {
+      first = join(store.applyAll(retried, writes, T, new LogPosition(1, 5)));
       assertTrue(first.get(0).ok() && first.get(1).ok(), first.toString());
       join(store.applyAll(new ProposalId(7, 8, 43), List.of(new AtomicWrite(List.of(),
-          List.of(Mutation.set(key(3), Value.string("other"))))), t + 10, new LogPosition(1, 6)));
+          List.of(Mutation.set(key(3), Value.string("other"))))), T + 10, new LogPosition(1, 6)));
 
-      assertEquals(first, join(store.applyAll(retried, writes, t + 20, new LogPosition(2, 7))));
+      assertEquals(first, join(store.applyAll(retried, writes, T + 20, new LogPosition(2, 7))));
       assertEquals(new LogPosition(2, 7), store.lastApplied());
       assertEquals(5, store.get(List.of(key(2))).get(0).value().asU64());
     }
     // Remembered with the data: a copy after a restart is answered alike.
-    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
-      assertEquals(first, join(store.applyAll(retried, writes, t + 30, new LogPosition(2, 8))));
+    try (ReplicaStore store = open()) {
+      assertEquals(first, join(store.applyAll(retried, writes, T + 30, new LogPosition(2, 8))));
       assertEquals(5, store.get(List.of(key(2))).get(0).value().asU64());
       assertEquals(new LogPosition(2, 8), store.lastApplied());
     }
@@ -100,16 +101,13 @@ class LmdbReplicaApplyTest {
 
   @Test
   void bothCopiesQueuedTogetherAreAppliedOnce() {
-    EngineOptions options = EngineOptions.builder(dir).build();
-    long t = 1_700_000_000_000_000L;
     ProposalId retried = new ProposalId(1, 2, 3);
-    List<AtomicWrite> sum = List.of(
-        new AtomicWrite(List.of(), List.of(Mutation.arithmetic(key(9), MutationKind.SUM, 1))));
-    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
+    List<AtomicWrite> sum = sumOfOne(9);
+    try (ReplicaStore store = open()) {
       List<CompletableFuture<CommitResult>> a =
-          store.applyAll(retried, sum, t, new LogPosition(1, 1));
+          store.applyAll(retried, sum, T, new LogPosition(1, 1));
       List<CompletableFuture<CommitResult>> b =
-          store.applyAll(retried, sum, t + 1, new LogPosition(1, 2));
+          store.applyAll(retried, sum, T + 1, new LogPosition(1, 2));
       assertEquals(join(a), join(b));
       assertEquals(1, store.get(List.of(key(9))).get(0).value().asU64());
     }
@@ -117,23 +115,30 @@ class LmdbReplicaApplyTest {
 
   @Test
   void aProposalIsForgottenOnceLaterEntriesArePastTheTimeItIsKept() {
-    EngineOptions options = EngineOptions.builder(dir).build();
-    long t = 1_700_000_000_000_000L;
     ProposalId old = new ProposalId(1, 1, 1);
-    List<AtomicWrite> sum = List.of(
-        new AtomicWrite(List.of(), List.of(Mutation.arithmetic(key(4), MutationKind.SUM, 1))));
-    try (ReplicaStore store = LmdbEngine.openReplica(options)) {
-      join(store.applyAll(old, sum, t, new LogPosition(1, 1)));
-      join(store.applyAll(old, sum, t + ReplicaStore.PROPOSALS_KEPT_MICROS - 1,
+    List<AtomicWrite> sum = sumOfOne(4);
+    try (ReplicaStore store = open()) {
+      join(store.applyAll(old, sum, T, new LogPosition(1, 1)));
+      join(store.applyAll(old, sum, T + ReplicaStore.PROPOSALS_KEPT_MICROS - 1,
           new LogPosition(1, 2)));
       assertEquals(1, store.get(List.of(key(4))).get(0).value().asU64());
       // An entry past the time forgets it; a copy after that is a proposal of its own.
-      long later = t + ReplicaStore.PROPOSALS_KEPT_MICROS + 1;
+      long later = T + ReplicaStore.PROPOSALS_KEPT_MICROS + 1;
       join(store.applyAll(new ProposalId(1, 1, 2), List.of(new AtomicWrite(List.of(),
           List.of(Mutation.set(key(5), Value.string("later"))))), later, new LogPosition(1, 3)));
       join(store.applyAll(old, sum, later + 1, new LogPosition(1, 4)));
       assertEquals(2, store.get(List.of(key(4))).get(0).value().asU64());
     }
+  }
+
+  private ReplicaStore open() {
+    return LmdbEngine.openReplica(EngineOptions.builder(dir).build());
+  }
+
+  /** An entry of one request: {@code sum 1} on key {@code k}. */
+  private static List<AtomicWrite> sumOfOne(int k) {
+    return List.of(
+        new AtomicWrite(List.of(), List.of(Mutation.arithmetic(key(k), MutationKind.SUM, 1))));
   }
 
   private static List<CommitResult> join(List<CompletableFuture<CommitResult>> answers) {
