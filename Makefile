@@ -71,7 +71,8 @@ cluster: build
 ##       rounds of members, then SOAK_CLUSTER_PASSES passes of the other cluster faults (two
 ##       members killed in turn, the leader's clock stepped back, three partitions) and a member
 ##       added and removed, spread over at least SOAK_CLUSTER_OPS calls; prints the figures
-##       (docs/reliability.md); then make fuzz with SOAK_FUZZ_CASES requests
+##       (docs/reliability.md); then SOAK_DISK_FULL_RUNS runs of the full-disk cluster test
+##       (a follower's and a leader's map filled); then make fuzz with SOAK_FUZZ_CASES requests
 SOAK_CRASH_ROUNDS ?= 52
 SOAK_CRASH_LOAD_MS ?= 12000
 SOAK_HISTORY_OPS ?= 40000
@@ -81,6 +82,7 @@ SOAK_CLUSTER_ROUNDS ?= 24
 SOAK_CLUSTER_PASSES ?= 3
 SOAK_CLUSTER_OPS ?= 500000
 SOAK_CLUSTER_CLIENTS ?= 64
+SOAK_DISK_FULL_RUNS ?= 5
 # ... and the hostile-input fuzzer with SOAK_FUZZ_CASES requests (make fuzz).
 SOAK_FUZZ_CASES ?= 50000
 .PHONY: soak
@@ -99,6 +101,11 @@ soak:
 	@cat reliability/target/reliability-figures.txt
 	@awk -F'operations=' 'NF > 1 { split($$2, a, " "); n += a[1] } END { print "operations in all: " n }' \
 	  reliability/target/reliability-figures.txt
+	@for i in $$(seq $(SOAK_DISK_FULL_RUNS)); do \
+	  echo "full-disk cluster run $$i of $(SOAK_DISK_FULL_RUNS)"; \
+	  $(MVN) -pl integration-tests -am verify -Dit.test=ClusterDiskFullIT -Dtest=none \
+	    -Dsurefire.failIfNoSpecifiedTests=false || exit 1; \
+	done
 	$(MAKE) fuzz FUZZ_CASES=$(SOAK_FUZZ_CASES)
 
 ## cli: the runnable atomkv command line jar (docs/cli.md), without tests
