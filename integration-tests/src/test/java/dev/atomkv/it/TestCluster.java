@@ -190,7 +190,12 @@ final class TestCluster implements AutoCloseable {
 
   /** Retries a read until the entry exists (a member catching up, an election). */
   static KvEntry retryUntilPresent(Callable<KvEntry> read) throws Exception {
-    long deadline = System.currentTimeMillis() + WAIT_MS;
+    return retryUntilPresent(read, WAIT_MS);
+  }
+
+  /** {@link #retryUntilPresent(Callable)}, waiting up to {@code waitMs}. */
+  static KvEntry retryUntilPresent(Callable<KvEntry> read, long waitMs) throws Exception {
+    long deadline = System.currentTimeMillis() + waitMs;
     while (true) {
       try {
         KvEntry e = read.call();

@@ -2,7 +2,6 @@ package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.CommitClock;
 import dev.atomkv.server.engine.FailurePoints;
-import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.engine.watch.ChangeFeed;
 import dev.atomkv.server.model.AtomicWrite;
 import dev.atomkv.server.model.CommitResult;
@@ -333,8 +332,7 @@ final class GroupCommitWriter {
             environment.store().setLastApplied(parent, batch.appliedPosition());
           }
           if (!batch.proposals().isEmpty()) {
-            environment.store().proposals.record(parent, batch.proposals(),
-                ReplicaStore.PROPOSALS_KEPT_MICROS);
+            environment.store().proposals.record(parent, batch.proposals());
           }
           FailurePoints.reach(FailurePoints.Point.BEFORE_COMMIT);
           parent.commit();

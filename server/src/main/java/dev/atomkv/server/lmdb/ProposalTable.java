@@ -1,6 +1,7 @@
 package dev.atomkv.server.lmdb;
 
 import dev.atomkv.server.engine.ProposalId;
+import dev.atomkv.server.engine.ReplicaStore;
 import dev.atomkv.server.model.CommitResult;
 import dev.atomkv.server.model.ErrorKind;
 import dev.atomkv.server.model.KvException;
@@ -57,10 +58,10 @@ final class ProposalTable {
 
   /**
    * Remembers the proposals of a batch, then forgets up to {@code 2 × proposals + 1} of those
-   * older than {@code keptMicros} before the newest entry time among them: a batch forgets more
-   * than it adds while any are due, and never does unbounded work.
+   * older than {@link ReplicaStore#PROPOSALS_KEPT_MICROS} before the newest entry time among
+   * them: a batch forgets more than it adds while any are due, and never does unbounded work.
    */
-  void record(Txn<byte[]> txn, Map<ProposalId, Recorded> proposals, long keptMicros) {
+  void record(Txn<byte[]> txn, Map<ProposalId, Recorded> proposals) {
     long newest = Long.MIN_VALUE;
     for (Map.Entry<ProposalId, Recorded> e : proposals.entrySet()) {
       long time = e.getValue().entryTimeMicros();
@@ -68,18 +69,7 @@ final class ProposalTable {
       table.put(txn, byTime(time, e.getKey()), new byte[0]);
       newest = Math.max(newest, time);
     }
-    forgetBefore(txn, newest - keptMicros, 2 * proposals.size() + 1);
-  }
-
-  /** How many proposals are remembered. */
-  long size(Txn<byte[]> txn) {
-    long n = 0;
-    try (TableCursor c = table.cursor(txn)) {
-      for (boolean on = c.seekGE(new byte[] {BY_ID}); on && c.key()[0] == BY_ID; on = c.next()) {
-        n++;
-      }
-    }
-    return n;
+    forgetBefore(txn, newest - ReplicaStore.PROPOSALS_KEPT_MICROS, 2 * proposals.size() + 1);
   }
 
   private void forgetBefore(Txn<byte[]> txn, long cutoffMicros, int max) {
@@ -116,7 +106,7 @@ final class ProposalTable {
         .putLong(id.proposerHigh()).putLong(id.proposerLow()).putLong(id.call()).array();
   }
 
-  static byte[] encode(long entryTimeMicros, List<RequestOutcome> outcomes) {
+  private static byte[] encode(long entryTimeMicros, List<RequestOutcome> outcomes) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeLong(entryTimeMicros);
@@ -143,7 +133,7 @@ final class ProposalTable {
     return bytes.toByteArray();
   }
 
-  static List<RequestOutcome> decode(byte[] record) {
+  private static List<RequestOutcome> decode(byte[] record) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(record))) {
       in.readLong(); // the entry time: the by-time key holds it for forgetting
       int n = in.readInt();

@@ -313,10 +313,10 @@ final class AtomkvStateMachine extends BaseStateMachine {
    * appends a second copy; the store applies only the first.
    */
   private static ProposalId proposalOf(LogEntryProto entry) {
+    // A Ratis client id is a UUID's 16 bytes.
     ByteBuffer client = entry.getStateMachineLogEntry().getClientId().asReadOnlyByteBuffer();
-    long high = client.remaining() >= 2 * Long.BYTES ? client.getLong() : 0;
-    long low = client.remaining() >= Long.BYTES ? client.getLong() : 0;
-    return new ProposalId(high, low, entry.getStateMachineLogEntry().getCallId());
+    return new ProposalId(client.getLong(), client.getLong(),
+        entry.getStateMachineLogEntry().getCallId());
   }
 
   /** Whether some committed request of an entry of several enqueued messages. */
